@@ -1,0 +1,31 @@
+"""``python -m export <command>``: one subcommand per build-stage job."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+
+# subcommand -> module that defines ``register(subparsers)``; each sets ``func`` on its parser.
+COMMANDS = {
+    "train": "export.train",
+    "evaluate": "export.evaluate",
+    "convert": "export.convert",
+    "quantize": "export.quantize",
+    "build": "export.build",
+    "synth": "export.synth",
+    "accuracy": "export.accuracy",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m export", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in COMMANDS.values():
+        import_module(module).register(sub)
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
