@@ -6,10 +6,15 @@ Recognizer or a model is first used.
 
 from __future__ import annotations
 
+import os
 from importlib import import_module
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
+
+# OpenCV reads its decoder pixel cap once, at import: set it before anything imports cv2.
+# imageio also checks PNG/JPEG headers itself; this covers the other formats.
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", "60000000")
 
 _LAZY = {
     "Recognizer": "hwr_edge.recognizer",
@@ -22,7 +27,17 @@ _LAZY = {
     "HwrError": "hwr_edge.errors",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "Char",
+    "Classifier",
+    "HwrError",
+    "Line",
+    "Page",
+    "Recognizer",
+    "Word",
+    "__version__",
+    "load_model",
+]
 
 if TYPE_CHECKING:
     from hwr_edge.classifier import Classifier, load_model

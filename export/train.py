@@ -1,0 +1,341 @@
+"""Train a character CNN: ``python -m export train --arch lenet5 --dataset mnist ...``.
+
+A run directory gets model.keras (best validation loss), curves.png, confusion.png,
+metrics.json, labels.json and convention.json (the crops the model was trained on).
+The validation split comes from the training data; the test set is only used at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from export.arch import ARCHS, build_model
+from export.augment import AugmentConfig, augment_batch, framing_scale
+from export.data import DIGITS, DataError, Dataset, digits_subset, load, load_folder
+from export.evaluate import as_input, evaluate, plot_confusion, summary
+from hwr_edge.convention import InputConvention
+from hwr_edge.normalize import ink_binary, stroke_width
+
+# How each dataset centres its glyphs (MNIST: centre of mass; EMNIST: bounding box).
+CENTER = {"mnist": "mass", "emnist47": "box"}
+
+
+def glyph_box_side(mask: np.ndarray) -> int:
+    """Longest side of the bounding box of a boolean ink mask (0 when empty)."""
+    ys, xs = np.nonzero(mask)
+    if len(ys) == 0:
+        return 0
+    return int(max(ys.max() - ys.min(), xs.max() - xs.min()) + 1)
+
+
+def measure_convention(x: np.ndarray, dataset: str, sample: int = 3000) -> InputConvention:
+    """The input convention of training crops ``x``: median glyph size and stroke width,
+    measured with the runtime's own ink mask and stroke estimate."""
+    rng = np.random.default_rng(0)
+    pick = x[rng.choice(len(x), size=min(sample, len(x)), replace=False)]
+    masks = [ink_binary(img) for img in pick]
+    sides = [s for s in (glyph_box_side(m) for m in masks) if s]
+    strokes = [w for w in (stroke_width(m) for m in masks) if w]
+    return InputConvention(
+        fit_box=int(round(float(np.median(sides)))),
+        center=CENTER.get(dataset, "mass"),
+        stroke_px=round(float(np.median(strokes)), 2),
+    )
+
+
+def split_validation(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffled (train, validation) index arrays; at least one validation item."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_val = max(1, int(round(n * fraction)))
+    if n_val >= n:
+        raise DataError(f"need at least 2 training images for a validation split, got {n}")
+    return order[n_val:], order[:n_val]
+
+
+def class_weights(y: np.ndarray, num_classes: int) -> np.ndarray:
+    """Inverse-frequency class weights (mean 1 over the samples): the evaluation sets are
+    balanced while the EMNIST ByClass training pool is not."""
+    counts = np.bincount(y, minlength=num_classes).astype(float)
+    weights = np.where(counts > 0, len(y) / (num_classes * np.maximum(counts, 1)), 0.0)
+    return weights / (weights[y].mean())
+
+
+def validation_data(x, y, weights=None) -> tuple:
+    """Validation inputs for ``fit``, weighted like the training batches when ``weights``."""
+    if weights is None:
+        return as_input(x), y
+    return as_input(x), y, weights[y].astype(np.float32)
+
+
+def make_batches(x, y, batch_size: int, seed: int, aug: AugmentConfig | None, weights=None):
+    """A Keras PyDataset over uint8 crops: reshuffled and (optionally) augmented each epoch."""
+    import keras
+
+    class Batches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__(workers=1, use_multiprocessing=False)
+            self.epoch = 0
+            self.order = np.random.default_rng([seed, 0]).permutation(len(x))
+
+        def __len__(self):
+            return int(np.ceil(len(x) / batch_size))
+
+        def __getitem__(self, index):
+            idx = self.order[index * batch_size : (index + 1) * batch_size]
+            imgs = x[idx]
+            if aug is not None:
+                imgs = augment_batch(imgs, np.random.default_rng([seed, self.epoch, index]), aug)
+            if weights is None:
+                return as_input(imgs), y[idx]
+            return as_input(imgs), y[idx], weights[y[idx]].astype(np.float32)
+
+        def on_epoch_end(self):
+            self.epoch += 1
+            self.order = np.random.default_rng([seed, self.epoch]).permutation(len(x))
+
+    return Batches()
+
+
+def plot_curves(history: dict, path: Path, title: str) -> None:
+    """Training and validation loss/accuracy per epoch as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, key in zip(axes, ("loss", "accuracy"), strict=True):
+        for prefix in ("", "val_"):
+            values = history.get(prefix + key, [])
+            ax.plot(range(1, len(values) + 1), values, marker="o", label=prefix + key)
+        ax.set_xlabel("epoch")
+        ax.set_title(key)
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def read_run_info(model_path: Path) -> tuple[list[str], InputConvention, str]:
+    """Labels, input convention and dataset of the run that produced ``model_path``."""
+    run_dir = Path(model_path).parent
+    try:
+        labels = json.loads((run_dir / "labels.json").read_text())
+        convention = InputConvention.from_json((run_dir / "convention.json").read_text())
+        dataset = json.loads((run_dir / "metrics.json").read_text()).get("dataset", "")
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{run_dir}: not a training run directory ({exc})") from None
+    return labels, convention, dataset
+
+
+def command_line(
+    arch, dataset, data_dir, epochs, out, seed, augment, batch_size, finetune_from, folder
+) -> str:
+    """The ``python -m export train`` command that reproduces a run."""
+    parts = ["python -m export train", f"--arch {arch}", f"--dataset {dataset}"]
+    if data_dir is not None:
+        parts.append(f"--data-dir {data_dir}")
+    parts += [f"--epochs {epochs}", f"--out {out}", f"--seed {seed}"]
+    parts += [f"--batch-size {batch_size}", "--augment" if augment else "--no-augment"]
+    if finetune_from is not None:
+        parts += [f"--finetune-from {finetune_from}", f"--folder {folder}"]
+    return " ".join(parts)
+
+
+def load_training_data(dataset, data_dir, finetune_from, folder) -> tuple:
+    """(dataset name, train Dataset, test Dataset or None, convention or None)."""
+    if finetune_from is None:
+        return dataset, load(dataset, data_dir, "train"), load(dataset, data_dir, "test"), None
+    if folder is None:
+        raise DataError("--finetune-from needs --folder (the corrected crops)")
+    labels, convention, base_dataset = read_run_info(finetune_from)
+    dataset = dataset or base_dataset
+    crops = load_folder(folder, convention, labels)
+    if data_dir is None:
+        return dataset, crops, None, convention
+    base = load(dataset, data_dir, "train")
+    if base.labels != labels:
+        raise DataError(f"{data_dir}: dataset labels differ from the model's labels")
+    mixed = Dataset(np.concatenate([base.x, crops.x]), np.concatenate([base.y, crops.y]), labels)
+    return dataset, mixed, load(dataset, data_dir, "test"), convention
+
+
+def train(
+    arch: str,
+    dataset: str,
+    data_dir: Path | None,
+    epochs: int,
+    out: Path,
+    seed: int = 0,
+    augment: bool = True,
+    batch_size: int = 128,
+    finetune_from: Path | None = None,
+    folder: Path | None = None,
+    emnist_dir: Path | None = None,
+    limit: int | None = None,
+    verbose: int | str = "auto",
+) -> Path:
+    """Train (or fine-tune) a model and write its run directory ``out``; returns ``out``.
+
+    Results are written to ``<out>.partial`` and moved into place when the run finishes.
+    ``limit`` keeps only the first N training images (quick checks).
+    """
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    out = Path(out)
+    dataset, train_set, test_set, convention = load_training_data(
+        dataset, data_dir, finetune_from, folder
+    )
+    command = command_line(
+        arch, dataset, data_dir, epochs, out, seed, augment, batch_size, finetune_from, folder
+    )
+    if limit:
+        train_set = Dataset(train_set.x[:limit], train_set.y[:limit], train_set.labels)
+    if convention is None:
+        convention = measure_convention(train_set.x, dataset)
+    labels = train_set.labels
+    tr, va = split_validation(len(train_set.y), 0.1, seed)
+    x_tr, y_tr = train_set.x[tr], train_set.y[tr]
+    weights = class_weights(y_tr, len(labels)) if dataset == "emnist47" else None
+    aug = AugmentConfig(scale=framing_scale(convention.fit_box)) if augment else None
+
+    work = out.with_name(out.name + ".partial")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    (work / "labels.json").write_text(json.dumps(labels))
+    (work / "convention.json").write_text(convention.to_json())
+
+    steps = int(np.ceil(len(y_tr) / batch_size)) * epochs
+    if finetune_from is None:
+        model = build_model(arch, len(labels))
+        rate = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=steps, alpha=0.02)
+    else:
+        model = keras.models.load_model(finetune_from)
+        rate = keras.optimizers.schedules.CosineDecay(2e-4, decay_steps=steps, alpha=0.1)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    callbacks = [
+        keras.callbacks.ModelCheckpoint(
+            work / "model.keras", monitor="val_loss", save_best_only=True, verbose=0
+        ),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=4),
+    ]
+    start = time.perf_counter()
+    history = model.fit(
+        make_batches(x_tr, y_tr, batch_size, seed, aug, weights),
+        validation_data=validation_data(train_set.x[va], train_set.y[va], weights),
+        epochs=epochs,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+    train_seconds = time.perf_counter() - start
+    best = keras.models.load_model(work / "model.keras")
+
+    title = f"{arch} {dataset or 'folder'}"
+    metrics = {
+        "arch": arch,
+        "dataset": dataset,
+        "labels": labels,
+        "command": command,
+        "seed": seed,
+        "augment": augment,
+        "batch_size": batch_size,
+        "epochs_run": len(history.history["loss"]),
+        "epochs_max": epochs,
+        "best_epoch": int(np.argmin(history.history["val_loss"])) + 1,
+        "train_seconds": round(train_seconds, 1),
+        "n_train": int(len(y_tr)),
+        "n_val": int(len(va)),
+        "params": int(best.count_params()),
+        "convention": json.loads(convention.to_json()),
+        "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
+    }
+    plot_curves(history.history, work / "curves.png", title)
+    if test_set is not None:
+        test = evaluate(best, test_set.x, test_set.y, labels)
+        test["dedup_removed"] = test_set.removed
+        caption = f"{title}: test accuracy {test['accuracy']:.4f}"
+        plot_confusion(test, work / "confusion.png", caption)
+        metrics["test"] = summary(test)
+        metrics["test"]["confusion"] = test["confusion"]
+        metrics.update({k: test[k] for k in ("accuracy", "precision_macro", "recall_macro")})
+        metrics["f1_macro"] = test["f1_macro"]
+        metrics["most_confused"] = test["most_confused"]
+    else:
+        val = evaluate(best, train_set.x[va], train_set.y[va], labels)
+        plot_confusion(val, work / "confusion.png", f"{title}: validation accuracy")
+        metrics["validation"] = summary(val)
+    emnist_dir = emnist_dir or (Path(data_dir).parent / "emnist" if data_dir else None)
+    if labels == DIGITS and emnist_dir is not None and emnist_dir.is_dir():
+        digits = digits_subset(emnist_dir)
+        metrics["emnist_digits"] = summary(evaluate(best, digits.x, digits.y, DIGITS))
+        metrics["emnist_digits"]["dedup_removed"] = digits.removed
+    (work / "metrics.json").write_text(json.dumps(metrics, indent=2))
+
+    shutil.rmtree(out, ignore_errors=True)
+    work.rename(out)
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """``python -m export train``: one-line errors for bad input, exit code 0 on success."""
+    if args.finetune_from is None and (args.data_dir is None or args.dataset is None):
+        print("error: --dataset and --data-dir are required (unless fine-tuning)", file=sys.stderr)
+        return 2
+    try:
+        out = train(
+            args.arch,
+            args.dataset,
+            args.data_dir,
+            args.epochs,
+            args.out,
+            seed=args.seed,
+            augment=args.augment,
+            batch_size=args.batch_size,
+            finetune_from=args.finetune_from,
+            folder=args.folder,
+            emnist_dir=args.emnist_dir,
+            limit=args.limit,
+            verbose=1,
+        )
+    except (DataError, OSError, ValueError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    metrics = json.loads((out / "metrics.json").read_text())
+    report = {k: metrics.get(k) for k in ("accuracy", "f1_macro", "train_seconds", "epochs_run")}
+    if "emnist_digits" in metrics:
+        report["emnist_digits_accuracy"] = metrics["emnist_digits"]["accuracy"]
+    print(f"{out}: {json.dumps(report)}")
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add the ``train`` subcommand."""
+    p = subparsers.add_parser("train", help="train or fine-tune a character CNN")
+    p.add_argument("--arch", choices=ARCHS, default="lenet5")
+    p.add_argument("--dataset", choices=["mnist", "emnist47"], help="default: the base model's")
+    p.add_argument("--data-dir", type=Path, help="folder with the dataset's IDX files")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--out", type=Path, required=True, help="run directory to write")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--finetune-from", type=Path, help="model.keras of an earlier run")
+    p.add_argument("--folder", type=Path, help="corrected crops: one subfolder per character")
+    p.add_argument("--emnist-dir", type=Path, help="EMNIST folder for the cross-dataset digit test")
+    p.add_argument("--limit", type=int, help="train on the first N training images only")
+    p.set_defaults(func=run)

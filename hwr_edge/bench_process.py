@@ -1,0 +1,79 @@
+"""Cold start and peak memory: whole ``hwr-edge`` processes timed from the outside."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from hwr_edge.bench_stats import summarize
+
+# A small launcher process starts the measured command and reports its wall time and the
+# child's own ru_maxrss. Waiting on the child from the bench process itself would not do:
+# Linux carries the parent's RSS at fork/spawn into the child's ru_maxrss.
+LAUNCHER = """
+import os, sys, time
+out = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]
+t0 = time.perf_counter()
+pid = os.posix_spawnp(sys.argv[1], sys.argv[1:], os.environ, file_actions=out)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - t0
+print(wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
+def run_child(cmd: list[str], cwd: Path | None = None) -> dict:
+    """Run ``cmd`` once; its wall time, its own peak RSS in MB, exit code and last stderr line."""
+    launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, *cmd]
+    done = subprocess.run(launcher, cwd=cwd, capture_output=True, text=True)
+    fields = done.stdout.split()
+    if done.returncode != 0 or len(fields) != 3:
+        tail = done.stderr.strip().splitlines()[-1:] or [f"launcher exit code {done.returncode}"]
+        return {"wall_s": None, "rss_mb": None, "returncode": done.returncode, "stderr": tail}
+    unit = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, else KiB
+    lines = done.stderr.strip().splitlines()
+    return {
+        "wall_s": float(fields[0]),
+        "rss_mb": int(fields[1]) * unit / 1e6,
+        "returncode": int(fields[2]),
+        "stderr": lines[-1:],
+    }
+
+
+def console_script() -> str | None:
+    """The installed ``hwr-edge`` script: next to this interpreter, else on PATH."""
+    beside = Path(sys.executable).parent / "hwr-edge"
+    return str(beside) if beside.is_file() else shutil.which("hwr-edge")
+
+
+def process_commands(image: Path) -> list[dict]:
+    """The processes the bench starts: ``key``, ``label``, ``cmd`` (None when ``skipped``)."""
+    py = sys.executable
+    script = console_script()
+    rows = [
+        ("interpreter", "python -c pass (interpreter only)", [py, "-c", "pass"]),
+        ("version", "python -m hwr_edge --version", [py, "-m", "hwr_edge", "--version"]),
+        ("module", "python -m hwr_edge recognize", [py, "-m", "hwr_edge", "recognize", str(image)]),
+        ("script", "hwr-edge recognize", [script, "recognize", str(image)] if script else None),
+    ]
+    why = "no hwr-edge console script next to the interpreter or on PATH"
+    return [
+        {"key": k, "label": label, "cmd": cmd, "skipped": "" if cmd else why}
+        for k, label, cmd in rows
+    ]
+
+
+def cold_start(key: str, label: str, cmd: list[str], runs: int) -> dict:
+    """Start ``cmd`` once untimed (to warm the page cache), then ``runs`` times timed."""
+    run_child(cmd)
+    results = [run_child(cmd) for _ in range(max(1, runs))]
+    row = {"key": key, "label": label, "command": cmd, "runs": len(results)}
+    timed = [r for r in results if r["wall_s"] is not None]
+    if timed:
+        row["wall_ms"] = summarize([r["wall_s"] for r in timed], 1000.0)
+        row["peak_rss_mb"] = summarize([r["rss_mb"] for r in timed])
+    failed = [r for r in results if r["returncode"] != 0]
+    if failed:
+        row["error"] = " ".join(failed[-1]["stderr"]) or f"exit code {failed[-1]['returncode']}"
+    return row

@@ -1,0 +1,94 @@
+"""Charset constraints (``--charset``) and the O/0-style context rule.
+
+- ``charset_mask(spec, labels)``: which of a model's classes a charset allows.
+- ``apply_context(word, alternatives)``: resolves look-alike letters and digits inside a word
+  (O/0, I/1/l, S/5, Z/2, B/8) by the word's majority of digits or letters.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+
+import numpy as np
+
+from hwr_edge.errors import HwrError
+
+NAMED = {
+    "digits": string.digits,
+    "letters": string.ascii_letters,
+    "upper": string.ascii_uppercase,
+    "lower": string.ascii_lowercase,
+    "alnum": string.digits + string.ascii_letters,
+}
+
+# Look-alikes: what a letter reads as in a number, and what a digit reads as in a word.
+TO_DIGIT = {"O": "0", "o": "0", "I": "1", "l": "1", "i": "1", "S": "5", "s": "5"}
+TO_DIGIT |= {"Z": "2", "z": "2", "B": "8"}
+TO_UPPER = {"0": "O", "1": "I", "5": "S", "2": "Z", "8": "B"}
+TO_LOWER = {"0": "o", "1": "l", "5": "s", "2": "z", "8": "B"}
+
+
+def charset_mask(spec: str | None, labels: Sequence[str]) -> np.ndarray | None:
+    """Boolean mask over ``labels`` of the classes allowed by ``spec``; None when unconstrained.
+
+    ``spec`` is ``digits``, ``letters``, ``upper``, ``lower``, ``alnum``, or the allowed
+    characters themselves (e.g. ``"0123456789+-"``). A letter class of a case-merged model
+    (EMNIST Balanced's ``C`` stands for c and C) is allowed when either case is allowed and
+    the other case has no class of its own. Raises ``HwrError`` when nothing is allowed.
+    """
+    if spec is None:
+        return None
+    if not spec:
+        raise HwrError("--charset is empty")
+    allowed = set(NAMED.get(spec, spec))
+    present = set(labels)
+    mask = np.array(
+        [c in allowed or (c.swapcase() in allowed and c.swapcase() not in present) for c in labels],
+        dtype=bool,
+    )
+    if not mask.any():
+        shown = "".join(labels)
+        raise HwrError(f"--charset {spec!r} allows none of the model's classes ({shown})")
+    return mask
+
+
+def apply_context(word: str, alternatives: Sequence[Sequence] | None = None) -> str:
+    """Rewrite look-alike characters of ``word`` to the word's majority kind.
+
+    In a word of mostly digits, O/o/I/l/i/S/s/Z/z/B become 0/1/5/2/8; in a word of mostly
+    letters, 0/1/5/2/8 become letters (lower case when most of its letters are lower case).
+    Only unambiguous characters vote; a tie changes nothing. ``alternatives`` optionally
+    holds each character's top-k ``(char, confidence)`` pairs: then a character is only
+    rewritten when the replacement is among its alternatives.
+    """
+    kinds = [_kind(c) for c in word]
+    digits, letters = kinds.count("digit"), kinds.count("letter")
+    if digits == letters:
+        return word
+    if digits > letters:
+        table = TO_DIGIT
+    else:
+        lower = sum(c.islower() for c, k in zip(word, kinds, strict=True) if k == "letter")
+        table = TO_LOWER if lower * 2 > letters else TO_UPPER
+    out = []
+    for i, c in enumerate(word):
+        new = table.get(c, c)
+        if new != c and alternatives is not None and not _among(new, alternatives[i]):
+            new = c
+        out.append(new)
+    return "".join(out)
+
+
+def _kind(c: str) -> str:
+    """``digit`` or ``letter`` for unambiguous characters, ``ambiguous`` or ``other`` else."""
+    if c in TO_DIGIT or c in TO_UPPER:
+        return "ambiguous"
+    if c.isdigit():
+        return "digit"
+    return "letter" if c.isalpha() else "other"
+
+
+def _among(char: str, alternatives: Sequence) -> bool:
+    """Whether ``char`` (either case) is one of the ``(char, confidence)`` alternatives."""
+    return any(str(alt[0]).lower() == char.lower() for alt in alternatives)

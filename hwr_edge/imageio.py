@@ -1,0 +1,237 @@
+"""Safe image loading: one BGR uint8 array per photo, or a one-line ``ImageError``.
+
+PNG and JPEG headers are parsed before decoding, so that a truncated file or a
+decompression bomb is refused without allocating its pixels, and JPEG EXIF
+orientation is applied exactly once (OpenCV is told to ignore it).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from hwr_edge.errors import ImageError
+
+DEFAULT_MAX_PIXELS = 60_000_000
+
+# OpenCV reads this once, on its first decode: it guards the formats whose headers we don't parse.
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(DEFAULT_MAX_PIXELS))
+
+import cv2  # noqa: E402  (the pixel limit above must be set before OpenCV loads)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+JPEG_SOI = b"\xff\xd8"
+# JPEG start-of-frame markers (all except DHT C4, JPG C8 and DAC CC) carry the image size.
+_SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+_DECODE_FLAGS = cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
+
+
+def load_image(
+    src: str | os.PathLike | bytes | np.ndarray, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> np.ndarray:
+    """Load a path, encoded bytes or an array as an upright BGR uint8 H x W x 3 image.
+
+    Arrays are taken as OpenCV-style gray, BGR or BGRA (uint8, uint16 or float in [0, 1]).
+    Raises ``ImageError`` with a one-line message naming the input.
+    """
+    if isinstance(src, np.ndarray):
+        return to_bgr8(src, "array")
+    if isinstance(src, bytes | bytearray | memoryview):
+        return decode_image(bytes(src), "<bytes>", max_pixels)
+    path = Path(src)
+    return decode_image(read_file(path), str(path), max_pixels)
+
+
+def read_file(path: Path) -> bytes:
+    """Read a whole file, turning every OS failure into a one-line ``ImageError``."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ImageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ImageError(f"{path}: is a directory, not an image") from None
+    except PermissionError:
+        raise ImageError(f"{path}: permission denied") from None
+    except OSError as exc:
+        if path.is_dir():
+            raise ImageError(f"{path}: is a directory, not an image") from None
+        raise ImageError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not data:
+        raise ImageError(f"{path}: empty file (0 bytes)")
+    return data
+
+
+def decode_image(data: bytes, name: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Decode encoded image bytes after checking the header for truncation and size."""
+    if not data:
+        raise ImageError(f"{name}: empty file (0 bytes)")
+    orientation, kind = 1, None
+    if data.startswith(PNG_SIGNATURE):
+        kind = "PNG"
+        width, height = png_size(data, name)
+        _check_pixels(width, height, max_pixels, name)
+    elif data.startswith(JPEG_SOI):
+        kind = "JPEG"
+        width, height, orientation = jpeg_info(data, name)
+        _check_pixels(width, height, max_pixels, name)
+    try:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), _DECODE_FLAGS)
+    except cv2.error as exc:
+        if "MAX_IMAGE_PIXELS" in str(exc):
+            limit = os.environ.get("OPENCV_IO_MAX_IMAGE_PIXELS", "?")
+            raise ImageError(
+                f"{name}: more pixels than OPENCV_IO_MAX_IMAGE_PIXELS={limit} allows "
+                "(possible decompression bomb)"
+            ) from None
+        raise ImageError(f"{name}: cannot decode ({_cv_message(exc)})") from None
+    if (image is None or image.size == 0) and kind:
+        raise ImageError(f"{name}: corrupt {kind} (its pixel data cannot be decoded)")
+    if image is None or image.size == 0:
+        raise ImageError(f"{name}: not an image, or a format OpenCV cannot decode")
+    return apply_orientation(to_bgr8(image, name), orientation)
+
+
+def png_size(data: bytes, name: str) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk; refuses a file without its IEND chunk."""
+    if len(data) < 33 or data[12:16] != b"IHDR":
+        raise ImageError(f"{name}: corrupt PNG (no IHDR header)")
+    width, height = struct.unpack(">II", data[16:24])
+    if data.rfind(b"IEND") < 33:
+        raise ImageError(f"{name}: truncated PNG (no IEND chunk)")
+    return width, height
+
+
+def jpeg_info(data: bytes, name: str) -> tuple[int, int, int]:
+    """Width, height and EXIF orientation of a JPEG; refuses a file cut before its EOI marker."""
+    width = height = None
+    orientation = 1
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            raise ImageError(f"{name}: corrupt JPEG (bad marker at byte {pos})")
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
+            pos += 2
+            continue
+        if marker in (0xD8, 0xD9):
+            raise ImageError(f"{name}: corrupt JPEG (no image data)")
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+        segment = data[pos + 4 : pos + 2 + length]
+        if marker == 0xDA:  # start of scan: entropy-coded data follows
+            if width is None:
+                raise ImageError(f"{name}: corrupt JPEG (no frame header)")
+            if data.rfind(b"\xff\xd9") < pos:
+                raise ImageError(f"{name}: truncated JPEG (no end-of-image marker)")
+            return width, height, orientation
+        if len(segment) < length - 2:
+            break
+        if marker in _SOF_MARKERS and len(segment) >= 5:
+            height, width = struct.unpack(">HH", segment[1:5])
+        elif marker == 0xE1 and segment.startswith(b"Exif\x00\x00"):
+            orientation = exif_orientation(segment[6:])
+        pos += 2 + length
+    raise ImageError(f"{name}: truncated JPEG (ends inside its headers)")
+
+
+def exif_orientation(tiff: bytes) -> int:
+    """The Orientation tag (0x0112) of an EXIF TIFF block, or 1 when absent or malformed."""
+    if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
+        return 1
+    endian = "<" if tiff[:2] == b"II" else ">"
+    (ifd,) = struct.unpack(endian + "I", tiff[4:8])
+    if ifd + 2 > len(tiff):
+        return 1
+    (count,) = struct.unpack(endian + "H", tiff[ifd : ifd + 2])
+    for i in range(count):
+        entry = ifd + 2 + 12 * i
+        if entry + 12 > len(tiff):
+            break
+        tag, kind = struct.unpack(endian + "HH", tiff[entry : entry + 4])
+        if tag == 0x0112 and kind == 3:  # SHORT
+            (value,) = struct.unpack(endian + "H", tiff[entry + 8 : entry + 10])
+            return value if 1 <= value <= 8 else 1
+    return 1
+
+
+def apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
+    """Turn an image stored with EXIF ``orientation`` (1-8) upright."""
+    if orientation == 2:
+        image = image[:, ::-1]
+    elif orientation == 3:
+        image = image[::-1, ::-1]
+    elif orientation == 4:
+        image = image[::-1]
+    elif orientation == 5:
+        image = image.transpose(1, 0, 2)
+    elif orientation == 6:
+        image = np.rot90(image, -1)
+    elif orientation == 7:
+        image = image.transpose(1, 0, 2)[::-1, ::-1]
+    elif orientation == 8:
+        image = np.rot90(image, 1)
+    return np.ascontiguousarray(image)
+
+
+def to_bgr8(image: np.ndarray, name: str) -> np.ndarray:
+    """Convert gray, gray+alpha, BGR or BGRA of any depth to BGR uint8 (alpha over white)."""
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (2, 3, 4)):
+        raise ImageError(f"{name}: unsupported image shape {image.shape}")
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        raise ImageError(f"{name}: image has no pixels")
+    image = _to_unit_float(image) if image.dtype != np.uint8 else image
+    if image.ndim == 3 and image.shape[2] in (2, 4):
+        image = _composite_over_white(image)
+    if image.dtype != np.uint8:
+        image = np.clip(image * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    return np.ascontiguousarray(image)
+
+
+def _to_unit_float(image: np.ndarray) -> np.ndarray:
+    """Scale a non-uint8 image to float32 in [0, 1]."""
+    if image.dtype == np.uint16:
+        return image.astype(np.float32) / 65535.0
+    if np.issubdtype(image.dtype, np.floating):
+        image = np.nan_to_num(image.astype(np.float32))
+        return np.clip(image / 255.0 if image.max() > 1.0 else image, 0.0, 1.0)
+    if np.issubdtype(image.dtype, np.integer) or image.dtype == np.bool_:
+        info_max = 1 if image.dtype == np.bool_ else np.iinfo(image.dtype).max
+        return np.clip(image.astype(np.float32) / info_max, 0.0, 1.0)
+    raise ImageError(f"unsupported pixel type {image.dtype}")
+
+
+def _composite_over_white(image: np.ndarray) -> np.ndarray:
+    """Blend the colour channels over a white background using the last channel as alpha."""
+    scale = 255.0 if image.dtype == np.uint8 else 1.0
+    color = image[:, :, :-1].astype(np.float32)
+    alpha = image[:, :, -1:].astype(np.float32) / scale
+    blended = color * alpha + scale * (1.0 - alpha)
+    if image.dtype == np.uint8:
+        blended = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+    return blended[:, :, 0] if blended.shape[2] == 1 else blended
+
+
+def _check_pixels(width: int, height: int, max_pixels: int, name: str) -> None:
+    """Refuse an image whose header announces more than ``max_pixels`` pixels."""
+    if width == 0 or height == 0:
+        raise ImageError(f"{name}: image header announces {width}x{height} pixels")
+    if width * height > max_pixels:
+        raise ImageError(
+            f"{name}: {width}x{height} pixels exceeds the limit of {max_pixels:,} "
+            "(possible decompression bomb)"
+        )
+
+
+def _cv_message(exc: Exception) -> str:
+    """The last non-empty line of an OpenCV error, which holds its message."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[-1] if lines else type(exc).__name__

@@ -1,0 +1,89 @@
+"""Charset masks and the look-alike context rule."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from hwr_edge.charset import apply_context, charset_mask
+from hwr_edge.errors import HwrError
+
+MNIST = list(string.digits)
+EMNIST47 = list(string.digits + string.ascii_uppercase + "abdefghnqrt")
+
+
+def allowed(spec, labels):
+    mask = charset_mask(spec, labels)
+    return "".join(c for c, ok in zip(labels, mask, strict=True) if ok)
+
+
+def test_no_spec_means_no_mask():
+    assert charset_mask(None, EMNIST47) is None
+
+
+def test_named_charsets_on_the_47_classes():
+    assert allowed("digits", EMNIST47) == string.digits
+    assert allowed("upper", EMNIST47) == string.ascii_uppercase
+    assert allowed("alnum", EMNIST47) == "".join(EMNIST47)
+    assert allowed("letters", EMNIST47) == string.ascii_uppercase + "abdefghnqrt"
+
+
+def test_lower_keeps_case_merged_capitals():
+    # "C" also stands for "c" (no class of its own); "A" does not, "a" has its own class.
+    got = allowed("lower", EMNIST47)
+    assert "C" in got and "O" in got and "S" in got
+    assert "A" not in got and "B" not in got
+    assert set("abdefghnqrt") <= set(got)
+    assert not set(string.digits) & set(got)
+
+
+def test_explicit_characters():
+    assert allowed("0123456789+-", EMNIST47) == string.digits
+    assert allowed("AB7", EMNIST47) == "7AB"
+    assert allowed("xy", EMNIST47) == "XY"
+
+
+def test_mask_shape_and_type():
+    mask = charset_mask("digits", EMNIST47)
+    assert mask.shape == (47,) and mask.dtype == bool and mask.sum() == 10
+
+
+@pytest.mark.parametrize("spec", ["letters", "upper", "!?#"])
+def test_no_overlap_is_an_error(spec):
+    with pytest.raises(HwrError, match="allows none of the model's classes"):
+        charset_mask(spec, MNIST)
+
+
+def test_empty_spec_is_an_error():
+    with pytest.raises(HwrError, match="empty"):
+        charset_mask("", MNIST)
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("2O24", "2024"),  # mostly digits: O -> 0
+        ("1S9B", "1598"),
+        ("I23", "123"),
+        ("HELL0", "HELLO"),  # mostly letters: 0 -> O
+        ("F1ND", "FIND"),
+        ("he110", "hello"),  # lower-case word: 1 -> l, 0 -> o
+        ("5ALE", "SALE"),
+        ("Z00M", "ZOOM"),
+        ("8ED", "BED"),
+        ("SO", "SO"),  # only look-alikes: no majority, unchanged
+        ("A1B2", "AIBZ"),
+        ("A4", "A4"),  # tie
+        ("", ""),
+    ],
+)
+def test_context_rule(word, expected):
+    assert apply_context(word) == expected
+
+
+def test_context_rule_with_alternatives():
+    alts_with = [[("O", 0.6), ("0", 0.3)], [("1", 0.9)], [("2", 0.9)], [("3", 0.9)]]
+    assert apply_context("O123", alts_with) == "0123"
+    alts_without = [[("O", 0.6), ("Q", 0.3)], [("1", 0.9)], [("2", 0.9)], [("3", 0.9)]]
+    assert apply_context("O123", alts_without) == "O123"

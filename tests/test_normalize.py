@@ -1,0 +1,64 @@
+"""Crop normalization: aspect, fit box, centring, polarity, stroke width."""
+
+import cv2
+import numpy as np
+import pytest
+
+from hwr_edge.convention import InputConvention
+from hwr_edge.normalize import normalize_crop, stroke_width
+
+
+def ink_box(img: np.ndarray) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(img > 127)
+    return xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+
+
+def test_empty_crop_gives_zeros():
+    out = normalize_crop(np.zeros((40, 30), np.uint8), InputConvention())
+    assert out.shape == (28, 28) and out.dtype == np.uint8 and not out.any()
+
+
+def test_rejects_colour_input():
+    with pytest.raises(ValueError):
+        normalize_crop(np.zeros((10, 10, 3), np.uint8), InputConvention())
+
+
+def test_aspect_kept_and_longest_side_fits_box():
+    tall = np.zeros((120, 60), np.uint8)
+    tall[10:110, 20:40] = 255  # 100 x 20 bar with margins
+    out = normalize_crop(tall, InputConvention(fit_box=20))
+    x0, y0, x1, y1 = ink_box(out)
+    assert 19 <= y1 - y0 <= 21
+    assert 3 <= x1 - x0 <= 5
+
+
+def test_box_centring_and_polarity():
+    crop = np.zeros((50, 50), np.uint8)
+    crop[5:20, 30:45] = 200  # off-centre square, grey ink
+    out = normalize_crop(crop, InputConvention(center="box", fit_box=20))
+    x0, y0, x1, y1 = ink_box(out)
+    assert abs((x0 + x1) / 2 - 14) <= 1 and abs((y0 + y1) / 2 - 14) <= 1
+    assert out[0, 0] == 0 and out.max() == 255
+
+
+def test_mass_centring_puts_centre_of_mass_in_the_middle():
+    l_shape = np.zeros((60, 60), np.uint8)
+    l_shape[5:55, 5:15] = 255
+    l_shape[45:55, 5:45] = 255
+    out = normalize_crop(l_shape, InputConvention(center="mass", fit_box=20)).astype(float)
+    ys, xs = np.mgrid[0:28, 0:28]
+    cy, cx = (ys * out).sum() / out.sum(), (xs * out).sum() / out.sum()
+    assert abs(cy - 13.5) <= 1.0 and abs(cx - 13.5) <= 1.0
+    box = normalize_crop(l_shape, InputConvention(center="box", fit_box=20)).astype(float)
+    assert abs((xs * box).sum() / box.sum() - cx) > 1.0  # the two conventions differ here
+
+
+@pytest.mark.parametrize("pen", [2, 16])
+def test_stroke_width_is_normalized(pen):
+    img = np.zeros((140, 100), np.uint8)
+    cv2.putText(img, "7", (10, 125), cv2.FONT_HERSHEY_SIMPLEX, 4, 255, pen)
+    plain = normalize_crop(img, InputConvention(fit_box=20))
+    fixed = normalize_crop(img, InputConvention(fit_box=20, stroke_px=2.5))
+    assert 1.6 <= stroke_width(fixed > 127) <= 3.6
+    if pen == 16:
+        assert stroke_width(plain > 127) > stroke_width(fixed > 127) + 1

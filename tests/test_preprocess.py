@@ -1,0 +1,79 @@
+"""Ink map under shadows, gradients, ruled lines, tables and large photos."""
+
+import cv2
+import numpy as np
+
+from hwr_edge.preprocess import ink_map
+
+
+def page_with_text(w=700, h=500, text="HELLO 42", scale=2.5, thick=6):
+    """White page with dark text; returns BGR image and the text's own mask."""
+    truth = np.zeros((h, w), np.uint8)
+    cv2.putText(truth, text, (60, 260), cv2.FONT_HERSHEY_SIMPLEX, scale, 255, thick)
+    img = np.full((h, w, 3), 235, np.uint8)
+    img[truth > 0] = (40, 30, 30)
+    return img, truth > 0
+
+
+def recall(mask, truth):
+    return (mask.astype(bool) & truth).sum() / truth.sum()
+
+
+def test_shadow_and_gradient_keep_characters_and_no_background():
+    img, truth = page_with_text()
+    h, w = truth.shape
+    light = np.linspace(1.0, 0.45, w, dtype=np.float32)[None, :].repeat(h, 0)
+    shadow = np.zeros((h, w), np.float32)
+    cv2.ellipse(shadow, (250, 300), (200, 120), 20, 0, 360, 1.0, -1)
+    light *= 1 - 0.5 * cv2.GaussianBlur(shadow, (31, 31), 0)
+    photo = np.clip(img * light[..., None], 0, 255).astype(np.uint8)
+    result = ink_map(photo)
+    assert result.scale == 1.0
+    assert recall(result.mask, truth) > 0.9
+    far = cv2.dilate(truth.astype(np.uint8), np.ones((9, 9))) == 0
+    assert result.mask[far].mean() < 0.002
+
+
+def test_ruled_lines_are_removed_but_letters_kept():
+    img, truth = page_with_text(text="HILT 17")
+    ys = [150, 215, 250, 330]  # 250 crosses the letters near their baseline
+    for y in ys:
+        cv2.line(img, (0, y), (700, y), (200, 160, 140), 2)
+    result = ink_map(img)
+    assert recall(result.mask, truth) > 0.85
+    for y in ys:
+        band = result.mask[y - 2 : y + 3]
+        assert band[:, 620:].sum() == 0 and band[:, :50].sum() == 0
+
+
+def test_blue_ink_is_found():
+    img, truth = page_with_text()
+    img[truth] = (170, 60, 30)  # blue ballpoint in BGR
+    assert recall(ink_map(img).mask, truth) > 0.9
+
+
+def test_blank_page_has_no_text():
+    rng = np.random.default_rng(0)
+    img = np.clip(rng.normal(230, 3, (480, 640, 3)), 0, 255).astype(np.uint8)
+    result = ink_map(img)
+    assert result.text_height == 0 and not result.mask.any()
+
+
+def test_table_around_paper_is_ignored():
+    img, truth = page_with_text()
+    photo = np.full((600, 900, 3), (40, 70, 110), np.uint8)  # brown desk
+    rng = np.random.default_rng(1)
+    photo = np.clip(photo + rng.normal(0, 12, photo.shape), 0, 255).astype(np.uint8)
+    photo[50:550, 100:800] = img
+    result = ink_map(photo)
+    outside = np.ones((600, 900), bool)
+    outside[50:550, 100:800] = False
+    assert result.mask[outside].sum() == 0
+    assert recall(result.mask[50:550, 100:800], truth) > 0.9
+
+
+def test_large_photo_with_small_text_is_read_at_higher_resolution():
+    img, truth = page_with_text(w=4000, h=3000, scale=2.0, thick=5)
+    result = ink_map(img)
+    assert 1.0 <= result.scale < 4000 / 1280
+    assert result.text_height * result.scale > 35  # about the 44 px capitals, in original px

@@ -1,0 +1,96 @@
+"""Recognizer end to end: one batch per image, charset rejection, threads, crops, blank page."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import cv2
+import numpy as np
+import pytest
+
+from export import synth
+from export.accuracy import edit_distance
+from hwr_edge.classifier import load_model
+from hwr_edge.recognizer import Recognizer
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return load_model(threads=1)
+
+
+def written(text_lines, seed=3, condition="clean"):
+    return synth.make_page(np.random.default_rng(seed), condition, text=text_lines).image
+
+
+def test_one_batched_inference_per_image(classifier):
+    calls = []
+    original = classifier.predict_proba
+
+    def counting(crops):
+        calls.append(len(crops))
+        return original(crops)
+
+    classifier.predict_proba = counting
+    try:
+        page = Recognizer(classifier).recognize(written(["HELLO 42", "TREE"]))
+    finally:
+        del classifier.predict_proba
+    assert len(calls) == 1 and calls[0] >= len(page.chars) == 11
+    assert [len(line.words) for line in page.lines] == [2, 1]
+    assert set(page.timings_ms) == {"load", "preprocess", "segment", "infer", "total"}
+
+
+def test_characters_outside_the_charset_are_rejected_not_forced(classifier):
+    image = written(["KXW AHM"])
+    free = Recognizer(classifier).recognize(image)
+    digits = Recognizer(classifier, charset="digits").recognize(image)
+    assert len(digits.chars) == len(free.chars) == 6
+    assert sum(c.char == "?" for c in digits.chars) >= 5
+    for c in digits.chars:
+        assert all(alt.isdigit() for alt, _ in c.alternatives)
+        assert c.char == "?" or c.confidence >= 0.5
+
+
+def test_custom_reject_char_and_threshold(classifier):
+    page = Recognizer(classifier, reject_threshold=1.01, reject_char="#").recognize(
+        written(["AB 12"])
+    )
+    assert page.text == "## ##"
+    assert all(len(c.alternatives) == 3 for c in page.chars)
+
+
+def test_parallel_calls_give_identical_results(classifier):
+    images = [written([t], seed=i) for i, t in enumerate(["ROAD 17", "93 FISH", "QUIZ 480"])]
+    rec = Recognizer(classifier)
+    expected = [rec.recognize(img).to_dict() for img in images]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda i: rec.recognize(images[i % 3]).to_dict(), range(12)))
+    for i, result in enumerate(results):
+        result.pop("timings_ms"), expected[i % 3].pop("timings_ms", None)
+        assert result == expected[i % 3]
+
+
+def test_blank_page_gives_no_lines(classifier):
+    blank = np.full((480, 640, 3), 228, np.uint8)
+    page = Recognizer(classifier).recognize(blank)
+    assert page.lines == [] and page.text == ""
+
+
+def test_crops_match_chars(classifier, tmp_path):
+    path = tmp_path / "note.jpg"
+    cv2.imwrite(str(path), written(["MAP 5"]))
+    page, crops = Recognizer(classifier).recognize_with_crops(path)
+    assert page.image == str(path) and page.size == (700, 577)
+    assert len(crops) == len(page.chars) == 4
+    assert all(c.shape == (28, 28) and c.dtype == np.uint8 and c.max() == 255 for c in crops)
+
+
+@pytest.mark.parametrize("condition", ["clean", "shadow", "ruled", "table"])
+def test_end_to_end_character_error_rate(classifier, condition):
+    rng = np.random.default_rng(11)
+    rec = Recognizer(classifier, context=True)
+    errors = chars = 0
+    for _ in range(3):
+        page = synth.make_page(rng, condition)
+        errors += edit_distance(rec.recognize(page.image).text, page.text)
+        chars += len(page.text)
+    assert errors / chars < 0.35

@@ -1,0 +1,89 @@
+"""Segmentation: lines, words, merged pieces, touching pairs, reading order."""
+
+import cv2
+import numpy as np
+
+from hwr_edge.preprocess import InkImage
+from hwr_edge.segment import segment
+
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def ink_from(draw, shape=(400, 700), text_h=40.0, angle=0.0) -> InkImage:
+    """InkImage from a drawing callback on a black canvas, optionally rotated."""
+    img = np.zeros(shape, np.uint8)
+    draw(img)
+    if angle:
+        m = cv2.getRotationMatrix2D((shape[1] / 2, shape[0] / 2), angle, 1.0)
+        img = cv2.warpAffine(img, m, (shape[1], shape[0]))
+    mask = (img > 127).astype(np.uint8)
+    return InkImage(img * mask, mask, 1.0, text_h)
+
+
+def texts(draws):
+    def draw(img):
+        for text, (x, y) in draws:
+            cv2.putText(img, text, (x, y), FONT, 1.4, 255, 4)
+
+    return draw
+
+
+def shape_of(lines):
+    return [[len(word) for word in words] for words in lines]
+
+
+def test_lines_and_words_in_reading_order():
+    ink = ink_from(texts([("AB CD", (60, 120)), ("EFG", (60, 240))]), text_h=30)
+    lines = segment(ink)
+    assert shape_of(lines) == [[2, 2], [3]]
+    first = [s.glyph.box for w in lines[0] for s in w]
+    assert all(a[0] < b[0] for a, b in zip(first, first[1:], strict=False))
+    assert lines[0][0][0].glyph.box[1] < lines[1][0][0].glyph.box[1]
+
+
+def test_slightly_rotated_lines_are_not_interleaved():
+    draw = texts([("ABCDEFGH JK", (40, 160)), ("LMNPRSTU VW", (40, 260))])
+    lines = segment(ink_from(draw, angle=4.0, text_h=30))
+    assert shape_of(lines) == [[8, 2], [8, 2]]
+    for words in lines:
+        xs = [s.glyph.box[0] for w in words for s in w]
+        assert xs == sorted(xs)
+
+
+def test_three_lines_with_scale_from_original_pixels():
+    ink = ink_from(texts([("12", (50, 80)), ("34", (50, 180)), ("56", (50, 280))]), text_h=30)
+    ink.scale = 2.0
+    lines = segment(ink)
+    assert shape_of(lines) == [[2], [2], [2]]
+    assert lines[2][0][0].glyph.box[1] > 2 * 200
+
+
+def test_dot_and_broken_stroke_merge_into_one_character():
+    def draw(img):
+        cv2.rectangle(img, (100, 150), (108, 200), 255, -1)  # i: stem
+        cv2.circle(img, (104, 133), 5, 255, -1)  # and dot
+        cv2.rectangle(img, (200, 140), (208, 165), 255, -1)  # a vertical stroke broken in two
+        cv2.rectangle(img, (200, 172), (208, 200), 255, -1)
+        cv2.putText(img, "A", (300, 200), FONT, 2.0, 255, 5)
+
+    lines = segment(ink_from(draw, text_h=55))
+    assert shape_of(lines) == [[1, 1, 1]]
+
+
+def test_touching_pair_gets_a_split_but_a_single_character_does_not():
+    def draw(img):
+        for x in (100, 145):  # two touching L's
+            cv2.rectangle(img, (x, 100), (x + 8, 160), 255, -1)
+            cv2.rectangle(img, (x, 152), (x + 50, 160), 255, -1)
+        cv2.putText(img, "H", (215, 160), FONT, 2.0, 255, 6)
+
+    lines = segment(ink_from(draw, text_h=60))
+    ((first, second),) = lines[0]
+    assert len(first.split) == 2 and not second.split
+    left, right = first.split
+    assert left.box[0] + left.box[2] <= right.box[0] + 2
+    assert abs(left.box[2] - right.box[2]) < 20
+
+
+def test_empty_mask_has_no_lines():
+    assert segment(ink_from(lambda img: None, text_h=0)) == []

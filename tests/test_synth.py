@@ -1,0 +1,49 @@
+"""Synthetic page generator: sizes, ground truth, determinism, EXIF helper, CLI output."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from export import synth
+from hwr_edge.imageio import load_image
+
+
+@pytest.mark.parametrize("condition", [c for c in synth.CONDITIONS if c != "phone_12mp"])
+def test_every_condition_renders_with_ground_truth(condition):
+    page = synth.make_page(np.random.default_rng(0), condition)
+    w, h = synth.SIZES[synth.CONDITIONS[condition].size]
+    assert page.image.shape == (h, w, 3) and page.image.dtype == np.uint8
+    assert len(page.boxes) == len(page.text.replace(" ", "").replace("\n", ""))
+    inside = [b for b in page.boxes if b[0] >= -2 and b[1] >= -2 and b[0] + b[2] <= w + 2]
+    assert len(inside) == len(page.boxes)
+
+
+def test_same_seed_same_page_and_text_is_drawn():
+    a = synth.make_page(np.random.default_rng(5), "shadow", text=["ABC 123"])
+    b = synth.make_page(np.random.default_rng(5), "shadow", text=["ABC 123"])
+    assert np.array_equal(a.image, b.image) and a.text == "ABC 123"
+    x, y, w, h = a.boxes[0]
+    gray = cv2.cvtColor(a.image, cv2.COLOR_BGR2GRAY)
+    assert gray[y : y + h, x : x + w].min() < gray.mean() - 60  # ink where the truth says
+
+
+def test_frame_condition_touches_the_left_edge():
+    page = synth.make_page(np.random.default_rng(2), "frame")
+    assert min(b[0] for b in page.boxes) <= 1
+
+
+def test_exif_orientation_helper_round_trips_through_the_loader():
+    upright = synth.make_page(np.random.default_rng(1), "clean", text=["UP 1"]).image
+    stored = cv2.rotate(upright, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    jpeg = cv2.imencode(".jpg", stored)[1].tobytes()
+    loaded = load_image(synth.with_exif_orientation(jpeg, 6))
+    assert loaded.shape == upright.shape
+
+
+def test_generate_writes_pages_and_truth(tmp_path):
+    truth = synth.generate(tmp_path, 2, seed=1, conditions=["clean", "webcam"], glyphs="hershey")
+    records = [json.loads(line) for line in truth.read_text().splitlines()]
+    assert [r["condition"] for r in records] == ["clean", "webcam"]
+    assert all((tmp_path / r["file"]).is_file() and r["text"] for r in records)

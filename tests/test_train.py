@@ -1,0 +1,143 @@
+"""A short real training on MNIST learns; fine-tuning from a folder of crops works; CLI errors."""
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from export.augment import AugmentConfig, augment_batch, framing_scale  # noqa: E402
+from export.evaluate import evaluate  # noqa: E402
+from export.train import class_weights, read_run_info, register, train  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is absent")
+
+
+@pytest.fixture(scope="module")
+def mnist_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "lenet5-mnist"
+    train(
+        "lenet5",
+        "mnist",
+        DATA / "mnist",
+        1,
+        out,
+        augment=False,
+        batch_size=32,
+        limit=2000,
+        verbose=0,
+    )
+    return out
+
+
+@needs_data
+@pytest.mark.slow
+def test_one_epoch_on_2k_mnist_images_learns(mnist_run):
+    for name in ("model.keras", "curves.png", "confusion.png", "convention.json", "labels.json"):
+        assert (mnist_run / name).stat().st_size > 0
+    metrics = json.loads((mnist_run / "metrics.json").read_text())
+    assert metrics["n_train"] == 1800 and metrics["epochs_run"] == 1
+    assert metrics["test"]["n"] == 10_000
+    assert metrics["accuracy"] > 0.8  # chance is 0.1
+    assert 0 < metrics["f1_macro"] <= 1 and metrics["train_seconds"] > 0
+    assert "emnist_digits" in metrics and metrics["emnist_digits"]["n"] > 1000
+    labels, convention, dataset = read_run_info(mnist_run / "model.keras")
+    assert labels == [str(d) for d in range(10)] and dataset == "mnist"
+    assert convention.fit_box == 20 and convention.center == "mass"
+    assert 1.5 < convention.stroke_px < 3.5
+
+
+def synthetic_crops(folder: Path, char: str, n: int) -> None:
+    """Dark-on-light photos of ``char`` drawn with a Hershey font, slightly varied."""
+    (folder / char).mkdir(parents=True)
+    for i in range(n):
+        img = np.full((64 + 4 * i, 48), 235, np.uint8)
+        cv2.putText(
+            img, char, (8, 50 + 2 * i), cv2.FONT_HERSHEY_SIMPLEX, 1.4 + 0.05 * i, 20, 3 + i % 3
+        )
+        cv2.imwrite(str(folder / char / f"{i}.png"), img)
+
+
+@needs_data
+@pytest.mark.slow
+def test_finetune_from_folder_lowers_loss_on_the_crops(mnist_run, tmp_path):
+    from export.data import load_folder
+
+    folder = tmp_path / "crops"
+    for char in "147":
+        synthetic_crops(folder, char, 8)
+    labels, convention, _ = read_run_info(mnist_run / "model.keras")
+    crops = load_folder(folder, convention, labels)
+
+    def loss(model) -> float:
+        probs = model.predict(crops.x[..., None] / 255.0, verbose=0)
+        return float(-np.log(probs[np.arange(len(crops.y)), crops.y] + 1e-9).mean())
+
+    before = loss(keras.models.load_model(mnist_run / "model.keras"))
+    out = train(
+        "lenet5",
+        None,
+        None,
+        4,
+        tmp_path / "tuned",
+        augment=False,
+        batch_size=8,
+        finetune_from=mnist_run / "model.keras",
+        folder=folder,
+        verbose=0,
+    )
+    tuned = keras.models.load_model(out / "model.keras")
+    assert loss(tuned) < before
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["dataset"] == "mnist" and metrics["validation"]["n"] >= 1
+    assert evaluate(tuned, crops.x, crops.y, labels)["n"] == 24
+
+
+def test_augment_is_seeded_and_keeps_shape():
+    x = np.zeros((4, 28, 28), np.uint8)
+    x[:, 8:20, 12:16] = 255
+    a = augment_batch(x, np.random.default_rng(3), AugmentConfig())
+    b = augment_batch(x, np.random.default_rng(3), AugmentConfig())
+    c = augment_batch(x, np.random.default_rng(4), AugmentConfig())
+    assert a.shape == x.shape and a.dtype == np.uint8
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert (a.reshape(4, -1).max(axis=1) > 100).all()  # the glyph survives
+
+
+def test_framing_scale_spans_mnist_and_emnist_sizes():
+    lo, hi = framing_scale(20)
+    assert lo < 1.0 and hi * 20 > 24
+    lo, hi = framing_scale(24)
+    assert lo * 24 < 20 and hi > 1.0
+
+
+def test_class_weights_balance_the_classes():
+    y = np.array([0] * 90 + [1] * 10)
+    w = class_weights(y, 2)
+    assert w[1] / w[0] == pytest.approx(9.0)
+    assert w[y].mean() == pytest.approx(1.0)
+
+
+def cli(argv):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["train", *argv])
+    return args.func(args)
+
+
+def test_cli_missing_data_is_one_line_error(tmp_path, capsys):
+    code = cli(["--dataset", "mnist", "--data-dir", str(tmp_path), "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code != 0 and err.startswith("error: ") and err.count("\n") == 1
+    assert "not found" in err
+
+
+def test_cli_requires_dataset(tmp_path, capsys):
+    assert cli(["--out", str(tmp_path / "r")]) != 0
+    assert capsys.readouterr().err.startswith("error: ")
