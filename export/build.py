@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +141,7 @@ def build_one(spec: Spec, args, log=print) -> dict:
         "n": len(test.y),
         "keras_accuracy": keras_acc,
         "keras_mib": size_mib(info["keras"]),
+        "keras_weights_mib": model.count_params() * 4 / MIB,
         "fp32_file": str(fp32_path),
         "fp32_mib": size_mib(fp32_path),
         "int8_file": str(int8_path),
@@ -210,6 +212,7 @@ def register(subparsers) -> None:
 
 def _cli(args) -> int:
     """Run the build subcommand; failures become one ``error:`` line."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep the progress lines readable
     try:
         build(args)
     except (ExportError, OSError, ValueError) as exc:

@@ -26,12 +26,18 @@ def to_input(x: np.ndarray, scale: float = 255.0) -> np.ndarray:
     return (np.asarray(x, dtype=np.float32) / np.float32(scale))[..., None]
 
 
-def session(path: Path, threads: int = 1):
-    """An onnxruntime CPU session with full graph optimization and ``threads`` intra-op threads."""
+def session(path: Path, threads: int = 1, level: str = "all"):
+    """An onnxruntime CPU session with ``threads`` intra-op threads and graph optimization
+    ``level`` ("basic", "extended" or "all")."""
     import onnxruntime as ort
 
+    levels = {
+        "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+    }
     opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.graph_optimization_level = levels[level]
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3

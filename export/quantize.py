@@ -198,14 +198,19 @@ def accuracy_gate(fp32_acc: float, int8_acc: float, dataset: str) -> float:
 
 
 def latency_us(
-    paths: list[Path], x: np.ndarray, batch: int = 32, threads: int = 1, blocks: int = 7
+    paths: list[Path],
+    x: np.ndarray,
+    batch: int = 32,
+    threads: int = 1,
+    blocks: int = 7,
+    level: str = "all",
 ) -> list[float]:
     """Microseconds per character of each model for ``batch``-sized runs on ``threads`` threads.
 
     The models take turns in blocks of 30 runs so that they share the same background load;
     each model's figure is its best block median (robust to load bursts on a shared CPU).
     """
-    sessions = [session(p, threads) for p in paths]
+    sessions = [session(p, threads, level) for p in paths]
     feed = {INPUT_NAME: np.ascontiguousarray(x[:batch])}
     best = [float("inf")] * len(sessions)
     for sess in sessions:

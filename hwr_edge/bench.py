@@ -106,12 +106,12 @@ def run_bench(settings: Settings, scratch: Path) -> dict:
         "pipeline": [],
         "cold_start": [],
     }
-    tasks = keras_tasks(settings, result, crops_file)
+    keras = keras_tasks(settings, result, crops_file)  # also records why it is skipped
     tasks = (
         inference_tasks(settings, result, crops)
         + pipeline_tasks(settings, result, frame)
         + process_tasks(settings, result, image)
-        + tasks
+        + keras
     )
     with typer.progressbar(
         tasks, label="bench", file=sys.stderr, item_show_func=lambda t: t.label if t else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 FRAME_LINES = ("HELLO EDGE 42", "PI 5 CAM 7")  # about 20 characters, as in the stream target
+DEMO = "note.jpg"  # the README's demo photo
 GLYPHS = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
 
 
@@ -38,9 +39,10 @@ def stream_frame(width: int = 640, height: int = 480):
 
 
 def example_photos(roots: list[Path]) -> list[Path]:
-    """The ``examples/*.jpg`` photos of the first root that has any (checkout or cwd)."""
+    """The ``examples/*.jpg`` photos of the first root that has any (cwd or checkout), the
+    README's demo photo first (a --quick run and the cold start use only the first)."""
     for root in roots:
-        photos = sorted((root / "examples").glob("*.jpg"))
+        photos = sorted((root / "examples").glob("*.jpg"), key=lambda p: (p.name != DEMO, p.name))
         if photos:
             return photos
     return []

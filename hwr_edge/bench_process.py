@@ -19,24 +19,27 @@ t0 = time.perf_counter()
 pid = os.posix_spawnp(sys.argv[1], sys.argv[1:], os.environ, file_actions=out)
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - t0
-print(wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+print(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
 """
 
 
 def run_child(cmd: list[str], cwd: Path | None = None) -> dict:
-    """Run ``cmd`` once; its wall time, its own peak RSS in MB, exit code and last stderr line."""
+    """Run ``cmd`` once: its wall time, CPU time (user + system, all threads; unlike wall
+    time, hardly inflated by other processes on the CPU), own peak RSS in MB, exit code and
+    last stderr line."""
     launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, *cmd]
     done = subprocess.run(launcher, cwd=cwd, capture_output=True, text=True)
     fields = done.stdout.split()
-    if done.returncode != 0 or len(fields) != 3:
+    if done.returncode != 0 or len(fields) != 4:
         tail = done.stderr.strip().splitlines()[-1:] or [f"launcher exit code {done.returncode}"]
-        return {"wall_s": None, "rss_mb": None, "returncode": done.returncode, "stderr": tail}
+        return {"wall_s": None, "returncode": done.returncode, "stderr": tail}
     unit = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, else KiB
     lines = done.stderr.strip().splitlines()
     return {
         "wall_s": float(fields[0]),
-        "rss_mb": int(fields[1]) * unit / 1e6,
-        "returncode": int(fields[2]),
+        "cpu_s": float(fields[1]),
+        "rss_mb": int(fields[2]) * unit / 1e6,
+        "returncode": int(fields[3]),
         "stderr": lines[-1:],
     }
 
@@ -72,6 +75,7 @@ def cold_start(key: str, label: str, cmd: list[str], runs: int) -> dict:
     timed = [r for r in results if r["wall_s"] is not None]
     if timed:
         row["wall_ms"] = summarize([r["wall_s"] for r in timed], 1000.0)
+        row["cpu_ms"] = summarize([r["cpu_s"] for r in timed], 1000.0)
         row["peak_rss_mb"] = summarize([r["rss_mb"] for r in timed])
     failed = [r for r in results if r["returncode"] != 0]
     if failed:

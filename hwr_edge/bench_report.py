@@ -39,7 +39,7 @@ def inference_table(result: dict, markdown: bool = False) -> str:
 def pipeline_table(result: dict, markdown: bool = False) -> str:
     names = [k for r in result["pipeline"] for k in r.get("stages_ms", {})]
     stages = [k for k in dict.fromkeys(names) if k != "total"] + ["total"]
-    headers = ["input", "size", "threads", "chars", *stages, "total p95", "total p99"]
+    headers = ["input", "size", "threads", "chars", *stages, "total p95", "total p99", "per s"]
     rows = []
     for r in result["pipeline"]:
         if "error" in r:
@@ -52,20 +52,22 @@ def pipeline_table(result: dict, markdown: bool = False) -> str:
         rows.append(
             [r["input"], size, str(r["threads"]), str(r["chars"]), *med]
             + [_f(total.get("p95"), 2), _f(total.get("p99"), 2)]
+            + [_f(1000 / total["median"] if total.get("median") else None)]
         )
     return render(headers, rows, markdown)
 
 
 def process_table(result: dict, markdown: bool = False) -> str:
-    headers = ["process", "runs", "wall ms", "p95", "p99", "peak RSS MB", "status"]
+    headers = ["process", "runs", "wall ms", "p95", "p99", "CPU ms", "peak RSS MB", "status"]
     rows = []
     for r in result["cold_start"]:
         if "skipped" in r:
-            rows.append([r["label"], "0", "-", "-", "-", "-", "skipped: " + r["skipped"]])
+            rows.append([r["label"], "0", "-", "-", "-", "-", "-", "skipped: " + r["skipped"]])
             continue
-        wall, rss = r.get("wall_ms", {}), r.get("peak_rss_mb", {})
+        wall, cpu, rss = r.get("wall_ms", {}), r.get("cpu_ms", {}), r.get("peak_rss_mb", {})
         status = "error: " + r["error"] if "error" in r else "ok"
-        cells = [_f(wall.get(k), 0) for k in ("median", "p95", "p99")] + [_f(rss.get("max"))]
+        cells = [_f(wall.get(k), 0) for k in ("median", "p95", "p99")]
+        cells += [_f(cpu.get("median"), 0), _f(rss.get("max"))]
         rows.append([r["label"], str(r["runs"]), *cells, status])
     return render(headers, rows, markdown)
 
@@ -109,7 +111,7 @@ def full_report(result: dict, markdown: bool = False) -> str:
     """A header line and every table of a result, with section titles."""
     sections = [
         ("Model inference (median of n runs; us/char = batch time / batch)", inference_table),
-        ("Pipeline stages, ms (median)", pipeline_table),
+        ("Pipeline stages, ms (median; per s = 1000 / median total)", pipeline_table),
         ("Cold start and peak memory (whole processes)", process_table),
         ("Keras against ONNX, same crops, same run", keras_table),
         ("Targets", targets_table),

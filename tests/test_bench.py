@@ -152,6 +152,7 @@ def test_quick_pipeline_process_keras_and_targets(quick_run):
     module = procs["module"]
     assert "error" not in module, module
     check_summary(module["wall_ms"], 1)
+    check_summary(module["cpu_ms"], 1)
     assert module["peak_rss_mb"]["max"] > procs["interpreter"]["peak_rss_mb"]["max"] > 1
     assert result["keras"] == {
         "status": "skipped",
