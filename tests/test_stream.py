@@ -188,8 +188,8 @@ def count_frames(path: Path) -> int:
     return n
 
 
-FIRST = ["HAT 47", "NEXT"]
-SECOND = ["MAP 35", "NEXT"]
+FIRST = ["MAX 47", "CLAW"]
+SECOND = ["MAX 93", "CLAW"]
 SWITCH = 12  # first frame showing SECOND
 N_FRAMES = 24
 
