@@ -272,8 +272,10 @@ def load_folder(root: Path, convention, labels: list[str] | None = None) -> Data
     for sub, char in zip(subdirs, chars, strict=True):
         target = labels.index(fold_char(char, labels))
         for path in sorted(sub.iterdir()):
-            if path.name.startswith(".") or path.suffix.lower() not in IMAGE_SUFFIXES:
-                continue
+            if path.name.startswith("."):
+                continue  # system files such as .DS_Store
+            if path.suffix.lower() not in IMAGE_SUFFIXES:
+                raise DataError(f"{path}: not an image file ({', '.join(sorted(IMAGE_SUFFIXES))})")
             gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
             if gray is None or gray.size == 0:
                 raise DataError(f"{path}: not a readable image")

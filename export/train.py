@@ -169,6 +169,79 @@ def load_training_data(dataset, data_dir, finetune_from, folder) -> tuple:
     return dataset, mixed, load(dataset, data_dir, "test"), convention
 
 
+def fit(
+    model,
+    train_set: Dataset,
+    dataset,
+    epochs,
+    seed,
+    augment,
+    batch_size,
+    convention,
+    work,
+    verbose,
+    learning_rate: float,
+) -> tuple:
+    """Fit ``model`` with a validation split, checkpointing the best epoch to ``work``;
+    returns (best model, Keras history dict, fit seconds, n_train, validation indices)."""
+    import keras
+
+    labels = train_set.labels
+    tr, va = split_validation(len(train_set.y), 0.1, seed)
+    x_tr, y_tr = train_set.x[tr], train_set.y[tr]
+    weights = class_weights(y_tr, len(labels)) if dataset == "emnist47" else None
+    aug = AugmentConfig(scale=framing_scale(convention.fit_box)) if augment else None
+    steps = int(np.ceil(len(y_tr) / batch_size)) * epochs
+    rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.02)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    callbacks = [
+        keras.callbacks.ModelCheckpoint(
+            work / "model.keras", monitor="val_loss", save_best_only=True, verbose=0
+        ),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=4),
+    ]
+    start = time.perf_counter()
+    history = model.fit(
+        make_batches(x_tr, y_tr, batch_size, seed, aug, weights),
+        validation_data=validation_data(train_set.x[va], train_set.y[va], weights),
+        epochs=epochs,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+    seconds = time.perf_counter() - start
+    best = keras.models.load_model(work / "model.keras")
+    return best, history.history, seconds, len(tr), va
+
+
+def report(best, train_set, test_set, val_idx, title, emnist_dir, work) -> dict:
+    """Test (or, without a test set, validation) metrics, plots and the cross-dataset digit
+    accuracy of a digits model."""
+    labels = train_set.labels
+    metrics = {}
+    if test_set is not None:
+        test = evaluate(best, test_set.x, test_set.y, labels)
+        test["dedup_removed"] = test_set.removed
+        plot_confusion(
+            test, work / "confusion.png", f"{title}: test accuracy {test['accuracy']:.4f}"
+        )
+        metrics["test"] = {**summary(test), "confusion": test["confusion"]}
+        for key in ("accuracy", "precision_macro", "recall_macro", "f1_macro", "most_confused"):
+            metrics[key] = test[key]
+    else:
+        val = evaluate(best, train_set.x[val_idx], train_set.y[val_idx], labels)
+        plot_confusion(val, work / "confusion.png", f"{title}: validation accuracy")
+        metrics["validation"] = summary(val)
+    if labels == DIGITS and emnist_dir is not None and Path(emnist_dir).is_dir():
+        digits = digits_subset(emnist_dir)
+        metrics["emnist_digits"] = summary(evaluate(best, digits.x, digits.y, DIGITS))
+        metrics["emnist_digits"]["dedup_removed"] = digits.removed
+    return metrics
+
+
 def train(
     arch: str,
     dataset: str,
@@ -196,95 +269,60 @@ def train(
     dataset, train_set, test_set, convention = load_training_data(
         dataset, data_dir, finetune_from, folder
     )
-    command = command_line(
-        arch, dataset, data_dir, epochs, out, seed, augment, batch_size, finetune_from, folder
-    )
     if limit:
         train_set = Dataset(train_set.x[:limit], train_set.y[:limit], train_set.labels)
     if convention is None:
         convention = measure_convention(train_set.x, dataset)
-    labels = train_set.labels
-    tr, va = split_validation(len(train_set.y), 0.1, seed)
-    x_tr, y_tr = train_set.x[tr], train_set.y[tr]
-    weights = class_weights(y_tr, len(labels)) if dataset == "emnist47" else None
-    aug = AugmentConfig(scale=framing_scale(convention.fit_box)) if augment else None
+    if finetune_from is None:
+        model, learning_rate = build_model(arch, len(train_set.labels)), 1e-3
+    else:
+        model, learning_rate = keras.models.load_model(finetune_from), 2e-4
+        arch = model.name
+    command = command_line(
+        arch, dataset, data_dir, epochs, out, seed, augment, batch_size, finetune_from, folder
+    ) + (f" --limit {limit}" if limit else "")
 
     work = out.with_name(out.name + ".partial")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    (work / "labels.json").write_text(json.dumps(labels))
+    (work / "labels.json").write_text(json.dumps(train_set.labels))
     (work / "convention.json").write_text(convention.to_json())
-
-    steps = int(np.ceil(len(y_tr) / batch_size)) * epochs
-    if finetune_from is None:
-        model = build_model(arch, len(labels))
-        rate = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=steps, alpha=0.02)
-    else:
-        model = keras.models.load_model(finetune_from)
-        rate = keras.optimizers.schedules.CosineDecay(2e-4, decay_steps=steps, alpha=0.1)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+    best, history, seconds, n_train, val_idx = fit(
+        model,
+        train_set,
+        dataset,
+        epochs,
+        seed,
+        augment,
+        batch_size,
+        convention,
+        work,
+        verbose,
+        learning_rate,
     )
-    callbacks = [
-        keras.callbacks.ModelCheckpoint(
-            work / "model.keras", monitor="val_loss", save_best_only=True, verbose=0
-        ),
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=4),
-    ]
-    start = time.perf_counter()
-    history = model.fit(
-        make_batches(x_tr, y_tr, batch_size, seed, aug, weights),
-        validation_data=validation_data(train_set.x[va], train_set.y[va], weights),
-        epochs=epochs,
-        callbacks=callbacks,
-        verbose=verbose,
-    )
-    train_seconds = time.perf_counter() - start
-    best = keras.models.load_model(work / "model.keras")
-
-    title = f"{arch} {dataset or 'folder'}"
+    title = f"{arch} {dataset}"
+    plot_curves(history, work / "curves.png", title)
+    emnist_dir = emnist_dir or (Path(data_dir).parent / "emnist" if data_dir else None)
     metrics = {
         "arch": arch,
         "dataset": dataset,
-        "labels": labels,
+        "labels": train_set.labels,
         "command": command,
         "seed": seed,
         "augment": augment,
         "batch_size": batch_size,
-        "epochs_run": len(history.history["loss"]),
+        "epochs_run": len(history["loss"]),
         "epochs_max": epochs,
-        "best_epoch": int(np.argmin(history.history["val_loss"])) + 1,
-        "train_seconds": round(train_seconds, 1),
-        "n_train": int(len(y_tr)),
-        "n_val": int(len(va)),
+        "best_epoch": int(np.argmin(history["val_loss"])) + 1,
+        "train_seconds": round(seconds, 1),
+        "n_train": int(n_train),
+        "n_val": int(len(val_idx)),
         "params": int(best.count_params()),
         "convention": json.loads(convention.to_json()),
-        "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
+        **report(best, train_set, test_set, val_idx, title, emnist_dir, work),
+        "history": {k: [float(v) for v in vals] for k, vals in history.items()},
     }
-    plot_curves(history.history, work / "curves.png", title)
-    if test_set is not None:
-        test = evaluate(best, test_set.x, test_set.y, labels)
-        test["dedup_removed"] = test_set.removed
-        caption = f"{title}: test accuracy {test['accuracy']:.4f}"
-        plot_confusion(test, work / "confusion.png", caption)
-        metrics["test"] = summary(test)
-        metrics["test"]["confusion"] = test["confusion"]
-        metrics.update({k: test[k] for k in ("accuracy", "precision_macro", "recall_macro")})
-        metrics["f1_macro"] = test["f1_macro"]
-        metrics["most_confused"] = test["most_confused"]
-    else:
-        val = evaluate(best, train_set.x[va], train_set.y[va], labels)
-        plot_confusion(val, work / "confusion.png", f"{title}: validation accuracy")
-        metrics["validation"] = summary(val)
-    emnist_dir = emnist_dir or (Path(data_dir).parent / "emnist" if data_dir else None)
-    if labels == DIGITS and emnist_dir is not None and emnist_dir.is_dir():
-        digits = digits_subset(emnist_dir)
-        metrics["emnist_digits"] = summary(evaluate(best, digits.x, digits.y, DIGITS))
-        metrics["emnist_digits"]["dedup_removed"] = digits.removed
     (work / "metrics.json").write_text(json.dumps(metrics, indent=2))
-
     shutil.rmtree(out, ignore_errors=True)
     work.rename(out)
     return out

@@ -19,41 +19,53 @@ from hwr_edge.convention import InputConvention
 SUPERSAMPLE = 4  # the glyph is shaped at 4x resolution, then area-averaged down
 INK_LEVEL = 0.4  # a pixel is ink when brighter than this fraction of the crop's robust maximum
 MIN_INK = 8  # a crop whose brightest ink is below this grey level is empty
+KERNEL3 = np.ones((3, 3), np.uint8)
 
 
 def ink_binary(ink: np.ndarray) -> np.ndarray:
     """Boolean ink mask of a bright-on-black crop (all False when the crop is empty)."""
-    peak = float(np.percentile(ink, 99.5)) if ink.size else 0.0
-    peak = max(peak, float(ink.max(initial=0)) * 0.5)
+    return _ink_u8(np.asarray(ink)) > 0
+
+
+def _ink_u8(ink: np.ndarray) -> np.ndarray:
+    """``ink_binary`` as uint8 0/255 (uint8 input), from a 256-bin histogram."""
+    if ink.size == 0:
+        return np.zeros(ink.shape, np.uint8)
+    if ink.dtype != np.uint8:
+        ink = np.clip(ink, 0, 255).astype(np.uint8)
+    counts = np.bincount(ink.ravel(), minlength=256).cumsum()
+    peak = float(np.searchsorted(counts, 0.995 * counts[-1]))
+    peak = max(peak, float(np.searchsorted(counts, counts[-1])) * 0.5)
     if peak < MIN_INK:
-        return np.zeros(ink.shape, dtype=bool)
-    return ink >= peak * INK_LEVEL
+        return np.zeros(ink.shape, np.uint8)
+    level = int(np.ceil(peak * INK_LEVEL))
+    return cv2.threshold(ink, level - 1, 255, cv2.THRESH_BINARY)[1]
 
 
 def stroke_width(mask: np.ndarray) -> float:
     """Mean stroke width in pixels of a binary glyph: 2 * area / boundary length."""
-    mask_u8 = mask.astype(np.uint8)
-    area = int(mask_u8.sum())
+    mask_u8 = np.asarray(mask).astype(np.uint8)
+    area = cv2.countNonZero(mask_u8)
     if area == 0:
         return 0.0
-    inner = cv2.erode(mask_u8, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT)
-    boundary = area - int(inner.sum())
+    inner = cv2.erode(mask_u8, KERNEL3, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    boundary = area - cv2.countNonZero(inner)
     return 2.0 * area / max(boundary, 1)
 
 
 def _fit(mask: np.ndarray, longest: int) -> np.ndarray:
-    """Crop ``mask`` to its bounding box and scale it (aspect kept) to ``longest`` pixels."""
-    ys, xs = np.nonzero(mask)
-    box = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32)
-    h, w = box.shape
+    """Crop a uint8 0/255 ``mask`` to its ink's box and scale it (aspect kept) to ``longest``."""
+    x, y, w, h = cv2.boundingRect(mask)
+    box = mask[y : y + h, x : x + w]
     scale = longest / max(h, w)
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    return cv2.resize(box, (new_w, new_h), interpolation=interp) >= 0.5
+    resized = cv2.resize(box, (new_w, new_h), interpolation=interp)
+    return cv2.threshold(resized, 127, 255, cv2.THRESH_BINARY)[1]
 
 
 def _set_stroke(glyph: np.ndarray, target: float) -> np.ndarray:
-    """Dilate or erode a binary glyph so its stroke width moves to ``target`` pixels."""
+    """Dilate or erode a uint8 0/255 glyph so its stroke width moves to ``target`` pixels."""
     current = stroke_width(glyph)
     delta = round(target - current)
     if delta == 0:
@@ -64,21 +76,20 @@ def _set_stroke(glyph: np.ndarray, target: float) -> np.ndarray:
         if delta == 0:
             return glyph
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (abs(delta) + 1, abs(delta) + 1))
-    glyph_u8 = glyph.astype(np.uint8)
     pad = abs(delta) + 1
-    glyph_u8 = cv2.copyMakeBorder(glyph_u8, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    padded = cv2.copyMakeBorder(glyph, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
     op = cv2.dilate if delta > 0 else cv2.erode
-    out = op(glyph_u8, kernel, borderType=cv2.BORDER_CONSTANT) > 0
-    return out if out.any() else glyph
+    out = op(padded, kernel, borderType=cv2.BORDER_CONSTANT)
+    return out if cv2.countNonZero(out) else glyph
 
 
 def _place(glyph: np.ndarray, canvas_size: int, center: str) -> np.ndarray:
     """Paste ``glyph`` on a black canvas, centred by box or by centre of mass, kept inside."""
-    canvas = np.zeros((canvas_size, canvas_size), dtype=np.float32)
+    canvas = np.zeros((canvas_size, canvas_size), dtype=np.uint8)
     h, w = glyph.shape
     if center == "mass":
-        ys, xs = np.nonzero(glyph)
-        cy, cx = ys.mean() + 0.5, xs.mean() + 0.5
+        m = cv2.moments(glyph, binaryImage=True)
+        cy, cx = m["m01"] / m["m00"] + 0.5, m["m10"] / m["m00"] + 0.5
     else:
         cy, cx = h / 2, w / 2
     y0 = int(round(canvas_size / 2 - cy))
@@ -95,8 +106,8 @@ def normalize_crop(ink: np.ndarray, convention: InputConvention) -> np.ndarray:
     if ink.ndim != 2:
         raise ValueError(f"normalize_crop expects a 2-D crop, got shape {ink.shape}")
     size = convention.size
-    mask = ink_binary(ink)
-    if not mask.any():
+    mask = _ink_u8(ink)
+    if not cv2.countNonZero(mask):
         return np.zeros((size, size), dtype=np.uint8)
     k = SUPERSAMPLE
     longest = min(convention.fit_box, size) * k
@@ -104,5 +115,4 @@ def normalize_crop(ink: np.ndarray, convention: InputConvention) -> np.ndarray:
     if convention.stroke_px:
         glyph = _fit(_set_stroke(glyph, convention.stroke_px * k), longest)
     canvas = _place(glyph, size * k, convention.center)
-    small = cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA)
-    return np.clip(small * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA)

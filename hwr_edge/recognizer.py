@@ -29,7 +29,7 @@ from hwr_edge.imageio import load_image
 from hwr_edge.normalize import normalize_crop
 from hwr_edge.preprocess import ink_map
 from hwr_edge.results import Char, Line, Page, Word
-from hwr_edge.segment import Slot, segment
+from hwr_edge.segment import segment
 
 SPLIT_MARGIN = 0.05  # a split's least confident part must beat the whole glyph by this much
 
@@ -100,6 +100,13 @@ class Recognizer:
         if self._mask is not None:
             probs = probs * self._mask
         t4 = time.perf_counter()
+        order = np.argsort(-probs, axis=1)[:, : self.topk]
+        top = np.take_along_axis(probs, order, axis=1)
+        best = top[:, 0].tolist() if len(top) else []
+        alternatives = [
+            [(clf.labels[i], p) for i, p in zip(o, q, strict=True)]
+            for o, q in zip(order.tolist(), top.tolist(), strict=True)
+        ]
         page_lines, kept_crops, row = [], [], 0
         for words in lines:
             out_words = []
@@ -107,8 +114,9 @@ class Recognizer:
                 chars = []
                 for slot in word:
                     n = 1 + len(slot.split)
-                    for i in self._choose(slot, probs[row : row + n]):
-                        chars.append(self._char(slot, i, probs[row + i], clf.labels))
+                    for i in self._choose(best[row : row + n]):
+                        glyph = slot.glyph if i == 0 else slot.split[i - 1]
+                        chars.append(self._char(glyph.box, alternatives[row + i]))
                         kept_crops.append(crops[row + i])
                     row += n
                 out_words.append(Word(self._apply_context(chars)))
@@ -130,25 +138,22 @@ class Recognizer:
         )
         return page, kept_crops
 
-    @staticmethod
-    def _choose(slot: Slot, probs: np.ndarray) -> list[int]:
-        """Rows of ``probs`` to read for a slot: [0] (whole glyph) or the split parts."""
-        if not slot.split:
+    def _choose(self, best: list[float]) -> list[int]:
+        """Which hypotheses of a slot to read, from each one's best probability: [0] (the
+        whole glyph) or the split parts, when every part is confident and beats the whole."""
+        if len(best) == 1:
             return [0]
-        best = probs.max(axis=1)
-        if best[1:].min() > best[0] + SPLIT_MARGIN:
-            return list(range(1, len(probs)))
+        parts = min(best[1:])
+        if parts > best[0] + SPLIT_MARGIN and parts >= self.reject_threshold:
+            return list(range(1, len(best)))
         return [0]
 
-    def _char(self, slot: Slot, index: int, probs: np.ndarray, labels: list[str]) -> Char:
+    def _char(self, box, alternatives: list[tuple[str, float]]) -> Char:
         """One Char: best allowed class, or the reject character below the threshold."""
-        glyph = slot.glyph if index == 0 else slot.split[index - 1]
-        order = np.argsort(-probs)[: self.topk]
-        alternatives = [(labels[i], float(probs[i])) for i in order]
         label, conf = alternatives[0]
         if conf < self.reject_threshold:
             label = self.reject_char
-        return Char(label, conf, glyph.box, alternatives)
+        return Char(label, conf, box, alternatives)
 
     def _apply_context(self, chars: list[Char]) -> list[Char]:
         """The optional O/0, I/1, S/5, Z/2, B/8 word rule (rejected characters untouched)."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from hwr_edge.preprocess import InkImage
+from hwr_edge.preprocess import InkImage, label_components
 from hwr_edge.results import Box
 
 MERGE_GAP = 0.35  # max vertical gap between pieces of one character, in text heights
@@ -53,10 +53,11 @@ Words = list[list[Slot]]
 
 def segment(image: InkImage) -> list[Words]:
     """Lines (top to bottom) of words (left to right) of character slots."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(image.mask, connectivity=8)
-    if n <= 1 or image.text_height <= 0:
+    if image.text_height <= 0:
         return []
-    boxes = stats[1:, :4].astype(np.float64)  # x, y, w, h per component (label i + 1)
+    labels, boxes, ids = _components(image)
+    if ids.size == 0:
+        return []
     groups = _merge_pieces(boxes, image.text_height)
     glyph_boxes = np.array([_union(boxes[g]) for g in groups])
     lines = []
@@ -66,9 +67,18 @@ def segment(image: InkImage) -> list[Words]:
         for i, new_word in zip(members, _word_starts(glyph_boxes[members], line_h), strict=True):
             if new_word:
                 words.append([])
-            words[-1].append(_slot(image, labels, groups[i] + 1, glyph_boxes[i], line_h))
+            words[-1].append(_slot(image, labels, ids[groups[i]], glyph_boxes[i], line_h))
         lines.append(words)
     return lines
+
+
+def _components(image: InkImage) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels, boxes (x, y, w, h float) and label ids of the mask's components: the ones the
+    preprocessing found, else a fresh labelling of ``image.mask``."""
+    if image.labels is not None:
+        return image.labels, image.boxes, image.ids
+    n, labels, stats = label_components(image.mask)
+    return labels, stats[1:, :4].astype(np.float64), np.arange(1, n)
 
 
 def _word_starts(boxes: np.ndarray, line_h: float) -> list[bool]:
@@ -148,7 +158,8 @@ def _group_lines(boxes: np.ndarray, text_h: float) -> list[list[int]]:
 def _slot(image: InkImage, labels: np.ndarray, ids: np.ndarray, box, line_h: float) -> Slot:
     """The glyph made of components ``ids`` at ``box``, with a split if it is wide."""
     x, y, w, h = (int(v) for v in box)
-    own = np.isin(labels[y : y + h, x : x + w], ids)
+    patch = labels[y : y + h, x : x + w]
+    own = patch == ids[0] if len(ids) == 1 else np.isin(patch, ids)
     crop = np.where(own, image.ink[y : y + h, x : x + w], 0).astype(np.uint8)
     glyph = Glyph(_to_original((x, y, w, h), image.scale), crop)
     if w <= SPLIT_WIDTH * line_h:

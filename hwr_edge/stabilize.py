@@ -4,9 +4,12 @@ A frame's reading is voted in three levels, each over the whole window of K fram
 
 1. the number of lines: the most common count must be held by more than K/2 frames;
 2. per line, its word structure (the tuple of word lengths): again more than K/2 frames;
-3. per character position, among the frames that agree on that structure: the most
-   common character (a tie keeps the previous stable character, else the newest); its
-   confidence is the mean confidence of the frames that read it, its box the newest.
+3. per character position, among the frames that agree on that structure: the stable
+   character stays until another one is read by more than K/2 frames, and the reject
+   character (an unreadable glyph) never replaces a reading (hysteresis: a glyph read
+   half the time as ``R`` and half as ``?`` does not flicker); a new position takes the
+   most common character. Its confidence is the mean confidence of the frames that read
+   it, its box the newest.
 
 When a level has no majority the stable reading does not change, so camera noise that
 flips one frame now and then never reaches the output, and a real change is reported
@@ -24,14 +27,15 @@ def _structure(line: Line) -> tuple[int, ...]:
     return tuple(len(w.chars) for w in line.words)
 
 
-def _vote(values: list, previous=None):
-    """Most common value of ``values``; ties prefer ``previous``, then the newest value."""
+def _vote(values: list, previous, window: int, reject: str):
+    """``previous`` unless another readable value holds a majority of ``window``; with no
+    previous value, the most common one (ties: the newest)."""
+    if previous is not None:
+        winner = _majority(values, window)
+        return winner if winner is not None and winner != reject else previous
     counts = Counter(values)
     best = max(counts.values())
-    tied = {v for v, n in counts.items() if n == best}
-    if previous in tied:
-        return previous
-    return next(v for v in reversed(values) if v in tied)
+    return next(v for v in reversed(values) if counts[v] == best)
 
 
 def _majority(values: list, window: int):
@@ -45,10 +49,11 @@ def _majority(values: list, window: int):
 class Stabilizer:
     """Feeds recognized pages one by one; ``update`` returns the new stable lines on change."""
 
-    def __init__(self, window: int) -> None:
+    def __init__(self, window: int, reject_char: str = "?") -> None:
         if window < 1:
             raise ValueError("the stabilization window must be at least 1 frame")
         self.window = window
+        self.reject_char = reject_char
         self.pages: deque[Page] = deque(maxlen=window)
         self.lines: list[Line] = []
         self.texts: list[str] = []
@@ -99,8 +104,12 @@ class Stabilizer:
             for c, char in enumerate(word.chars):
                 seen = [line.words[w].chars[c] for line in agreeing]
                 before = previous.words[w].chars[c].char if previous is not None else None
-                label = _vote([s.char for s in seen], before)
+                label = _vote([s.char for s in seen], before, self.window, self.reject_char)
                 confidences = [s.confidence for s in seen if s.char == label]
-                chars.append(Char(label, sum(confidences) / len(confidences), char.box))
+                if confidences:
+                    confidence = sum(confidences) / len(confidences)
+                else:  # kept by hysteresis although no frame in the window reads it
+                    confidence = previous.words[w].chars[c].confidence
+                chars.append(Char(label, confidence, char.box))
             words.append(Word(chars))
         return Line(words)

@@ -10,6 +10,7 @@ OpenCV, numpy and onnxruntime are imported only when a stream starts.
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import sys
@@ -182,10 +183,14 @@ class Timings:
             return means
 
 
-def _quiet_opencv() -> None:
+def _setup_opencv(threads: int | None) -> None:
+    """Silences OpenCV's and FFmpeg's own logs (errors are reported here), caps threads."""
     import cv2
 
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # read when FFmpeg is first used
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    if threads is not None:
+        cv2.setNumThreads(threads)
 
 
 def open_capture(source: Source, retries: int, backoff: float, stop: threading.Event, err):
@@ -289,18 +294,18 @@ class Capture(threading.Thread):
 
 
 def draw_overlay(image, page, stable_lines: list[str]):
-    """``annotate``'s boxes and labels for ``page`` plus a banner with the stable text."""
+    """``annotate``'s boxes and labels for ``page``, the stable text in a band at the bottom."""
     import cv2
 
     from hwr_edge.annotate import annotate
 
     out = annotate(image, page) if page is not None else image.copy()
     if stable_lines:
-        band = out[: 8 + 22 * len(stable_lines)]
-        band //= 3
+        top = max(0, out.shape[0] - 8 - 22 * len(stable_lines))
+        out[top:] //= 3
         for i, text in enumerate(stable_lines):
             cv2.putText(
-                out, text, (6, 22 + 22 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                out, text, (6, top + 22 + 22 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
                 (255, 255, 255), 1, cv2.LINE_AA,
             )  # fmt: skip
     return out
@@ -455,7 +460,7 @@ def run_stream(
         if config.output.resolve() == Path(str(source.target)).resolve():
             raise HwrError("--output must not overwrite the --source video")
     recognizer = recognizer or _load_recognizer(config)
-    _quiet_opencv()
+    _setup_opencv(config.threads)
     return _Pipeline(config, source, recognizer, out or sys.stdout, err or sys.stderr).run()
 
 
@@ -567,7 +572,7 @@ def stream_command(
         help="Allowed characters: digits, letters, upper, lower, alnum, or the characters.",
     ),
     threads: int | None = typer.Option(
-        None, "--threads", "-t", help="CPU threads for inference (default: all cores)."
+        None, "--threads", "-t", help="CPU threads for inference and OpenCV (default: all cores)."
     ),
     retries: int = typer.Option(5, "--retries", help="Reconnect attempts for a live source."),
     backoff: float = typer.Option(

@@ -220,7 +220,7 @@ def test_folder_round_trip(tmp_path):
         for i, size in enumerate(sizes):
             img = draw_char(char, size, dark_on_light=i % 2 == 0)
             cv2.imwrite(str(tmp_path / char / f"{i}.png"), img)
-    (tmp_path / "A" / "notes.txt").write_text("ignored: not an image")
+    (tmp_path / "A" / ".DS_Store").write_bytes(b"finder metadata")
     ds = load_folder(tmp_path, InputConvention(fit_box=20, center="mass"))
     assert ds.labels == ["7", "A", "e"]
     assert ds.x.shape == (4, 28, 28) and ds.x.dtype == np.uint8
@@ -245,6 +245,10 @@ def test_folder_errors(tmp_path):
         load_folder(tmp_path, InputConvention())
     (tmp_path / "AB").rmdir()
     (tmp_path / "A").mkdir()
+    (tmp_path / "A" / "notes.txt").write_text("not an image")
+    with pytest.raises(DataError, match="notes.txt: not an image file"):
+        load_folder(tmp_path, InputConvention())
+    (tmp_path / "A" / "notes.txt").unlink()
     (tmp_path / "A" / "x.png").write_bytes(b"not a png")
     with pytest.raises(DataError, match="not a readable image"):
         load_folder(tmp_path, InputConvention())

@@ -1,0 +1,97 @@
+"""Ruled lines out of an ink mask: notebook rules, margins, form lines, slightly tilted.
+
+``remove_rules`` works only inside the boxes of components long enough to hold a rule, so a page
+without rules costs nothing. In each box, per direction: the rule's tilt is measured from the
+ink's projection profile (up to ``MAX_TILT_DEG``), the box is sheared level, long thin runs are
+found by a morphological opening, and sheared back. Rule pixels that are much darker than the
+rule itself are ink lying on the rule and stay; strokes that crossed the rule are bridged again.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+MAX_TILT_DEG = 8.0
+TILT_STEP_DEG = 0.75  # the opening tolerates a residual tilt of about thickness / length
+INK_ON_RULE = 1.5  # a rule pixel this many times darker than the rule's median is ink
+MARGIN = 3  # pixels around a component's box
+
+
+def remove_rules(
+    mask: np.ndarray, darkness: np.ndarray, boxes: np.ndarray, length: int, thin: int
+) -> np.ndarray:
+    """``mask`` (uint8 0/1) without the runs at least ``length`` long and under ``thin`` thick
+    found inside ``boxes`` (x, y, w, h rows); ``darkness`` tells ink on a rule from the rule."""
+    out = mask.copy()
+    h, w = mask.shape
+    for bx, by, bw, bh in np.asarray(boxes, dtype=np.int64):
+        x0, y0 = max(0, bx - MARGIN), max(0, by - MARGIN)
+        x1, y1 = min(w, bx + bw + MARGIN), min(h, by + bh + MARGIN)
+        roi, dark = out[y0:y1, x0:x1], darkness[y0:y1, x0:x1]
+        if bw >= length:
+            roi[:] = _remove_level(roi, dark, length, thin)
+        if bh >= length:
+            roi[:] = _remove_level(roi.T, dark.T, length, thin).T
+    return out
+
+
+def _remove_level(roi: np.ndarray, dark: np.ndarray, length: int, thin: int) -> np.ndarray:
+    """Remove near-horizontal rules (any tilt up to ``MAX_TILT_DEG``) from a mask patch."""
+    slope = _tilt(roi)
+    lines = _sheared(_level_runs(_sheared(roi, slope), length, thin), -slope, roi.shape)
+    lines &= roi
+    if not lines.any():
+        return roi
+    level = float(np.median(dark[lines > 0]))
+    on_rule = lines & (dark > INK_ON_RULE * level).astype(np.uint8)
+    on_rule = cv2.morphologyEx(on_rule, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    lines = cv2.subtract(lines, on_rule)
+    kept = cv2.subtract(roi, lines)
+    bridge = np.ones((thin + 4, 1), np.uint8)
+    bridged = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, bridge)
+    return kept | (bridged & lines)
+
+
+def _tilt(roi: np.ndarray) -> float:
+    """Slope dy/dx that makes the patch's longest horizontal ink run level (projection peak)."""
+    ys, xs = np.nonzero(roi)
+    if ys.size == 0:
+        return 0.0
+    step = max(1, ys.size // 6000)
+    ys, xs = ys[::step].astype(np.float64), xs[::step].astype(np.float64)
+    best, best_slope = -1, 0.0
+    for deg in np.arange(-MAX_TILT_DEG, MAX_TILT_DEG + 1e-6, TILT_STEP_DEG):
+        slope = float(np.tan(np.deg2rad(deg)))
+        rows = np.rint(ys - slope * xs).astype(np.int64)
+        peak = int(np.bincount(rows - rows.min()).max())
+        if peak > best or (peak == best and abs(slope) < abs(best_slope)):
+            best, best_slope = peak, slope
+    return best_slope
+
+
+def _sheared(img: np.ndarray, slope: float, shape: tuple | None = None) -> np.ndarray:
+    """Shift each column by ``-slope * x`` rows (a level rule in, a tilted one out when undone).
+
+    Without ``shape`` the patch grows to hold the shift; with it, the result is cut back."""
+    if slope == 0.0:
+        return img if shape is None else img[: shape[0]]
+    h, w = img.shape
+    drop = abs(slope) * w
+    if shape is None:
+        offset = drop if slope > 0 else 0.0
+        m = np.float32([[1, 0, 0], [-slope, 1, offset]])
+        return cv2.warpAffine(img, m, (w, h + int(np.ceil(drop))), flags=cv2.INTER_NEAREST)
+    offset = drop if slope < 0 else 0.0
+    m = np.float32([[1, 0, 0], [-slope, 1, -offset]])
+    return cv2.warpAffine(img, m, (w, shape[0]), flags=cv2.INTER_NEAREST)
+
+
+def _level_runs(mask: np.ndarray, length: int, thin: int) -> np.ndarray:
+    """Horizontal runs at least ``length`` long and under ``thin`` thick, grown by one row."""
+    lines = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    if not lines.any():
+        return lines
+    thick = cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones((thin, 1), np.uint8))
+    lines = cv2.subtract(lines, thick)
+    return cv2.dilate(lines, np.ones((3, 1), np.uint8))
