@@ -1,6 +1,6 @@
 """End-to-end accuracy benchmark on synthetic handwriting photos.
 
-``python -m export accuracy --pages 200 [--model NAME|PATH] [--glyphs hershey|emnist]``
+``python -m export accuracy --pages 200 [--model NAME|PATH] [--glyphs emnist hershey]``
 generates pages cycling through every condition of ``export.synth`` (in memory, seeded),
 recognizes them with ``hwr_edge.Recognizer`` and reports the character error rate (edit
 distance / reference length, over the whole page text including spaces and newlines) and word
@@ -50,28 +50,38 @@ def page_alphabet(labels: list[str]) -> str:
 
 def run_benchmark(recognizer, pages: int, seed: int, glyphs, conditions: list[str]) -> dict:
     """Recognize ``pages`` generated pages; CER and word accuracy per condition and overall."""
+    return run_settings({"": recognizer}, pages, seed, glyphs, conditions)[""]
+
+
+def run_settings(
+    recognizers: dict, pages: int, seed: int, glyphs, conditions: list[str]
+) -> dict[str, dict]:
+    """Like ``run_benchmark`` for several named recognizers on the very same pages."""
     rng = np.random.default_rng(seed)
-    labels = recognizer.classifier.labels
+    labels = next(iter(recognizers.values())).classifier.labels
     alphabet = page_alphabet(labels)
-    stats = {
-        c: {"pages": 0, "chars": 0, "errors": 0, "words": 0, "word_hits": 0} for c in conditions
-    }
+    keys = ("pages", "chars", "errors", "words", "word_hits")
+    stats = {name: {c: dict.fromkeys(keys, 0) for c in conditions} for name in recognizers}
     for i in range(pages):
         cond = conditions[i % len(conditions)]
         if synth.CONDITIONS[cond].lower and not set(synth.LOWER47) <= set(labels):
             cond = "clean"
         page = synth.make_page(rng, cond, glyphs, alphabet=alphabet)
-        text = recognizer.recognize(page.image).text
-        hits, words = word_hits(page.text, text)
-        s = stats[cond]
-        s["pages"] += 1
-        s["chars"] += len(page.text)
-        s["errors"] += edit_distance(text, page.text)
-        s["words"] += words
-        s["word_hits"] += hits
-    total = {k: sum(s[k] for s in stats.values()) for k in next(iter(stats.values()))}
-    rows = {c: _rates(s) for c, s in stats.items() if s["pages"]}
-    return {"conditions": rows, "overall": _rates(total)}
+        for name, recognizer in recognizers.items():
+            text = recognizer.recognize(page.image).text
+            hits, words = word_hits(page.text, text)
+            s = stats[name][cond]
+            s["pages"] += 1
+            s["chars"] += len(page.text)
+            s["errors"] += edit_distance(text, page.text)
+            s["words"] += words
+            s["word_hits"] += hits
+    results = {}
+    for name, per_cond in stats.items():
+        total = {k: sum(s[k] for s in per_cond.values()) for k in keys}
+        rows = {c: _rates(s) for c, s in per_cond.items() if s["pages"]}
+        results[name] = {"conditions": rows, "overall": _rates(total)}
+    return results
 
 
 def _rates(s: dict) -> dict:
@@ -105,16 +115,35 @@ def time_recognize(recognizer, seed: int, repeats: int = 50) -> dict:
     }
 
 
-def format_table(result: dict) -> str:
-    """Markdown table: one row per condition and the overall row."""
-    lines = ["| condition | pages | chars | CER | word accuracy |", "|---|---:|---:|---:|---:|"]
-    rows = {**result["conditions"], "**overall**": result["overall"]}
-    for name, r in rows.items():
-        lines.append(
-            f"| {name} | {r['pages']} | {r['chars']} | {100 * r['cer']:.2f}% "
-            f"| {100 * r['word_accuracy']:.1f}% |"
-        )
+def format_table(results: dict[str, dict]) -> str:
+    """Markdown table: one row per condition and the overall row, CER and word accuracy
+    per glyph source (``results`` maps a source name to ``run_benchmark``'s result)."""
+    names = list(results)
+    head = "| condition | pages | " + " | ".join(f"CER {n} | words {n}" for n in names) + " |"
+    lines = [head, "|---|---:|" + "---:|---:|" * len(names)]
+    first = results[names[0]]
+    for cond in [*first["conditions"], None]:
+        label = "**overall**" if cond is None else cond
+        rows = [r["overall"] if cond is None else r["conditions"][cond] for r in results.values()]
+        cells = " | ".join(f"{100 * r['cer']:.2f}% | {100 * r['word_accuracy']:.1f}%" for r in rows)
+        lines.append(f"| {label} | {rows[0]['pages']} | {cells} |")
     return "\n".join(lines)
+
+
+def sweep_table(results: dict[str, dict], conditions: tuple = ("clean", "touching")) -> str:
+    """Markdown table of overall CER (and a few conditions') per recognizer setting."""
+    shown = [c for c in conditions if c in next(iter(results.values()))["conditions"]]
+    head = "| setting | CER | word accuracy | " + " | ".join(f"CER {c}" for c in shown) + " |"
+    lines = [head, "|---|---:|---:|" + "---:|" * len(shown)]
+    for name, r in results.items():
+        o = r["overall"]
+        cells = "".join(f" {100 * r['conditions'][c]['cer']:.2f}% |" for c in shown)
+        lines.append(f"| {name} | {100 * o['cer']:.2f}% | {100 * o['word_accuracy']:.1f}% |{cells}")
+    return "\n".join(lines)
+
+
+def _glyph_source(name: str):
+    return synth.DatasetGlyphs() if name == "emnist" else name
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -126,41 +155,89 @@ def _run(args: argparse.Namespace) -> int:
     if unknown:
         print(f"error: unknown condition {unknown[0]!r}")
         return 2
+    options = {"threads": 1, "reject_threshold": args.reject_threshold, "context": args.context}
     try:
-        recognizer = Recognizer(args.model, threads=1, context=args.context)
-        glyphs = synth.DatasetGlyphs() if args.glyphs == "emnist" else "hershey"
-        result = run_benchmark(recognizer, args.pages, args.seed, glyphs, conditions)
+        recognizer = Recognizer(args.model, **options)
+        if args.sweep:
+            return _sweep(args, recognizer, conditions)
+        results = {
+            g: run_benchmark(recognizer, args.pages, args.seed, _glyph_source(g), conditions)
+            for g in args.glyphs
+        }
         timing = time_recognize(recognizer, args.seed)
     except (HwrError, OSError, ValueError) as exc:
         print(f"error: {exc}")
         return 1
-    result |= {
+    summary = {
         "model": recognizer.classifier.info.get("name"),
-        "glyphs": args.glyphs,
         "pages": args.pages,
         "seed": args.seed,
-        "context": args.context,
+        "reject_threshold": recognizer.reject_threshold,
+        "context": recognizer.context,
         "timing_1_thread": timing,
     }
-    print(f"model {result['model']}, glyphs {args.glyphs}, {args.pages} pages, seed {args.seed}")
-    print(format_table(result))
+    print(
+        f"model {summary['model']}, {args.pages} pages per glyph source, seed {args.seed}, "
+        f"reject threshold {recognizer.reject_threshold}, context {recognizer.context}"
+    )
+    print(format_table(results))
     print(
         f"recognize {timing['image']} with {timing['chars']} chars, 1 thread: "
         f"median {timing['median_ms']:.1f} ms, p90 {timing['p90_ms']:.1f} ms"
     )
     if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+        Path(args.json).write_text(json.dumps({**summary, "glyphs": results}, indent=2) + "\n")
+    return 0
+
+
+def _sweep(args: argparse.Namespace, recognizer, conditions: list[str]) -> int:
+    """CER of every (reject threshold, context) pair on the same pages of each glyph source."""
+    from hwr_edge.recognizer import Recognizer
+
+    clf = recognizer.classifier
+    settings = {
+        f"reject {t:g}, context {'on' if c else 'off'}": Recognizer(
+            clf, reject_threshold=t, context=c
+        )
+        for t in args.sweep
+        for c in (False, True)
+    }
+    out = {}
+    for g in args.glyphs:
+        out[g] = run_settings(settings, args.pages, args.seed, _glyph_source(g), conditions)
+        print(f"model {clf.info.get('name')}, glyphs {g}, {args.pages} pages, seed {args.seed}")
+        print(sweep_table(out[g]))
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
     return 0
 
 
 def register(subparsers) -> None:
     """Add ``accuracy`` to ``python -m export``."""
+    from hwr_edge.defaults import CONTEXT, REJECT_THRESHOLD
+
     p = subparsers.add_parser("accuracy", help="end-to-end CER benchmark on synthetic photos")
-    p.add_argument("--pages", type=int, default=200)
+    p.add_argument("--pages", type=int, default=200, help="pages per glyph source")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--model", default=None, help="manifest name or .onnx path")
-    p.add_argument("--glyphs", choices=["hershey", "emnist"], default="hershey")
+    p.add_argument(
+        "--glyphs",
+        nargs="+",
+        choices=["emnist", "strokes", "hershey"],
+        default=["emnist", "strokes", "hershey"],
+        help="glyph sources: held-out EMNIST/MNIST handwriting, block-letter strokes, "
+        "OpenCV's plain SIMPLEX/DUPLEX fonts",
+    )
     p.add_argument("--conditions", nargs="+", default=None, metavar="NAME")
-    p.add_argument("--no-context", dest="context", action="store_false")
+    p.add_argument("--reject-threshold", type=float, default=REJECT_THRESHOLD)
+    p.add_argument("--context", action=argparse.BooleanOptionalAction, default=CONTEXT)
+    p.add_argument(
+        "--sweep",
+        nargs="+",
+        type=float,
+        default=None,
+        metavar="THRESHOLD",
+        help="compare these reject thresholds, each with the context rule off and on",
+    )
     p.add_argument("--json", default=None, help="also write the results as JSON here")
     p.set_defaults(func=_run)

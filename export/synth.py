@@ -22,12 +22,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from export import strokefont
+
 DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DIGITS = "0123456789"
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 LOWER47 = "abdefghnqrt"  # the lower-case letters that EMNIST Balanced keeps apart
 DESCENDERS = set("gq")
-FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_PLAIN)
+FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX)  # the plainest; no script/italic
 WORDS = (
     "CAT DOG MAP RED SUN BOX KEY FISH BIRD TREE HOUSE WATER PAPER TABLE GREEN BLUE NORTH "
     "SOUTH EAST WEST HELP STOP OPEN DATA CODE EDGE NOTE TEXT BREAD MILK EGGS JUMP QUIZ "
@@ -92,17 +94,17 @@ def _uniform(rng: np.random.Generator, lo_hi: tuple[float, float]) -> float:
 
 
 class HersheyGlyphs:
-    """Jittered Hershey stroke-font glyphs: coverage images in [0, 1], one per call."""
+    """Jittered ``FONT_HERSHEY_SIMPLEX`` / ``DUPLEX`` glyphs (OpenCV 5 draws these names with a
+    TrueType sans face, ignoring the pen width): coverage images in [0, 1], one per call."""
 
     def __init__(self, rng: np.random.Generator):
         self.font = int(rng.choice(FONTS))
         self.slant = float(rng.uniform(-0.25, 0.25))
-        self.italic = bool(rng.random() < 0.2)
 
     def render(self, char: str, height: int, pen: float, rng: np.random.Generator) -> tuple:
         """Return ``(coverage, baseline_offset)``: the glyph image and how far below the
         baseline its bottom edge lies (descenders)."""
-        font = self.font | (cv2.FONT_ITALIC if self.italic else 0)
+        font = self.font
         ref_h = cv2.getTextSize("H", font, 1.0, 1)[0][1]
         scale = height * rng.uniform(0.9, 1.1) / ref_h
         thick = max(1, int(round(pen)))
@@ -117,6 +119,45 @@ class HersheyGlyphs:
             return np.zeros((1, 1), np.float32), 0
         crop = warped[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
         return crop.astype(np.float32) / 255.0, int(ys.max() - baseline_row)
+
+
+class StrokeGlyphs:
+    """Block letters drawn stroke by stroke (``export.strokefont``) with the page's pen width,
+    per-point noise, slant and a smooth displacement field."""
+
+    def __init__(self, rng: np.random.Generator):
+        self.slant = float(rng.uniform(-0.25, 0.25))
+        self.width = float(rng.uniform(0.75, 1.05))
+
+    def render(self, char: str, height: int, pen: float, rng: np.random.Generator) -> tuple:
+        """Return ``(coverage, baseline_offset)`` like ``HersheyGlyphs.render``."""
+        unit = height * rng.uniform(0.92, 1.08) / 6
+        thick = max(1, int(round(pen)))
+        pad = thick + height // 2
+        canvas = np.zeros(
+            (int(8 * unit) + 2 * pad, int(4.4 * unit * self.width) + 2 * pad), np.uint8
+        )
+        for line in strokefont.strokes(char):
+            pts = line * [unit * self.width, unit] + pad
+            pts += rng.normal(0, 0.025 * height, pts.shape)
+            cv2.polylines(
+                canvas,
+                [np.round(pts * 8).astype(np.int32)],
+                False,
+                255,
+                thick,
+                cv2.LINE_AA,
+                shift=3,
+            )
+        warped = _jitter(canvas, height, self.slant, rng)
+        ys, xs = np.nonzero(warped > 20)
+        if ys.size == 0:
+            return np.zeros((1, 1), np.float32), 0
+        crop = warped[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        return crop.astype(np.float32) / 255.0, int(ys.max() - (pad + 6 * unit))
+
+
+GLYPH_SOURCES = {"hershey": HersheyGlyphs, "strokes": StrokeGlyphs}
 
 
 class DatasetGlyphs:
@@ -382,13 +423,13 @@ def make_page(
 ) -> SynthPage:
     """Generate one photo of handwritten ``text`` (random when None) under ``condition``.
 
-    ``glyphs`` is "hershey" or a glyph source such as ``DatasetGlyphs()``; ``alphabet`` limits
-    the random text (e.g. digits only for a digit model)."""
+    ``glyphs`` is "hershey", "strokes" or a glyph source such as ``DatasetGlyphs()``;
+    ``alphabet`` limits the random text (e.g. digits only for a digit model)."""
     cond = CONDITIONS[condition]
     if cond.lower:
         alphabet = alphabet + "".join(c for c in LOWER47 if c not in alphabet)
     lines = text or random_text(rng, cond, alphabet)
-    source = HersheyGlyphs(rng) if glyphs == "hershey" else glyphs
+    source = GLYPH_SOURCES[glyphs](rng) if isinstance(glyphs, str) else glyphs
     char_h = int(rng.integers(*cond.char_h))
     out_w, out_h = SIZES[cond.size]
     cov, boxes, rows = _layout(lines, source, cond, rng, char_h)
@@ -417,11 +458,11 @@ EXAMPLES = {  # file -> (condition, seed, text); the EXIF one is stored rotated,
 
 
 def write_examples(out: Path) -> list[Path]:
-    """Write the README demo photos (Hershey glyphs only) into ``out``."""
+    """Write the README demo photos (block-letter stroke glyphs; no dataset images) into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, (condition, seed, text) in EXAMPLES.items():
-        image = make_page(np.random.default_rng(seed), condition, text=text).image
+        image = make_page(np.random.default_rng(seed), condition, "strokes", text=text).image
         if name.startswith("exif"):
             image = cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)
         data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
@@ -436,7 +477,7 @@ def generate(out: Path, pages: int, seed: int, conditions: list[str], glyphs: st
     """Write ``pages`` photos cycling through ``conditions`` and their ``truth.jsonl``."""
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    source = DatasetGlyphs() if glyphs == "emnist" else "hershey"
+    source = DatasetGlyphs() if glyphs == "emnist" else glyphs
     truth = out / "truth.jsonl"
     with truth.open("w") as f:
         for i in range(pages):
@@ -469,6 +510,6 @@ def register(subparsers) -> None:
     p.add_argument("--pages", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--conditions", nargs="+", default=list(CONDITIONS), metavar="NAME")
-    p.add_argument("--glyphs", choices=["hershey", "emnist"], default="hershey")
+    p.add_argument("--glyphs", choices=["hershey", "strokes", "emnist"], default="hershey")
     p.add_argument("--examples", action="store_true", help="write the fixed README examples")
     p.set_defaults(func=_run)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import subprocess
@@ -19,25 +18,19 @@ def tensorflow_missing() -> str | None:
     return None
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def find_source(runs_dirs: list[Path], arch: str, dataset: str, sha256: str) -> dict:
     """The ``.keras`` file an ONNX model was converted from: ``{"path", "sha256_match", "note"}``.
 
     Prefers a file whose SHA-256 equals the ONNX metadata's ``hwr_edge.source_sha256``; else
     takes ``runs/<arch>-<dataset>/model.keras`` and says that its hash differs.
     """
+    from hwr_edge.registry import file_sha256
+
     conventional = [d / f"{arch}-{dataset}" / "model.keras" for d in runs_dirs]
     candidates = [p for p in conventional if p.is_file()]
     candidates += [p for d in runs_dirs if d.is_dir() for p in sorted(d.rglob("*.keras"))]
     for path in dict.fromkeys(candidates):
-        if sha256 and _sha256(path) == sha256:
+        if sha256 and file_sha256(path) == sha256:
             return {"path": str(path), "sha256_match": True, "note": ""}
     existing = [p for p in conventional if p.is_file()]
     if existing:

@@ -1,4 +1,4 @@
-"""What one ``hwr-edge bench`` run measures: its settings and the ordered list of tasks."""
+"""What one ``hwr-edge bench`` run measures: its settings, its tasks, which models it times."""
 
 from __future__ import annotations
 

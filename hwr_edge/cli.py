@@ -16,7 +16,7 @@ from pathlib import Path
 
 import typer
 
-from hwr_edge import __version__
+from hwr_edge import __version__, defaults
 from hwr_edge.bench import bench_command
 from hwr_edge.errors import HwrError
 from hwr_edge.stream import stream_command
@@ -96,17 +96,19 @@ def recognize(
         "ready to be corrected and used for fine-tuning.",
     ),
     reject_threshold: float = typer.Option(
-        0.5,
+        defaults.REJECT_THRESHOLD,
         "--reject-threshold",
         min=0.0,
         max=1.0,
         help="Characters below this confidence are printed as the reject character.",
     ),
     reject_char: str = typer.Option(
-        "?", "--reject-char", help="What an unreadable or unknown symbol is printed as."
+        defaults.REJECT_CHAR,
+        "--reject-char",
+        help="What an unreadable or unknown symbol is printed as.",
     ),
     context: bool = typer.Option(
-        False,
+        defaults.CONTEXT,
         "--context/--no-context",
         help="Resolve O/0, I/1/l, S/5, Z/2 and B/8 inside a word by its other characters.",
     ),

@@ -67,7 +67,8 @@ def _fit(mask: np.ndarray, longest: int) -> np.ndarray:
 def _set_stroke(glyph: np.ndarray, target: float) -> np.ndarray:
     """Dilate or erode a uint8 0/255 glyph so its stroke width moves to ``target`` pixels."""
     current = stroke_width(glyph)
-    delta = round(target - current)
+    limit = max(glyph.shape) // 4  # a solid blob has no measurable stroke: bound the change
+    delta = int(np.clip(round(target - current), -limit, limit))
     if delta == 0:
         return glyph
     if delta < 0:

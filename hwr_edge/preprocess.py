@@ -64,10 +64,10 @@ def ink_map(bgr: np.ndarray) -> InkImage:
     gray = _darkness_source(bgr)
     h, w = gray.shape
     factor = min(1.0, PREVIEW_PX / max(h, w))
-    result = _ink_at(_resize(gray, factor), 1.0 / factor)
+    result = _ink_at(_resize(gray, factor), 1.0 / factor, bgr)
     if factor < 1.0 and 0 < result.text_height < MIN_TEXT_PX:
         factor = min(1.0, factor * TARGET_TEXT_PX / result.text_height)
-        result = _ink_at(_resize(gray, factor), 1.0 / factor)
+        result = _ink_at(_resize(gray, factor), 1.0 / factor, bgr)
     return result
 
 
@@ -88,9 +88,9 @@ def _resize(gray: np.ndarray, factor: float) -> np.ndarray:
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
-def _ink_at(gray: np.ndarray, scale: float) -> InkImage:
-    """Steps 3-6 at one resolution."""
-    background, table = _background(gray)
+def _ink_at(gray: np.ndarray, scale: float, bgr: np.ndarray) -> InkImage:
+    """Steps 3-6 at one resolution (``bgr``: the photo, for the table's colour)."""
+    background, table = _background(gray, bgr)
     darkness = cv2.subtract(255, cv2.divide(gray, background, scale=255))
     if table is not None:
         darkness[table] = 0
@@ -100,18 +100,23 @@ def _ink_at(gray: np.ndarray, scale: float) -> InkImage:
     ys, xs = np.nonzero(darkness[::2, ::2] > high)  # every strong stroke has pixels here
     strong = np.bincount(labels[2 * ys, 2 * xs], minlength=n) > 0
     strong[0] = False
-    text_h = _text_height(stats, strong)
+    extent = np.maximum(stats[:, 2], stats[:, 3])
+    page_long = extent >= 0.5 * min(gray.shape)  # rules across the page, never one character
+    text_h = _text_height(stats, strong & ~page_long)
     if text_h:
         length, thin = max(15, int(RULE_LENGTH * text_h)), max(3, int(0.3 * text_h))
     else:  # every character touches a rule: find the page-long ones first
         length, thin = max(15, min(gray.shape) // 6), max(5, min(gray.shape) // 60)
-    long = strong & (np.maximum(stats[:, 2], stats[:, 3]) >= length)
+    long = strong & ((extent >= length) | page_long)
     if long.any():
-        mask = remove_rules(strong[labels].astype(np.uint8), darkness, stats[long, :4], length, thin)
+        mask = remove_rules(
+            strong[labels].astype(np.uint8), darkness, stats[long, :4], length, thin
+        )
         n, labels, stats = label_components(mask)
         strong = np.ones(n, bool)
         strong[0] = False
-        text_h = _text_height(stats, strong) or text_h
+        short = np.maximum(stats[:, 2], stats[:, 3]) < length  # a rule left over is not text
+        text_h = _text_height(stats, strong & short) or text_h
     if text_h == 0:
         return _empty(gray, scale)
     keep = strong & _plausible(stats, labels, table, text_h)
@@ -119,7 +124,6 @@ def _ink_at(gray: np.ndarray, scale: float) -> InkImage:
     if ids.size == 0:
         return _empty(gray, scale)
     mask = keep.astype(np.uint8)[labels]
-    text_h = _text_height(stats, keep) or text_h
     ink = cv2.bitwise_and(darkness, darkness, mask=mask)
     boxes = stats[ids, :4].astype(np.float64)
     return InkImage(ink, mask, scale, float(text_h), labels, boxes, ids)
@@ -131,9 +135,13 @@ def label_components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     16-bit labels make OpenCV's statistics pass several times faster; a mask with more than
     65535 components falls back to 32-bit labels."""
     try:
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_16U)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(
+            mask, connectivity=8, ltype=cv2.CV_16U
+        )
     except cv2.error:
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_32S)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(
+            mask, connectivity=8, ltype=cv2.CV_32S
+        )
     return n, labels, stats
 
 
@@ -142,21 +150,32 @@ def _empty(gray: np.ndarray, scale: float) -> InkImage:
     return InkImage(zeros, zeros, scale, 0.0)
 
 
-def _background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+def _background(gray: np.ndarray, bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Paper brightness (same size as ``gray``, >= 1) and a bool mask of non-paper areas
-    (None when the whole frame is paper)."""
+    (None when the whole frame is paper). The table is found on the photo's darkest colour
+    channel, where a brown desk is much darker than white paper."""
     h, w = gray.shape
     cell = max(1, min(h, w) // BG_CELLS)
-    small = cv2.resize(gray, (max(1, w // cell), max(1, h // cell)), interpolation=cv2.INTER_AREA)
+    small_size = (max(1, w // cell), max(1, h // cell))
+    small = cv2.resize(gray, small_size, interpolation=cv2.INTER_AREA)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
     closed = cv2.medianBlur(closed, 5)
-    table_small = _table_region(closed)
+    table_small = _table_region(_closed_min_channel(bgr, small_size, kernel))
     background = cv2.resize(np.maximum(closed, 1), (w, h), interpolation=cv2.INTER_LINEAR)
     if not table_small.any():
         return background, None
     table = cv2.resize(table_small, (w, h), interpolation=cv2.INTER_NEAREST) > 0
     return background, table
+
+
+def _closed_min_channel(bgr: np.ndarray, size: tuple, kernel: np.ndarray) -> np.ndarray:
+    """The photo's per-pixel darkest channel at ``size``, strokes closed away."""
+    small = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+    if small.ndim == 3:
+        small = small[..., :3].min(axis=2)
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+    return cv2.medianBlur(closed, 5)
 
 
 def _table_region(background: np.ndarray) -> np.ndarray:
@@ -197,7 +216,8 @@ def _text_height(stats: np.ndarray, keep: np.ndarray) -> float:
 def _plausible(stats: np.ndarray, labels: np.ndarray, table, text_h: float) -> np.ndarray:
     """Components that may be text: not specks, huge blobs or touching the table region."""
     w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
-    speck = (area < max(4.0, 0.006 * text_h**2)) & (h < 0.3 * text_h) & (w < 0.3 * text_h)
+    small = (h < 0.35 * text_h) & (w < 0.35 * text_h)
+    speck = small & (area < max(4.0, 0.02 * text_h**2))  # noise, rule ends, punctuation
     huge = (h > 4 * text_h) | (w > 15 * text_h)
     keep = ~(speck | huge)
     if table is not None:

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from hwr_edge import charset as charsets
+from hwr_edge.defaults import CONTEXT, REJECT_CHAR, REJECT_THRESHOLD
 from hwr_edge.imageio import load_image
 from hwr_edge.normalize import normalize_crop
 from hwr_edge.preprocess import ink_map
@@ -46,9 +47,9 @@ class Recognizer:
         model=None,
         charset: str | None = None,
         threads: int | None = None,
-        reject_threshold: float = 0.5,
-        reject_char: str = "?",
-        context: bool = False,
+        reject_threshold: float = REJECT_THRESHOLD,
+        reject_char: str = REJECT_CHAR,
+        context: bool = CONTEXT,
         topk: int = 3,
     ):
         self.model = model

@@ -14,7 +14,7 @@ import numpy as np
 
 MAX_TILT_DEG = 8.0
 TILT_STEP_DEG = 0.75  # the opening tolerates a residual tilt of about thickness / length
-INK_ON_RULE = 1.5  # a rule pixel this many times darker than the rule's median is ink
+INK_ON_RULE = 1.4  # a rule pixel this much darker than most of the rule's core is ink
 MARGIN = 3  # pixels around a component's box
 
 
@@ -39,11 +39,11 @@ def remove_rules(
 def _remove_level(roi: np.ndarray, dark: np.ndarray, length: int, thin: int) -> np.ndarray:
     """Remove near-horizontal rules (any tilt up to ``MAX_TILT_DEG``) from a mask patch."""
     slope = _tilt(roi)
-    lines = _sheared(_level_runs(_sheared(roi, slope), length, thin), -slope, roi.shape)
-    lines &= roi
-    if not lines.any():
+    core = _sheared(_level_runs(_sheared(roi, slope), length, thin), -slope, roi.shape) & roi
+    if not core.any():
         return roi
-    level = float(np.median(dark[lines > 0]))
+    level = float(np.percentile(dark[core > 0], 75))
+    lines = cv2.dilate(core, np.ones((3, 1), np.uint8)) & roi
     on_rule = lines & (dark > INK_ON_RULE * level).astype(np.uint8)
     on_rule = cv2.morphologyEx(on_rule, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     lines = cv2.subtract(lines, on_rule)
@@ -61,7 +61,8 @@ def _tilt(roi: np.ndarray) -> float:
     step = max(1, ys.size // 6000)
     ys, xs = ys[::step].astype(np.float64), xs[::step].astype(np.float64)
     best, best_slope = -1, 0.0
-    for deg in np.arange(-MAX_TILT_DEG, MAX_TILT_DEG + 1e-6, TILT_STEP_DEG):
+    steps = int(MAX_TILT_DEG / TILT_STEP_DEG)
+    for deg in np.arange(-steps, steps + 1) * TILT_STEP_DEG:  # 0 included
         slope = float(np.tan(np.deg2rad(deg)))
         rows = np.rint(ys - slope * xs).astype(np.int64)
         peak = int(np.bincount(rows - rows.min()).max())
@@ -88,10 +89,9 @@ def _sheared(img: np.ndarray, slope: float, shape: tuple | None = None) -> np.nd
 
 
 def _level_runs(mask: np.ndarray, length: int, thin: int) -> np.ndarray:
-    """Horizontal runs at least ``length`` long and under ``thin`` thick, grown by one row."""
+    """Horizontal runs at least ``length`` long and under ``thin`` thick."""
     lines = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
     if not lines.any():
         return lines
     thick = cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones((thin, 1), np.uint8))
-    lines = cv2.subtract(lines, thick)
-    return cv2.dilate(lines, np.ones((3, 1), np.uint8))
+    return cv2.subtract(lines, thick)

@@ -344,3 +344,21 @@ def test_unshipped_fp32_comes_from_the_run_folder(tmp_path):
         ("alexnet-mnist-fp32", "fp32", False)
     ]
     assert extra[0]["path"] == tmp_path / "alexnet-mnist" / "alexnet-mnist-fp32.onnx"
+
+
+def test_missing_matplotlib_or_tensorflow_is_reported(monkeypatch, tmp_path):
+    import typer
+    from typer.testing import CliRunner
+
+    from hwr_edge import bench_keras, bench_plot
+    from hwr_edge.bench import bench_command
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    assert bench_keras.tensorflow_missing().startswith("TensorFlow is not installed")
+    assert bench_plot.plot_missing() == bench_plot.MISSING
+    app = typer.Typer()
+    app.command()(bench_command)
+    done = CliRunner().invoke(app, ["--quick", "--plot", str(tmp_path / "x.png")])
+    assert done.exit_code == 2
+    assert done.output.strip() == f"error: {bench_plot.MISSING}"
+    assert not (tmp_path / "x.png").exists()

@@ -77,3 +77,17 @@ def test_large_photo_with_small_text_is_read_at_higher_resolution():
     result = ink_map(img)
     assert 1.0 <= result.scale < 4000 / 1280
     assert result.text_height * result.scale > 35  # about the 44 px capitals, in original px
+
+
+def test_tilted_rules_are_removed_and_ink_on_a_rule_is_kept():
+    img, truth = page_with_text(text="HILT 17")
+    h, w = truth.shape
+    for y in (150, 250, 330):  # 4 degrees: too steep for a level opening
+        cv2.line(img, (0, y - 25), (w, y + 24), (200, 160, 140), 2)
+    result = ink_map(img)
+    assert recall(result.mask, truth) > 0.85
+    rules = np.zeros((h, w), np.uint8)
+    for y in (150, 250, 330):
+        cv2.line(rules, (0, y - 25), (w, y + 24), 1, 2)
+    off_text = (rules > 0) & (cv2.dilate(truth.astype(np.uint8), np.ones((5, 5))) == 0)
+    assert result.mask[off_text].mean() < 0.02

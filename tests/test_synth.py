@@ -47,3 +47,14 @@ def test_generate_writes_pages_and_truth(tmp_path):
     records = [json.loads(line) for line in truth.read_text().splitlines()]
     assert [r["condition"] for r in records] == ["clean", "webcam"]
     assert all((tmp_path / r["file"]).is_file() and r["text"] for r in records)
+
+
+def test_stroke_font_draws_every_character_with_the_pen_width():
+    rng = np.random.default_rng(0)
+    glyphs = synth.StrokeGlyphs(rng)
+    for char in synth.DIGITS + synth.UPPER + synth.LOWER47:
+        cov, _ = glyphs.render(char, 40, 2.0, rng)
+        assert cov.shape[0] >= 20 and cov.max() > 0.9, char
+    thin = glyphs.render("H", 40, 1.0, np.random.default_rng(1))[0]
+    thick = glyphs.render("H", 40, 6.0, np.random.default_rng(1))[0]
+    assert (thick > 0.5).sum() > 2.5 * (thin > 0.5).sum()
