@@ -20,11 +20,11 @@ import numpy as np
 import pytest
 from test_classifier import band_crops, write_model
 
-from hwr_edge.bench_keras import find_source
-from hwr_edge.bench_machine import parse_cpuinfo
-from hwr_edge.bench_process import run_child
-from hwr_edge.bench_stats import measure, percentile, summarize
-from hwr_edge.bench_targets import check_targets
+from hwr_edge.bench.keras_compare import find_source
+from hwr_edge.bench.machine import parse_cpuinfo
+from hwr_edge.bench.process import run_child
+from hwr_edge.bench.stats import measure, percentile, summarize
+from hwr_edge.bench.targets import check_targets
 
 REPO = Path(__file__).resolve().parents[1]
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
@@ -290,9 +290,9 @@ model.save(sys.argv[1])
     importlib.util.find_spec("tensorflow") is None, reason="TensorFlow is not installed"
 )
 def test_keras_side_by_side_times_keras_and_onnx_in_child_processes(tmp_path):
-    from hwr_edge.bench_inputs import sample_crops
-    from hwr_edge.bench_plan import Settings
-    from hwr_edge.bench_run import keras_family
+    from hwr_edge.bench.inputs import sample_crops
+    from hwr_edge.bench.plan import Settings
+    from hwr_edge.bench.run import keras_family
 
     source = tmp_path / "runs" / "tiny-test" / "model.keras"
     source.parent.mkdir(parents=True)
@@ -328,7 +328,7 @@ def test_keras_side_by_side_times_keras_and_onnx_in_child_processes(tmp_path):
 
 
 def test_unshipped_fp32_comes_from_the_run_folder(tmp_path):
-    from hwr_edge.bench_plan import unshipped_fp32
+    from hwr_edge.bench.plan import unshipped_fp32
 
     manifest = {"models": [{"name": "alexnet-mnist-int8"}, {"name": "lenet5-mnist-int8"}]}
     manifest["models"].append({"name": "lenet5-mnist-fp32"})
@@ -350,15 +350,14 @@ def test_missing_matplotlib_or_tensorflow_is_reported(monkeypatch, tmp_path):
     import typer
     from typer.testing import CliRunner
 
-    from hwr_edge import bench_keras, bench_plot
-    from hwr_edge.bench import bench_command
+    from hwr_edge.bench import bench_command, keras_compare, plot
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
-    assert bench_keras.tensorflow_missing().startswith("TensorFlow is not installed")
-    assert bench_plot.plot_missing() == bench_plot.MISSING
+    assert keras_compare.tensorflow_missing().startswith("TensorFlow is not installed")
+    assert plot.plot_missing() == plot.MISSING
     app = typer.Typer()
     app.command()(bench_command)
     done = CliRunner().invoke(app, ["--quick", "--plot", str(tmp_path / "x.png")])
     assert done.exit_code == 2
-    assert done.output.strip() == f"error: {bench_plot.MISSING}"
+    assert done.output.strip() == f"error: {plot.MISSING}"
     assert not (tmp_path / "x.png").exists()

@@ -1,6 +1,6 @@
 """Child process of the Keras side-by-side: times one model in one backend, reports its memory.
 
-Run as ``python -m hwr_edge.bench_worker SPEC_JSON``; prints one JSON object on stdout.
+Run as ``python -m hwr_edge.bench.worker SPEC_JSON``; prints one JSON object on stdout.
 Each backend runs in its own process so that its peak RSS is its own and TensorFlow never
 loads into the bench process. This is the only module of hwr_edge that may load TensorFlow,
 and only through importlib, only when the bench asks for the Keras comparison.
@@ -15,7 +15,7 @@ import resource
 import sys
 from pathlib import Path
 
-from hwr_edge.bench_stats import measure, summarize
+from hwr_edge.bench.stats import measure, summarize
 
 
 def _row(method: str, batch: int, times: list[float]) -> dict:

@@ -49,8 +49,8 @@ def source_sha256(onnx_path: Path) -> str:
 
 
 def run_worker(spec: dict) -> dict:
-    """Run ``hwr_edge.bench_worker`` in a child process; its rows and peak RSS, or an error."""
-    cmd = [sys.executable, "-m", "hwr_edge.bench_worker", json.dumps(spec)]
+    """Run ``hwr_edge.bench.worker`` in a child process; its rows and peak RSS, or an error."""
+    cmd = [sys.executable, "-m", "hwr_edge.bench.worker", json.dumps(spec)]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=WORKER_TIMEOUT_S)
     except subprocess.TimeoutExpired:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hwr_edge.bench_stats import measure, summarize
+from hwr_edge.bench.stats import measure, summarize
 
 
 def pipeline_row(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hwr_edge.bench_plan import Settings, Task
+from hwr_edge.bench.plan import Settings, Task
 from hwr_edge.errors import HwrError
 
 
 def inference_tasks(s: Settings, result: dict, crops) -> list[Task]:
     """Every model x thread count x batch size, one session per (model, threads)."""
-    from hwr_edge.bench_infer import inference_row
+    from hwr_edge.bench.infer import inference_row
     from hwr_edge.classifier import load_model
 
     sessions: dict[tuple[str, int], object] = {}
@@ -37,7 +37,7 @@ def inference_tasks(s: Settings, result: dict, crops) -> list[Task]:
 
 def pipeline_tasks(s: Settings, result: dict, frame) -> list[Task]:
     """The default model's pipeline on each photo and on the stream frame, per thread count."""
-    from hwr_edge.bench_pipeline import pipeline_row
+    from hwr_edge.bench.pipeline import pipeline_row
 
     inputs = [(p.name, str(p)) for p in s.photos] + [("frame 640x480", frame)]
 
@@ -60,7 +60,7 @@ def pipeline_tasks(s: Settings, result: dict, frame) -> list[Task]:
 
 def process_tasks(s: Settings, result: dict, image: Path) -> list[Task]:
     """Cold start and peak RSS of whole processes, each started ``cold_runs`` times."""
-    from hwr_edge.bench_process import cold_start, process_commands
+    from hwr_edge.bench.process import cold_start, process_commands
 
     def task(spec: dict) -> Task:
         def run() -> None:
@@ -77,7 +77,7 @@ def process_tasks(s: Settings, result: dict, image: Path) -> list[Task]:
 
 def keras_tasks(s: Settings, result: dict, crops_file: Path) -> list[Task]:
     """For each model family, Keras (predict and model(x)) against ONNX fp32 and int8."""
-    from hwr_edge.bench_keras import tensorflow_missing
+    from hwr_edge.bench.keras_compare import tensorflow_missing
 
     why = tensorflow_missing() if s.keras else "disabled with --no-keras"
     threads = max(s.threads)
@@ -102,7 +102,7 @@ def keras_family(
     s: Settings, family: str, entries: list[dict], crops_file: Path, threads: int
 ) -> dict:
     """Time one family's Keras source and its ONNX files in child processes."""
-    from hwr_edge.bench_keras import find_source, run_worker, source_sha256
+    from hwr_edge.bench.keras_compare import find_source, run_worker, source_sha256
 
     first = entries[0]
     source = find_source(s.runs_dirs, first["arch"], first["dataset"], source_sha256(first["path"]))

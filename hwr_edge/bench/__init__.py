@@ -11,10 +11,10 @@ from pathlib import Path
 
 import typer
 
-from hwr_edge.bench_plan import Settings
+from hwr_edge.bench.plan import Settings
 from hwr_edge.errors import HwrError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _fail(message: str) -> None:
@@ -46,10 +46,10 @@ def make_settings(
     """Settings for a full run, or for ``--quick`` (< 60 s; default model fp32 and int8).
     Options left as None take the full or the quick default."""
     from hwr_edge import registry
-    from hwr_edge.bench_infer import thread_counts
-    from hwr_edge.bench_inputs import example_photos
-    from hwr_edge.bench_machine import cpu_cores
-    from hwr_edge.bench_plan import select_models, unshipped_fp32
+    from hwr_edge.bench.infer import thread_counts
+    from hwr_edge.bench.inputs import example_photos
+    from hwr_edge.bench.machine import cpu_cores
+    from hwr_edge.bench.plan import select_models, unshipped_fp32
 
     directory = registry.models_dir()
     manifest = registry.read_manifest(directory)
@@ -82,10 +82,10 @@ def run_bench(settings: Settings, scratch: Path) -> dict:
     import numpy as np
 
     from hwr_edge import __version__
-    from hwr_edge.bench_inputs import sample_crops, stream_frame
-    from hwr_edge.bench_machine import machine_info
-    from hwr_edge.bench_run import inference_tasks, keras_tasks, pipeline_tasks, process_tasks
-    from hwr_edge.bench_targets import check_targets
+    from hwr_edge.bench.inputs import sample_crops, stream_frame
+    from hwr_edge.bench.machine import machine_info
+    from hwr_edge.bench.run import inference_tasks, keras_tasks, pipeline_tasks, process_tasks
+    from hwr_edge.bench.targets import check_targets
 
     crops = sample_crops(max(max(settings.batches), max(settings.keras_batches)))
     crops_file = scratch / "crops.npy"
@@ -158,8 +158,8 @@ def bench_command(
     (fp32 against int8, 1 and 2 threads and all cores), pipeline stages on the example photos
     and a 640x480 frame, cold start and peak RSS of whole processes, and the Keras source
     models side by side when TensorFlow is installed. Reports median, p95 and p99."""
-    from hwr_edge.bench_plot import plot_missing
-    from hwr_edge.bench_report import full_report
+    from hwr_edge.bench.plot import plot_missing
+    from hwr_edge.bench.report import full_report
 
     if plot is not None and (why := plot_missing()):
         _fail(why)
@@ -179,6 +179,6 @@ def bench_command(
     if markdown is not None:
         markdown.write_text(full_report(result, markdown=True) + "\n")
     if plot is not None:
-        from hwr_edge.bench_plot import write_plot
+        from hwr_edge.bench.plot import write_plot
 
         write_plot(result, plot)

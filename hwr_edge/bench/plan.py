@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hwr_edge.bench_infer import BATCHES, sibling
+from hwr_edge.bench.infer import BATCHES, sibling
 from hwr_edge.errors import HwrError
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hwr_edge.bench_stats import summarize
+from hwr_edge.bench.stats import summarize
 
 # A small launcher process starts the measured command and reports its wall time and the
 # child's own ru_maxrss. Waiting on the child from the bench process itself would not do:
