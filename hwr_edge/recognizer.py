@@ -7,10 +7,22 @@
     # e.g. for ``hwr-edge recognize --save-crops``.
 
 ``Recognizer.recognize`` reads top to bottom:
-load -> preprocess.ink_map -> segment.segment -> normalize every crop (whole glyphs and
-touching-pair split parts) -> ONE batched classifier call -> charset mask -> per slot: keep the
-split or the whole glyph by confidence -> reject low confidence -> optional context rule.
+load -> preprocess.ink_map -> segment.segment -> normalize every crop (whole glyphs and the
+split pieces of wide ones) -> ONE batched classifier call -> charset mask -> per slot: the whole
+glyph or a chain of pieces (below) -> reject low confidence -> optional context rule.
 ``timings_ms`` has load, preprocess, segment, infer (crop normalization + inference) and total.
+
+Touching characters. A wide glyph comes with pieces between cut candidates (``segment``). Each
+piece is scored by the log-odds of its best class (that class's probability plus its O/0, I/1,
+S/5, Z/2, B/8 look-alike's, clipped at +-``LOGIT_CLIP``), minus ``WIDE_COST`` per typical
+character width it is wider than its class may be (``MAX_WIDTH``; M, W and N are wide). A chain
+of k >= 2 pieces spanning the glyph scores its mean piece log-odds, minus ``CHAR_COST`` per
+extra character, minus its width penalties; it replaces the whole glyph only when it beats the
+whole glyph's score by ``SPLIT_MARGIN``, and only pieces at or above the reject threshold can
+be in it. Log-odds, because the classifier is ~0.99 sure of most merged glyphs too: they tell a
+0.99 "U" from two 0.9999 "L"s where log-probabilities cannot. In effect a glyph read with full
+confidence is split only when wider than about 1.9 typical widths (2.9 for M, W, N). Constants
+chosen on synthetic pages of their own (docs/results-accuracy.md, "Touching characters").
 
 A Recognizer holds no per-call state, so one instance may serve many threads at once.
 """
@@ -32,7 +44,11 @@ from hwr_edge.preprocess import ink_map
 from hwr_edge.results import Char, Line, Page, Word
 from hwr_edge.segment import segment
 
-SPLIT_MARGIN = 0.05  # a split's least confident part must beat the whole glyph by this much
+LOGIT_CLIP = 7.0  # confidences are compared as log-odds, clipped to +-7 (p = 0.999)
+CHAR_COST = 1.5  # cost of reading one more character in a slot (mean log-odds units)
+WIDE_COST = 5.0  # cost per typical character width a piece is wider than its class may be
+MAX_WIDTH = {"": 1.5, **dict.fromkeys("MWNmnw", 2.5)}  # widest plausible, in typical widths
+SPLIT_MARGIN = 0.5  # a split must beat the whole glyph's score by this much
 
 
 class Recognizer:
@@ -95,7 +111,7 @@ class Recognizer:
         lines = segment(ink)
         t3 = time.perf_counter()
         slots = [slot for words in lines for word in words for slot in word]
-        glyphs = [g for slot in slots for g in (slot.glyph, *slot.split)]
+        glyphs = [piece.glyph for slot in slots for piece in slot.pieces]
         crops = np.stack([normalize_crop(g.crop, clf.convention) for g in glyphs] or [_empty(clf)])
         probs = clf.predict_proba(crops[: len(glyphs)]) if glyphs else np.zeros((0, 1))
         if self._mask is not None:
@@ -103,7 +119,8 @@ class Recognizer:
         t4 = time.perf_counter()
         order = np.argsort(-probs, axis=1)[:, : self.topk]
         top = np.take_along_axis(probs, order, axis=1)
-        best = top[:, 0].tolist() if len(top) else []
+        shape = _shape_confidence(probs, order[:, 0], clf.labels)
+        terms = _piece_terms(slots, shape, [clf.labels[i] for i in order[:, 0].tolist()])
         alternatives = [
             [(clf.labels[i], p) for i, p in zip(o, q, strict=True)]
             for o, q in zip(order.tolist(), top.tolist(), strict=True)
@@ -114,10 +131,9 @@ class Recognizer:
             for word in words:
                 chars = []
                 for slot in word:
-                    n = 1 + len(slot.split)
-                    for i in self._choose(best[row : row + n]):
-                        glyph = slot.glyph if i == 0 else slot.split[i - 1]
-                        chars.append(self._char(glyph.box, alternatives[row + i]))
+                    n = len(slot.pieces)
+                    for i in _best_chain(slot, terms[row : row + n], self.reject_threshold):
+                        chars.append(self._char(slot.pieces[i].glyph.box, alternatives[row + i]))
                         kept_crops.append(crops[row + i])
                     row += n
                 out_words.append(Word(self._apply_context(chars)))
@@ -139,16 +155,6 @@ class Recognizer:
         )
         return page, kept_crops
 
-    def _choose(self, best: list[float]) -> list[int]:
-        """Which hypotheses of a slot to read, from each one's best probability: [0] (the
-        whole glyph) or the split parts, when every part is confident and beats the whole."""
-        if len(best) == 1:
-            return [0]
-        parts = min(best[1:])
-        if parts > best[0] + SPLIT_MARGIN and parts >= self.reject_threshold:
-            return list(range(1, len(best)))
-        return [0]
-
     def _char(self, box, alternatives: list[tuple[str, float]]) -> Char:
         """One Char: best allowed class, or the reject character below the threshold."""
         label, conf = alternatives[0]
@@ -167,6 +173,81 @@ class Recognizer:
             if c.char != self.reject_char:
                 c.char = new
         return chars
+
+
+def _piece_terms(slots: list, confidence: np.ndarray, labels: list[str]) -> np.ndarray:
+    """Per piece: the log-odds of its best class (clipped to +-``LOGIT_CLIP``) and its width
+    penalty (``WIDE_COST`` per typical character width it is wider than its class may be,
+    ``MAX_WIDTH``)."""
+    width = np.array([piece.width for slot in slots for piece in slot.pieces])
+    allowed = np.array([MAX_WIDTH.get(label, MAX_WIDTH[""]) for label in labels])
+    wide = WIDE_COST * np.maximum(width - allowed, 0.0)
+    return np.stack([_logit(confidence), wide], axis=1)
+
+
+def _shape_confidence(probs: np.ndarray, best: np.ndarray, labels: list[str]) -> np.ndarray:
+    """Each row's best probability plus its look-alike's (O/0, I/1, S/5, Z/2, B/8): how sure
+    the classifier is of the shape, whichever of the two the context rule later picks."""
+    look_alike = {**charsets.TO_DIGIT, **charsets.TO_UPPER}
+    index = {c: i for i, c in enumerate(labels)}
+    partner = np.array([index.get(look_alike.get(c, ""), -1) for c in labels], dtype=np.int64)
+    rows = np.arange(len(best))
+    mate = partner[best]
+    extra = np.where(mate >= 0, probs[rows, np.maximum(mate, 0)], 0.0)
+    return probs[rows, best] + extra
+
+
+def _logit(p) -> np.ndarray:
+    """Log-odds, clipped: 0.5 -> 0, 0.999 -> ~7; unlike the log-probability it still tells a
+    0.99 from a 0.9999 confident class."""
+    p = np.clip(np.asarray(p, np.float64), 1e-9, 1 - 1e-9)
+    return np.clip(np.log(p / (1 - p)), -LOGIT_CLIP, LOGIT_CLIP)
+
+
+def _best_chain(slot, terms: np.ndarray, reject_threshold: float) -> list[int]:
+    """Indices of the pieces that read ``slot``: the whole glyph, unless a chain of k >= 2
+    pieces from the first to the last node scores ``SPLIT_MARGIN`` better. A chain's score is
+    its pieces' mean log-odds minus ``CHAR_COST`` per extra character minus their width
+    penalties; the whole glyph's is its log-odds minus its width penalty. A chain uses only
+    pieces at or above the reject threshold (a split never multiplies rejects)."""
+    if len(terms) == 1:
+        return [0]
+    whole = terms[0, 0] - terms[0, 1]
+    best_score, best_chain = whole + SPLIT_MARGIN, [0]
+    floor = _logit(reject_threshold)
+    by_start = [i for i in range(1, len(terms)) if terms[i, 0] >= floor]
+    by_start.sort(key=lambda i: slot.pieces[i].start)
+    for k in range(2, slot.nodes):
+        chain = _chain_of(slot, terms[:, 0] - k * terms[:, 1], by_start, k)
+        if chain is None:
+            continue
+        score = (chain[0] / k) - CHAR_COST * (k - 1)
+        if score > best_score:
+            best_score, best_chain = score, chain[1]
+    return best_chain
+
+
+def _chain_of(slot, values: np.ndarray, by_start: list[int], k: int):
+    """``(total, pieces)`` of the highest-total chain of exactly ``k`` pieces across the slot
+    (``values`` per piece, ``by_start``: the split pieces sorted by start node); None when
+    there is none."""
+    best = np.full((k + 1, slot.nodes), -np.inf)
+    back = np.zeros((k + 1, slot.nodes), int)
+    best[0, 0] = 0.0
+    for i in by_start:
+        piece = slot.pieces[i]
+        totals = best[:k, piece.start] + values[i]
+        better = totals > best[1:, piece.end]
+        best[1:, piece.end][better] = totals[better]
+        back[1:, piece.end][better] = i
+    if not np.isfinite(best[k, -1]):
+        return None
+    chain, node = [], slot.nodes - 1
+    for step in range(k, 0, -1):
+        i = back[step, node]
+        chain.append(int(i))
+        node = slot.pieces[i].start
+    return float(best[k, -1]), chain[::-1]
 
 
 def _empty(clf) -> np.ndarray:

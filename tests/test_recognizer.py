@@ -95,3 +95,62 @@ def test_end_to_end_character_error_rate(classifier, condition):
         errors += edit_distance(rec.recognize(page.image).text, page.text)
         chars += len(page.text)
     assert errors / chars < 0.35
+
+
+BLOCK_H, BLOCK_Y = 110, 80  # block letters drawn with a thick pen: height and top
+
+
+def block_letters(letters, pen=9) -> np.ndarray:
+    """A paper-coloured photo of block letters; ``letters``: (kind, x, width) tuples."""
+    h, y = BLOCK_H, BLOCK_Y
+    shapes = {
+        "T": lambda x, w: [[(x, y), (x + w, y)], [(x + w // 2, y), (x + w // 2, y + h)]],
+        "E": lambda x, w: [
+            [(x + w, y), (x, y), (x, y + h), (x + w, y + h)],
+            [(x, y + h // 2), (x + w - 10, y + h // 2)],
+        ],
+        "F": lambda x, w: [
+            [(x + w, y), (x, y), (x, y + h)],
+            [(x, y + h // 2), (x + w - 10, y + h // 2)],
+        ],
+        "L": lambda x, w: [[(x, y), (x, y + h), (x + w, y + h)]],
+        "M": lambda x, w: [
+            [(x, y + h), (x + 8, y), (x + w // 2, y + 70), (x + w - 8, y), (x + w, y + h)]
+        ],
+        "W": lambda x, w: [
+            [(x, y), (x + w // 4, y + h), (x + w // 2, y + 30), (x + 3 * w // 4, y + h), (x + w, y)]
+        ],
+    }
+    img = np.full((300, 700, 3), 235, np.uint8)
+    for kind, x, w in letters:
+        for pts in shapes[kind](x, w):
+            cv2.polylines(img, [np.array(pts, np.int32)], False, (40, 40, 40), pen, cv2.LINE_AA)
+    return img
+
+
+def test_two_touching_ls_read_as_ll_not_u(classifier):
+    # the L's foot runs into the next L's stem: one ink component that looks like a "U"
+    image = block_letters([("T", 60, 60), ("E", 150, 55), ("L", 240, 70), ("L", 310, 70)])
+    page = Recognizer(classifier).recognize(image)
+    assert len(page.chars) == 4
+    assert page.text.endswith("LL")
+    left, right = page.chars[2].box, page.chars[3].box
+    assert left[0] + left[2] <= right[0] + 10  # two boxes side by side, not the pair's box twice
+
+
+def test_touching_run_of_three_is_split(classifier):
+    image = block_letters(
+        [("T", 60, 60), ("E", 150, 55), ("L", 240, 45), ("L", 285, 45), ("L", 330, 45)]
+    )
+    page = Recognizer(classifier).recognize(image)
+    run = [c for c in page.chars if c.box[0] >= 235]
+    assert len(run) >= 2
+    assert run[-1].char == "L"
+
+
+@pytest.mark.parametrize("wide", [("M", 240, 100), ("W", 240, 110)])
+def test_wide_single_letters_are_not_split(classifier, wide):
+    image = block_letters([("T", 60, 60), ("E", 150, 55), wide, ("F", 240 + wide[2] + 30, 55)])
+    page = Recognizer(classifier).recognize(image)
+    assert len(page.chars) == 4
+    assert page.chars[2].char == wide[0]

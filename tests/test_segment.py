@@ -70,7 +70,7 @@ def test_dot_and_broken_stroke_merge_into_one_character():
     assert shape_of(lines) == [[1, 1, 1]]
 
 
-def test_touching_pair_gets_a_split_but_a_single_character_does_not():
+def test_touching_pair_gets_split_pieces_and_a_narrow_glyph_at_most_one_cut():
     def draw(img):
         for x in (100, 145):  # two touching L's
             cv2.rectangle(img, (x, 100), (x + 8, 160), 255, -1)
@@ -79,10 +79,47 @@ def test_touching_pair_gets_a_split_but_a_single_character_does_not():
 
     lines = segment(ink_from(draw, text_h=60))
     ((first, second),) = lines[0]
-    assert len(first.split) == 2 and not second.split
-    left, right = first.split
-    assert left.box[0] + left.box[2] <= right.box[0] + 2
-    assert abs(left.box[2] - right.box[2]) < 20
+    assert first.nodes > 3 and second.nodes <= 3  # the H: at most an "11"-style pair cut
+    assert first.pieces[0].start == 0 and first.pieces[0].end == first.nodes - 1
+    halves = [
+        (a, b)
+        for a in first.pieces[1:]
+        for b in first.pieces[1:]
+        if a.start == 0 and a.end == b.start and b.end == first.nodes - 1
+    ]
+    assert halves, "no two-piece reading of the touching pair"
+    left, right = min(halves, key=lambda ab: abs(ab[0].glyph.box[2] - ab[1].glyph.box[2]))
+    assert left.glyph.box[0] + left.glyph.box[2] <= right.glyph.box[0] + 2
+    assert abs(left.glyph.box[2] - right.glyph.box[2]) < 20
+
+
+def test_touching_run_of_three_gets_pieces_for_each_character():
+    def draw(img):
+        for x in (100, 140, 180):  # three touching L's, then a separate E for the line's widths
+            cv2.rectangle(img, (x, 100), (x + 8, 160), 255, -1)
+            cv2.rectangle(img, (x, 152), (x + 40, 160), 255, -1)
+        cv2.putText(img, "E", (260, 160), FONT, 2.0, 255, 6)
+
+    (line,) = segment(ink_from(draw, text_h=60))
+    run, single = [slot for word in line for slot in word]
+    assert len(single.pieces) == 1
+    assert run.nodes >= 4
+    narrow = [p for p in run.pieces[1:] if p.glyph.box[2] < 55]
+    lefts = sorted({p.glyph.box[0] for p in narrow})
+    assert len(narrow) >= 3 and lefts[0] < 110 and lefts[-1] >= 175
+
+
+def test_split_pieces_keep_only_their_own_ink():
+    def draw(img):
+        cv2.line(img, (100, 100), (130, 160), 255, 8)  # a slanted stroke leaning into
+        cv2.line(img, (118, 100), (118, 160), 255, 8)  # an upright one: a cut must bend
+        cv2.rectangle(img, (100, 152), (175, 160), 255, -1)
+        cv2.rectangle(img, (167, 100), (175, 160), 255, -1)
+
+    ((slot,),) = segment(ink_from(draw, text_h=60))[0]
+    total = int((slot.glyph.crop > 0).sum())
+    for piece in slot.pieces[1:]:
+        assert 0 < int((piece.glyph.crop > 0).sum()) < total
 
 
 def test_empty_mask_has_no_lines():
