@@ -237,11 +237,11 @@ def _layout(lines: list[str], glyphs, cond: Condition, rng: np.random.Generator,
     """Render ``lines`` into a coverage image; returns ``(coverage, boxes, line_rows)``."""
     pen = char_h * (rng.uniform(0.14, 0.22) if cond.ink == "marker" else rng.uniform(0.05, 0.1))
     line_gap = char_h * rng.uniform(1.7, 2.2)
-    width = int(char_h * 1.2 * max(len(t) for t in lines) + char_h)
-    height = int(line_gap * (len(lines) - 1) + 2 * char_h)
+    width = int(char_h * 2.0 * max(len(t) for t in lines) + 2 * char_h)
+    height = int(line_gap * (len(lines) - 1) + 4 * char_h)
     cov = np.zeros((height, width), np.float32)
     boxes, rows = [], []
-    y_base = char_h * 1.3
+    y_base = char_h * 2.0
     for text in lines:
         x = char_h * 0.1
         rows.append(y_base)
@@ -255,7 +255,7 @@ def _layout(lines: list[str], glyphs, cond: Condition, rng: np.random.Generator,
             y1 = int(y_base + slope * x + drop + rng.normal(0, 0.03 * char_h))
             y0, x0 = y1 - gh, int(x)
             if y0 < 0 or x0 + gw > width or y1 > height:
-                continue
+                raise ValueError(f"glyph {char!r} does not fit the page canvas")
             cov[y0:y1, x0 : x0 + gw] = np.maximum(cov[y0:y1, x0 : x0 + gw], g)
             boxes.append([x0, y0, gw, gh])
             nxt = text[i + 1] if i + 1 < len(text) else " "
@@ -263,9 +263,11 @@ def _layout(lines: list[str], glyphs, cond: Condition, rng: np.random.Generator,
             gap = -max(1.0, pen * 0.8) if touch else char_h * rng.uniform(0.12, 0.3)
             x += gw + gap
         y_base += line_gap
+    top = max(0, min(b[1] for b in boxes) - int(char_h * 0.3))
     right = max(b[0] + b[2] for b in boxes) + int(char_h * 0.2)
     bottom = max(b[1] + b[3] for b in boxes) + int(char_h * 0.3)
-    return cov[:bottom, :right], boxes, rows
+    boxes = [[x, y - top, w, h] for x, y, w, h in boxes]
+    return cov[top:bottom, :right], boxes, [r - top for r in rows]
 
 
 def _paper(shape: tuple[int, int], cond: Condition, rng: np.random.Generator) -> np.ndarray:
