@@ -8,7 +8,7 @@ DEMO_IMAGE ?= examples/note.jpg
 
 .PHONY: demo test lint format clean
 
-$(RUN_VENV)/bin/hwr-edge: pyproject.toml $(wildcard hwr_edge/*.py) $(wildcard models/*)
+$(RUN_VENV)/bin/hwr-edge: pyproject.toml $(wildcard hwr_edge/*.py hwr_edge/bench/*.py) $(wildcard models/*)
 	$(PYTHON) -m venv $(RUN_VENV)
 	$(RUN_VENV)/bin/pip install --quiet --upgrade pip
 	$(RUN_VENV)/bin/pip install --quiet .

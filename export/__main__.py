@@ -19,7 +19,10 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m export", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m export",
+        description="Build-stage jobs: train, evaluate, convert, quantize, build, synth, accuracy.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMANDS.values():
         import_module(module).register(sub)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ MNIST_FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
 }
+MNIST_CSV = {"train": "mnist_train.csv", "test": "mnist_test.csv"}  # Kaggle "MNIST in CSV"
 EMNIST_POOL = (
     "emnist-byclass-test-images-idx3-ubyte.gz",
     "emnist-byclass-test-labels-idx1-ubyte.gz",
@@ -60,7 +62,7 @@ def _open_bytes(path: Path) -> bytes:
             with gzip.open(path, "rb") as f:
                 return f.read()
         return path.read_bytes()
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: cannot read ({exc})") from None
 
 
@@ -183,10 +185,17 @@ def dedup_against(x_eval: np.ndarray, x_pool: np.ndarray) -> tuple[np.ndarray, i
 
 
 def load_mnist(data_dir: Path, split: str) -> Dataset:
-    """MNIST IDX gzip files from ``data_dir`` (split "train" = 60k, "test" = 10k)."""
+    """MNIST from ``data_dir`` (split "train" = 60k, "test" = 10k): the IDX gzip files, or,
+    when those are absent, the seed's Kaggle "MNIST in CSV" files (``mnist_train.csv``,
+    ``mnist_test.csv``)."""
     images, labels = MNIST_FILES[split]
     data_dir = Path(data_dir)
-    x, y = read_idx_pair(data_dir / images, data_dir / labels)
+    csv = data_dir / MNIST_CSV[split]
+    if not (data_dir / images).exists() and csv.is_file():
+        x, y = read_csv(csv, transposed=False)
+        labels = MNIST_CSV[split]
+    else:
+        x, y = read_idx_pair(data_dir / images, data_dir / labels)
     if y.max(initial=0) > 9:
         raise DataError(f"{data_dir / labels}: label {y.max()} is not a digit")
     return Dataset(x, y, list(DIGITS))

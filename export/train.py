@@ -74,15 +74,18 @@ def validation_data(x, y, weights=None) -> tuple:
     return as_input(x), y, weights[y].astype(np.float32)
 
 
-def make_batches(x, y, batch_size: int, seed: int, aug: AugmentConfig | None, weights=None):
-    """A Keras PyDataset over uint8 crops: reshuffled and (optionally) augmented each epoch."""
+def make_batches(
+    x, y, batch_size: int, seed: int, aug: AugmentConfig | None, weights=None, first_epoch=0
+):
+    """A Keras PyDataset over uint8 crops: reshuffled and (optionally) augmented each epoch;
+    ``first_epoch`` > 0 continues the epoch numbering (fresh shuffles and augmentations)."""
     import keras
 
     class Batches(keras.utils.PyDataset):
         def __init__(self):
             super().__init__(workers=1, use_multiprocessing=False)
-            self.epoch = 0
-            self.order = np.random.default_rng([seed, 0]).permutation(len(x))
+            self.epoch = first_epoch
+            self.order = np.random.default_rng([seed, first_epoch]).permutation(len(x))
 
         def __len__(self):
             return int(np.ceil(len(x) / batch_size))
@@ -137,8 +140,51 @@ def read_run_info(model_path: Path) -> tuple[list[str], InputConvention, str]:
     return labels, convention, dataset
 
 
+def resume_info(resume_from: Path) -> dict:
+    """What a continued run inherits from the run of ``resume_from`` (its best checkpoint):
+    labels, convention, dataset, epochs and seconds already trained, best validation loss."""
+    labels, convention, dataset = read_run_info(resume_from)
+    metrics = json.loads((Path(resume_from).parent / "metrics.json").read_text())
+    try:
+        epochs = metrics.get("epochs_before", 0) + metrics["best_epoch"]
+        seconds = metrics.get("train_seconds_total", metrics["train_seconds"])
+        val_loss = min(metrics["history"]["val_loss"])
+    except (KeyError, ValueError) as exc:
+        raise DataError(f"{resume_from}: incomplete metrics.json ({exc})") from None
+    return {
+        "labels": labels,
+        "convention": convention,
+        "dataset": dataset,
+        "epochs_before": int(epochs),
+        "seconds_before": float(seconds),
+        "base_best_val_loss": float(val_loss),
+    }
+
+
+def continuation_record(resume_from: Path, base: dict, best_epoch: int, seconds: float) -> dict:
+    """metrics.json fields that mark a run as the continuation of an earlier one."""
+    return {
+        "resumed_from": str(resume_from),
+        "epochs_before": base["epochs_before"],
+        "epochs_total": base["epochs_before"] + best_epoch,
+        "train_seconds_total": round(base["seconds_before"] + seconds, 1),
+        "base_best_val_loss": base["base_best_val_loss"],
+    }
+
+
 def command_line(
-    arch, dataset, data_dir, epochs, out, seed, augment, batch_size, finetune_from, folder
+    arch,
+    dataset,
+    data_dir,
+    epochs,
+    out,
+    seed,
+    augment,
+    batch_size,
+    finetune_from,
+    folder,
+    resume_from=None,
+    learning_rate=None,
 ) -> str:
     """The ``python -m export train`` command that reproduces a run."""
     parts = ["python -m export train", f"--arch {arch}", f"--dataset {dataset}"]
@@ -148,6 +194,10 @@ def command_line(
     parts += [f"--batch-size {batch_size}", "--augment" if augment else "--no-augment"]
     if finetune_from is not None:
         parts += [f"--finetune-from {finetune_from}", f"--folder {folder}"]
+    if resume_from is not None:
+        parts.append(f"--resume-from {resume_from}")
+    if learning_rate is not None:
+        parts.append(f"--lr {learning_rate:g}")
     return " ".join(parts)
 
 
@@ -181,6 +231,7 @@ def fit(
     work,
     verbose,
     learning_rate: float,
+    first_epoch: int = 0,
 ) -> tuple:
     """Fit ``model`` with a validation split, checkpointing the best epoch to ``work``;
     returns (best model, Keras history dict, fit seconds, n_train, validation indices)."""
@@ -206,7 +257,7 @@ def fit(
     ]
     start = time.perf_counter()
     history = model.fit(
-        make_batches(x_tr, y_tr, batch_size, seed, aug, weights),
+        make_batches(x_tr, y_tr, batch_size, seed, aug, weights, first_epoch),
         validation_data=validation_data(train_set.x[va], train_set.y[va], weights),
         epochs=epochs,
         callbacks=callbacks,
@@ -256,30 +307,57 @@ def train(
     emnist_dir: Path | None = None,
     limit: int | None = None,
     verbose: int | str = "auto",
+    resume_from: Path | None = None,
+    learning_rate: float | None = None,
 ) -> Path:
-    """Train (or fine-tune) a model and write its run directory ``out``; returns ``out``.
+    """Train (or fine-tune, or continue) a model and write its run directory ``out``.
 
     Results are written to ``<out>.partial`` and moved into place when the run finishes.
-    ``limit`` keeps only the first N training images (quick checks).
+    ``limit`` keeps only the first N training images (quick checks). ``resume_from`` continues
+    the training of an earlier run's best checkpoint on the same data, validation split and
+    seed, for ``epochs`` more epochs (new shuffles and augmentations). Returns ``out``.
     """
     import keras
 
     keras.utils.set_random_seed(seed)
     out = Path(out)
+    if resume_from is not None and finetune_from is not None:
+        raise DataError("use either --resume-from or --finetune-from, not both")
+    base = resume_info(resume_from) if resume_from is not None else None
+    if base is not None:
+        if dataset not in (None, base["dataset"]):
+            raise DataError(f"{resume_from}: trained on {base['dataset']}, not {dataset}")
+        dataset = base["dataset"]
     dataset, train_set, test_set, convention = load_training_data(
         dataset, data_dir, finetune_from, folder
     )
+    if base is not None:
+        if base["labels"] != train_set.labels:
+            raise DataError(f"{data_dir}: dataset labels differ from the model's labels")
+        convention = base["convention"]
     if limit:
         train_set = Dataset(train_set.x[:limit], train_set.y[:limit], train_set.labels)
     if convention is None:
         convention = measure_convention(train_set.x, dataset)
-    if finetune_from is None:
-        model, learning_rate = build_model(arch, len(train_set.labels)), 1e-3
+    rate = learning_rate
+    if finetune_from is None and resume_from is None:
+        model, learning_rate = build_model(arch, len(train_set.labels)), learning_rate or 1e-3
     else:
-        model, learning_rate = keras.models.load_model(finetune_from), 2e-4
-        arch = model.name
+        model = keras.models.load_model(finetune_from or resume_from)
+        learning_rate, arch = learning_rate or 2e-4, model.name
     command = command_line(
-        arch, dataset, data_dir, epochs, out, seed, augment, batch_size, finetune_from, folder
+        arch,
+        dataset,
+        data_dir,
+        epochs,
+        out,
+        seed,
+        augment,
+        batch_size,
+        finetune_from,
+        folder,
+        resume_from,
+        rate,
     ) + (f" --limit {limit}" if limit else "")
 
     work = out.with_name(out.name + ".partial")
@@ -299,10 +377,12 @@ def train(
         work,
         verbose,
         learning_rate,
+        base["epochs_before"] if base else 0,
     )
     title = f"{arch} {dataset}"
     plot_curves(history, work / "curves.png", title)
     emnist_dir = emnist_dir or (Path(data_dir).parent / "emnist" if data_dir else None)
+    best_epoch = int(np.argmin(history["val_loss"])) + 1
     metrics = {
         "arch": arch,
         "dataset": dataset,
@@ -313,8 +393,10 @@ def train(
         "batch_size": batch_size,
         "epochs_run": len(history["loss"]),
         "epochs_max": epochs,
-        "best_epoch": int(np.argmin(history["val_loss"])) + 1,
+        "best_epoch": best_epoch,
         "train_seconds": round(seconds, 1),
+        "learning_rate": learning_rate,
+        **(continuation_record(resume_from, base, best_epoch, seconds) if base else {}),
         "n_train": int(n_train),
         "n_val": int(len(val_idx)),
         "params": int(best.count_params()),
@@ -330,8 +412,11 @@ def train(
 
 def run(args: argparse.Namespace) -> int:
     """``python -m export train``: one-line errors for bad input, exit code 0 on success."""
-    if args.finetune_from is None and (args.data_dir is None or args.dataset is None):
-        print("error: --dataset and --data-dir are required (unless fine-tuning)", file=sys.stderr)
+    if args.finetune_from is None and args.data_dir is None:
+        print("error: --data-dir is required (unless fine-tuning)", file=sys.stderr)
+        return 2
+    if args.finetune_from is None and args.resume_from is None and args.dataset is None:
+        print("error: --dataset is required (unless fine-tuning or resuming)", file=sys.stderr)
         return 2
     try:
         out = train(
@@ -348,6 +433,8 @@ def run(args: argparse.Namespace) -> int:
             emnist_dir=args.emnist_dir,
             limit=args.limit,
             verbose=1,
+            resume_from=args.resume_from,
+            learning_rate=args.lr,
         )
     except (DataError, OSError, ValueError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -376,4 +463,10 @@ def register(subparsers) -> None:
     p.add_argument("--folder", type=Path, help="corrected crops: one subfolder per character")
     p.add_argument("--emnist-dir", type=Path, help="EMNIST folder for the cross-dataset digit test")
     p.add_argument("--limit", type=int, help="train on the first N training images only")
+    p.add_argument(
+        "--resume-from", type=Path, help="model.keras of an earlier run: train it further"
+    )
+    p.add_argument(
+        "--lr", type=float, help="peak learning rate (default 1e-3; 2e-4 when resuming/tuning)"
+    )
     p.set_defaults(func=run)

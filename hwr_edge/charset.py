@@ -1,6 +1,8 @@
 """Charset constraints (``--charset``) and the O/0-style context rule.
 
 - ``charset_mask(spec, labels)``: which of a model's classes a charset allows.
+- ``charset_transfer(spec, labels)``: the matrix that applies that mask to probabilities,
+  giving a disallowed look-alike's probability to its allowed twin (0 to O under ``upper``).
 - ``apply_context(word, alternatives)``: resolves look-alike letters and digits inside a word
   (O/0, I/1/l, S/5, Z/2, B/8) by the word's majority of digits or letters.
 """
@@ -51,6 +53,23 @@ def charset_mask(spec: str | None, labels: Sequence[str]) -> np.ndarray | None:
         shown = "".join(labels)
         raise HwrError(f"--charset {spec!r} allows none of the model's classes ({shown})")
     return mask
+
+
+def charset_transfer(spec: str | None, labels: Sequence[str]) -> np.ndarray | None:
+    """``C x C`` matrix ``T`` for ``probs @ T``: allowed classes keep their probability,
+    disallowed ones give it to their allowed look-alike (O/0, I/1, S/5, Z/2, B/8) or lose it.
+    A "0" written in an ``upper`` field is an O; a "K" in a ``digits`` field stays unknown
+    (rejected). None when ``spec`` is None."""
+    mask = charset_mask(spec, labels)
+    if mask is None:
+        return None
+    index = {c: i for i, c in enumerate(labels)}
+    transfer = np.diag(mask.astype(np.float32))
+    for i, c in enumerate(labels):
+        twin = index.get(TO_DIGIT.get(c) or TO_UPPER.get(c) or "", -1)
+        if not mask[i] and twin >= 0 and mask[twin]:
+            transfer[i, twin] = 1.0
+    return transfer
 
 
 def apply_context(word: str, alternatives: Sequence[Sequence] | None = None) -> str:

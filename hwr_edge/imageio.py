@@ -8,6 +8,7 @@ orientation is applied exactly once (OpenCV is told to ignore it).
 from __future__ import annotations
 
 import os
+import stat
 import struct
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 from hwr_edge.errors import ImageError
 
 DEFAULT_MAX_PIXELS = 60_000_000
+MAX_FILE_BYTES = 512 * 1024 * 1024  # no photo is this large; a device or a runaway file may be
 
 # OpenCV reads this once, on its first decode: it guards the formats whose headers we don't parse.
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(DEFAULT_MAX_PIXELS))
@@ -46,8 +48,18 @@ def load_image(
 
 
 def read_file(path: Path) -> bytes:
-    """Read a whole file, turning every OS failure into a one-line ``ImageError``."""
+    """Read a whole file, turning every OS failure into a one-line ``ImageError``. Only
+    regular files up to ``MAX_FILE_BYTES`` are read (not /dev/zero, a FIFO or a socket)."""
     try:
+        if path.exists() and not path.is_dir():
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
+                raise ImageError(f"{path}: not a regular file")
+            if info.st_size > MAX_FILE_BYTES:
+                raise ImageError(
+                    f"{path}: {info.st_size / 2**20:.0f} MiB is larger than any photo "
+                    f"({MAX_FILE_BYTES // 2**20} MiB limit)"
+                )
         data = path.read_bytes()
     except FileNotFoundError:
         raise ImageError(f"{path}: no such file") from None

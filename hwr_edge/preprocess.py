@@ -10,7 +10,11 @@ Steps (``ink_map``):
    original ones;
 3. background normalization: the paper's brightness is estimated by a morphological closing
    on a small copy (removes the strokes, keeps shadow edges) and divided out, which flattens
-   gradients, vignetting, cast shadows and colour casts;
+   gradients, vignetting, cast shadows and colour casts. The closing must be wider than the
+   thickest stroke: when the text turns out large for the frame (a marker held close to a
+   webcam), the page is read again with a closing of ``THICK_STROKE`` text heights, so that
+   thick strokes are not taken for background and hollowed out; a first pass that finds no
+   text at all is retried as if the text were ``FILL_TEXT`` of the frame high (a tight crop);
 4. hysteresis threshold above the paper's own noise level: ONE connected-components pass gives
    the components, their boxes and whether they hold strong ink;
 5. ruled lines: only components longer than a few text heights can hold a rule (a cheap test on
@@ -36,9 +40,14 @@ PREVIEW_PX = 1280  # longest side of the first, text-scale-estimating pass
 TARGET_TEXT_PX = 36  # capital height wanted at working resolution when re-reading a photo
 MIN_TEXT_PX = 20  # below this preview text height, a large photo is re-read at higher resolution
 BG_CELLS = 120  # the background estimate's shorter side, in cells
+CLOSE_CELLS = 5  # the background closing's diameter, in cells, for text small in the frame
+MIN_CLOSE_PX = 15  # ... and at least this many pixels (a small image has 1-pixel cells)
+THICK_STROKE = 0.4  # the thickest stroke expected, in text heights (a felt marker)
+FILL_TEXT = 0.25  # text height to allow for, in frame heights, when the first pass finds none
 MIN_LOW, MIN_HIGH = 28, 60  # hysteresis floors on the 0..255 darkness scale
 TABLE_LEVEL = 0.35  # a background darker than this fraction of the paper's is not paper
 RULE_LENGTH = 2.5  # a component this many text heights long may hold a ruled line
+RULE_ASPECT = 6.0  # a component half the frame long is a rule when this many times thinner
 
 
 @dataclass
@@ -89,8 +98,20 @@ def _resize(gray: np.ndarray, factor: float) -> np.ndarray:
 
 
 def _ink_at(gray: np.ndarray, scale: float, bgr: np.ndarray) -> InkImage:
-    """Steps 3-6 at one resolution (``bgr``: the photo, for the table's colour)."""
-    background, table = _background(gray, bgr)
+    """Steps 3-6 at one resolution (``bgr``: the photo, for the table's colour), again with a
+    wider background closing when the text is large enough to have strokes wider than it."""
+    first = max(CLOSE_CELLS, int(np.ceil(MIN_CLOSE_PX / _cell(gray))) | 1)
+    result = _ink_with(gray, scale, bgr, first)
+    text_h = result.text_height or FILL_TEXT * min(gray.shape)  # none found: text may fill it
+    cells = int(np.ceil(THICK_STROKE * text_h / _cell(gray))) | 1
+    if cells > first:
+        result = _ink_with(gray, scale, bgr, cells)
+    return result
+
+
+def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int) -> InkImage:
+    """Steps 3-6 with a background closing ``close_cells`` cells wide."""
+    background, table = _background(gray, bgr, close_cells)
     darkness = cv2.subtract(255, cv2.divide(gray, background, scale=255))
     if table is not None:
         darkness[table] = 0
@@ -101,7 +122,7 @@ def _ink_at(gray: np.ndarray, scale: float, bgr: np.ndarray) -> InkImage:
     strong = np.bincount(labels[2 * ys, 2 * xs], minlength=n) > 0
     strong[0] = False
     extent = np.maximum(stats[:, 2], stats[:, 3])
-    page_long = extent >= 0.5 * min(gray.shape)  # rules across the page, never one character
+    page_long = _page_long(stats, gray.shape)
     text_h = _text_height(stats, strong & ~page_long)
     if text_h:
         length, thin = max(15, int(RULE_LENGTH * text_h)), max(3, int(0.3 * text_h))
@@ -150,15 +171,23 @@ def _empty(gray: np.ndarray, scale: float) -> InkImage:
     return InkImage(zeros, zeros, scale, 0.0)
 
 
-def _background(gray: np.ndarray, bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+def _cell(gray: np.ndarray) -> int:
+    """Pixels per cell of the background estimate."""
+    return max(1, min(gray.shape[:2]) // BG_CELLS)
+
+
+def _background(
+    gray: np.ndarray, bgr: np.ndarray, close_cells: int
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Paper brightness (same size as ``gray``, >= 1) and a bool mask of non-paper areas
-    (None when the whole frame is paper). The table is found on the photo's darkest colour
-    channel, where a brown desk is much darker than white paper."""
+    (None when the whole frame is paper), with strokes up to ``close_cells`` cells wide
+    closed away. The table is found on the photo's darkest colour channel, where a brown
+    desk is much darker than white paper."""
     h, w = gray.shape
-    cell = max(1, min(h, w) // BG_CELLS)
+    cell = _cell(gray)
     small_size = (max(1, w // cell), max(1, h // cell))
     small = cv2.resize(gray, small_size, interpolation=cv2.INTER_AREA)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (close_cells, close_cells))
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
     closed = cv2.medianBlur(closed, 5)
     table_small = _table_region(_closed_min_channel(bgr, small_size, kernel))
@@ -202,6 +231,15 @@ def _thresholds(darkness: np.ndarray) -> tuple[float, float]:
     spread = float(np.searchsorted(hist, 0.75 * hist[-1])) - median
     low = max(MIN_LOW, median + 8 * spread + 6)
     return low, max(MIN_HIGH, 2 * low)
+
+
+def _page_long(stats: np.ndarray, shape: tuple) -> np.ndarray:
+    """Components that are rules across the page, never one character: half the frame long
+    and thin (a notebook rule, a margin), or a grid spanning half the frame both ways. A
+    letter in a tight crop of one line is as tall as the frame, but not thin."""
+    w, h = stats[:, 2], stats[:, 3]
+    wide, tall = w >= 0.5 * shape[1], h >= 0.5 * shape[0]
+    return (wide & (w >= RULE_ASPECT * h)) | (tall & (h >= RULE_ASPECT * w)) | (wide & tall)
 
 
 def _text_height(stats: np.ndarray, keep: np.ndarray) -> float:

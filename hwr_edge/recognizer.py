@@ -77,14 +77,14 @@ class Recognizer:
         self.topk = topk
         self._lock = threading.Lock()
         self._classifier = None
-        self._mask = None
+        self._transfer = None
 
     @property
     def classifier(self):
         """The classifier, loaded on first use (once, even under concurrent calls)."""
         with self._lock:
             if self._classifier is None:
-                self._classifier, self._mask = self._load()
+                self._classifier, self._transfer = self._load()
         return self._classifier
 
     def _load(self):
@@ -94,7 +94,7 @@ class Recognizer:
             clf = self.model
         else:
             clf = load_model(self.model, threads=self.threads, charset=self.charset)
-        return clf, charsets.charset_mask(self.charset, clf.labels)
+        return clf, charsets.charset_transfer(self.charset, clf.labels)
 
     def recognize(self, image, name: str | None = None) -> Page:
         """Recognize one image (path, encoded bytes, or BGR/gray array)."""
@@ -114,8 +114,8 @@ class Recognizer:
         glyphs = [piece.glyph for slot in slots for piece in slot.pieces]
         crops = np.stack([normalize_crop(g.crop, clf.convention) for g in glyphs] or [_empty(clf)])
         probs = clf.predict_proba(crops[: len(glyphs)]) if glyphs else np.zeros((0, 1))
-        if self._mask is not None:
-            probs = probs * self._mask
+        if self._transfer is not None:
+            probs = probs @ self._transfer
         t4 = time.perf_counter()
         order = np.argsort(-probs, axis=1)[:, : self.topk]
         top = np.take_along_axis(probs, order, axis=1)

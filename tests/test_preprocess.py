@@ -52,6 +52,19 @@ def test_blue_ink_is_found():
     assert recall(ink_map(img).mask, truth) > 0.9
 
 
+def test_thick_marker_close_up_keeps_whole_strokes():
+    # large letters with a marker-thick pen in a small frame (a webcam close-up): the
+    # background estimate must not take the strokes for paper and hollow them out
+    truth = np.zeros((300, 700), np.uint8)
+    cv2.putText(truth, "TEF", (60, 220), cv2.FONT_HERSHEY_SIMPLEX, 5.0, 255, 22)
+    img = np.full((300, 700, 3), 235, np.uint8)
+    img[truth > 0] = (40, 40, 40)
+    inner = cv2.erode(truth, np.ones((9, 9), np.uint8)) > 0  # stroke centres
+    result = ink_map(img)
+    assert recall(result.mask, inner) > 0.98
+    assert recall(result.mask, truth > 0) > 0.9
+
+
 def test_blank_page_has_no_text():
     rng = np.random.default_rng(0)
     img = np.clip(rng.normal(230, 3, (480, 640, 3)), 0, 255).astype(np.uint8)

@@ -7,6 +7,7 @@ Run as a script, this file also writes benchmark videos (see docs/results-stream
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import signal
 import subprocess
@@ -267,6 +268,43 @@ def test_missing_camera_gives_up_within_the_retry_budget():
     last = result.stderr.strip().splitlines()[-1]
     assert last == "error: cannot open camera 63 (gave up after 3 attempts)"
     assert 0.6 <= elapsed < 30  # waited 0.2 + 0.4 s, then stopped
+
+
+class DeadCamera:
+    """A camera that opens but never delivers a frame (an unplugged or metadata-only node)."""
+
+    opened = 0
+
+    def __init__(self, target):
+        DeadCamera.opened += 1
+
+    def isOpened(self):
+        return True
+
+    def read(self):
+        return False, None
+
+    def get(self, prop):
+        return 0.0
+
+    def release(self):
+        pass
+
+
+def test_camera_that_opens_but_never_delivers_gives_up(monkeypatch):
+    from hwr_edge.stream import Capture, Timings
+
+    monkeypatch.setattr(cv2, "VideoCapture", DeadCamera)
+    DeadCamera.opened = 0
+    config = StreamConfig(source="0", retries=3, backoff=0.05)
+    err = io.StringIO()
+    capture = Capture(parse_source("0"), DeadCamera(0), config, threading.Event(), Timings(), err)
+    start = time.monotonic()
+    capture.run()
+    assert isinstance(capture.error, SourceError)
+    assert "gave up after 3 reconnects" in str(capture.error)
+    assert DeadCamera.opened == 4 and err.getvalue().count("reconnect ") == 3
+    assert time.monotonic() - start >= 0.05 + 0.1 + 0.2  # backed off between reconnects
 
 
 @pytest.mark.parametrize("source", ["no-such-video.mp4", "gopher://x"])

@@ -97,6 +97,42 @@ def test_finetune_from_folder_lowers_loss_on_the_crops(mnist_run, tmp_path):
     assert evaluate(tuned, crops.x, crops.y, labels)["n"] == 24
 
 
+@needs_data
+@pytest.mark.slow
+def test_resume_continues_a_run_on_the_same_split(mnist_run, tmp_path):
+    base = json.loads((mnist_run / "metrics.json").read_text())
+    out = train(
+        "lenet5",
+        None,
+        DATA / "mnist",
+        1,
+        tmp_path / "more",
+        augment=False,
+        batch_size=32,
+        limit=2000,
+        verbose=0,
+        resume_from=mnist_run / "model.keras",
+        learning_rate=1e-4,
+    )
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["resumed_from"] == str(mnist_run / "model.keras")
+    assert metrics["epochs_before"] == base["best_epoch"] == 1
+    assert metrics["epochs_total"] == 2 and metrics["learning_rate"] == 1e-4
+    assert metrics["n_val"] == base["n_val"] and metrics["convention"] == base["convention"]
+    assert metrics["base_best_val_loss"] == pytest.approx(min(base["history"]["val_loss"]))
+    assert "--resume-from" in metrics["command"] and "--lr 0.0001" in metrics["command"]
+    # a continuation starts from the base weights: its first epoch beats the base's first
+    assert metrics["history"]["val_loss"][0] < base["history"]["val_loss"][0]
+
+
+@needs_data
+def test_resume_rejects_another_dataset(mnist_run, tmp_path, capsys):
+    argv = ["--resume-from", str(mnist_run / "model.keras"), "--dataset", "emnist47"]
+    code = cli([*argv, "--data-dir", str(DATA / "emnist"), "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code != 0 and err.startswith("error: ") and "trained on mnist" in err
+
+
 def test_augment_is_seeded_and_keeps_shape():
     x = np.zeros((4, 28, 28), np.uint8)
     x[:, 8:20, 12:16] = 255
