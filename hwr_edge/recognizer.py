@@ -9,7 +9,8 @@
 ``Recognizer.recognize`` reads top to bottom:
 load -> preprocess.ink_map -> segment.segment -> normalize every crop (whole glyphs and the
 split pieces of wide ones) -> ONE batched classifier call -> charset mask -> per slot: the whole
-glyph or a chain of pieces (below) -> reject low confidence -> optional context rule.
+glyph or a chain of pieces (below) -> reject low confidence and blobs (smudges, filled shapes:
+strokes wider than ``BLOB_STROKE`` of their size) -> optional context rule.
 ``timings_ms`` has load, preprocess, segment, infer (crop normalization + inference) and total.
 
 Touching characters. A wide glyph comes with pieces between cut candidates (``segment``). Each
@@ -39,7 +40,7 @@ import numpy as np
 from hwr_edge import charset as charsets
 from hwr_edge.defaults import CONTEXT, REJECT_CHAR, REJECT_THRESHOLD
 from hwr_edge.imageio import load_image
-from hwr_edge.normalize import normalize_crop
+from hwr_edge.normalize import ink_binary, normalize_crop, stroke_width
 from hwr_edge.preprocess import ink_map
 from hwr_edge.results import Char, Line, Page, Word
 from hwr_edge.segment import segment
@@ -49,6 +50,7 @@ CHAR_COST = 1.5  # cost of reading one more character in a slot (mean log-odds u
 WIDE_COST = 5.0  # cost per typical character width a piece is wider than its class may be
 MAX_WIDTH = {"": 1.5, **dict.fromkeys("MWNmnw", 2.5)}  # widest plausible, in typical widths
 SPLIT_MARGIN = 0.5  # a split must beat the whole glyph's score by this much
+BLOB_STROKE = 0.3  # a glyph whose mean stroke is wider than this part of its size is a blob
 
 
 class Recognizer:
@@ -120,6 +122,8 @@ class Recognizer:
         order = np.argsort(-probs, axis=1)[:, : self.topk]
         top = np.take_along_axis(probs, order, axis=1)
         shape = _shape_confidence(probs, order[:, 0], clf.labels)
+        blobs = np.array([_is_blob(g.crop) for g in glyphs], dtype=bool)
+        shape[blobs] = 0.0
         terms = _piece_terms(slots, shape, [clf.labels[i] for i in order[:, 0].tolist()])
         alternatives = [
             [(clf.labels[i], p) for i, p in zip(o, q, strict=True)]
@@ -133,7 +137,8 @@ class Recognizer:
                 for slot in word:
                     n = len(slot.pieces)
                     for i in _best_chain(slot, terms[row : row + n], self.reject_threshold):
-                        chars.append(self._char(slot.pieces[i].glyph.box, alternatives[row + i]))
+                        box, alts = slot.pieces[i].glyph.box, alternatives[row + i]
+                        chars.append(self._char(box, alts, bool(blobs[row + i])))
                         kept_crops.append(crops[row + i])
                     row += n
                 out_words.append(Word(self._apply_context(chars)))
@@ -155,9 +160,12 @@ class Recognizer:
         )
         return page, kept_crops
 
-    def _char(self, box, alternatives: list[tuple[str, float]]) -> Char:
-        """One Char: best allowed class, or the reject character below the threshold."""
+    def _char(self, box, alternatives: list[tuple[str, float]], blob: bool = False) -> Char:
+        """One Char: best allowed class, or the reject character below the threshold or for
+        a blob (confidence 0; the alternatives still say what the classifier read)."""
         label, conf = alternatives[0]
+        if blob:
+            conf = 0.0
         if conf < self.reject_threshold:
             label = self.reject_char
         return Char(label, conf, box, alternatives)
@@ -173,6 +181,14 @@ class Recognizer:
             if c.char != self.reject_char:
                 c.char = new
         return chars
+
+
+def _is_blob(crop: np.ndarray) -> bool:
+    """A smudge, a filled shape or a thumb, not a character: its mean stroke is wider than
+    ``BLOB_STROKE`` of its longest side (a character's strokes, even a marker's, are much
+    thinner than the character; a filled disk measures about 0.4 of its diameter)."""
+    mask = ink_binary(crop)
+    return stroke_width(mask) > BLOB_STROKE * max(mask.shape)
 
 
 def _piece_terms(slots: list, confidence: np.ndarray, labels: list[str]) -> np.ndarray:

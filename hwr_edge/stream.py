@@ -536,7 +536,7 @@ class _Pipeline:
         emitter = Emitter(config.format, self.out)
         page = None
         received = 0
-        next_stats = time.monotonic() + STATS_EVERY_S
+        next_stats = time.monotonic()  # the first frame's stats, then every STATS_EVERY_S
         while (frame := capture.frames.get(self.stop)) is not None:
             if received % config.every == 0:
                 page = self.recognizer.recognize(frame.image)
@@ -551,8 +551,8 @@ class _Pipeline:
             if writer is not None:
                 if not writer.frames.put((frame.image, page, list(stabilizer.texts)), self.stop):
                     return
-            if config.stats and time.monotonic() >= next_stats:
-                next_stats += STATS_EVERY_S
+            if config.stats and report.recognized and time.monotonic() >= next_stats:
+                next_stats = time.monotonic() + STATS_EVERY_S
                 print(
                     f"stats: frame {frame.index} fps {report.fps():.1f} "
                     f"dropped {capture.frames.dropped}; "

@@ -361,3 +361,25 @@ def test_missing_matplotlib_or_tensorflow_is_reported(monkeypatch, tmp_path):
     assert done.exit_code == 2
     assert done.output.strip() == f"error: {plot.MISSING}"
     assert not (tmp_path / "x.png").exists()
+
+
+def test_keras_rows_say_why_when_no_source_was_measured(monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    from hwr_edge.bench import keras_compare, report, run
+
+    note = "skipped: no .keras source found (runs/tiny-test/model.keras)"
+    monkeypatch.setattr(keras_compare, "tensorflow_missing", lambda: None)
+    monkeypatch.setattr(run, "keras_family", lambda s, family, *a: {"model": family, "error": note})
+    settings = SimpleNamespace(
+        keras=True, threads=[1], models=[{"arch": "tiny", "dataset": "test"}]
+    )
+    result: dict = {}
+    for task in run.keras_tasks(settings, result, tmp_path / "crops.npy"):
+        task.run()
+    assert result["keras"]["status"] == "skipped" and result["keras"]["reason"] == note
+    assert report.keras_table(result) == f"Keras side-by-side skipped: {note}"
+    monkeypatch.setattr(keras_compare, "tensorflow_missing", lambda: "TensorFlow is not installed")
+    result = {}
+    assert run.keras_tasks(settings, result, tmp_path / "crops.npy") == []
+    assert report.keras_table(result) == "Keras side-by-side skipped: TensorFlow is not installed"

@@ -138,6 +138,15 @@ def test_two_touching_ls_read_as_ll_not_u(classifier):
     assert left[0] + left[2] <= right[0] + 10  # two boxes side by side, not the pair's box twice
 
 
+def test_a_filled_smudge_is_rejected_not_read_as_o(classifier):
+    image = block_letters([("T", 60, 60), ("E", 150, 55), ("L", 240, 70)])
+    cv2.circle(image, (400, 135), 20, (40, 40, 40), -1)  # a blot the size of a letter's bowl
+    page = Recognizer(classifier).recognize(image)
+    assert page.text.replace(" ", "") == "TEL?"
+    blot = page.chars[-1]
+    assert blot.confidence == 0.0 and blot.alternatives  # what the classifier read is kept
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="known limitation: three narrow touching L's (0.37 of the letter height wide) read "

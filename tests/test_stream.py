@@ -252,6 +252,15 @@ def test_text_format_and_every(changing_video):
     assert f"{N_FRAMES} frames read, {N_FRAMES // 2} recognized" in result.stderr
 
 
+def test_stats_prints_fps_and_stage_latency(changing_video):
+    result = stream_cli("--source", str(changing_video), "--stats", "--max-frames", "3")
+    assert result.returncode == 0, result.stderr
+    stats = [line for line in result.stderr.splitlines() if line.startswith("stats: ")]
+    assert stats and stats[0].startswith("stats: frame 0 fps ")
+    for stage in ("read", "preprocess", "segment", "infer", "total"):
+        assert f"{stage} " in stats[0]
+
+
 def test_max_frames_bounds_the_run(changing_video):
     result = stream_cli("--source", str(changing_video), "--max-frames", "5", "--format", "jsonl")
     assert result.returncode == 0, result.stderr

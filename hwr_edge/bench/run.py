@@ -91,7 +91,11 @@ def keras_tasks(s: Settings, result: dict, crops_file: Path) -> list[Task]:
 
     def task(family: str, entries: list[dict]) -> Task:
         def run() -> None:
-            result["keras"]["models"].append(keras_family(s, family, entries, crops_file, threads))
+            keras = result["keras"]
+            keras["models"].append(keras_family(s, family, entries, crops_file, threads))
+            measured = [m for m in keras["models"] if "rows" in m]
+            keras["status"] = "ok" if measured else "skipped"
+            keras["reason"] = "" if measured else "; ".join(m["error"] for m in keras["models"])
 
         return Task(f"keras {family}", run)
 
