@@ -28,7 +28,7 @@ from export.manifest import (
     write_manifest,
     write_metadata,
 )
-from export.quantize import METHODS, fallback_configs, quantize_gated
+from export.quantize import METHODS, QuantConfig, fallback_configs, quantize_gated
 from hwr_edge.convention import InputConvention
 
 MIB = 1024 * 1024
@@ -120,7 +120,7 @@ def build_one(spec: Spec, args, log=print) -> dict:
 
     log(f"[{spec.name}] quantize: static QDQ int8, per-channel weights")
     int8_path = Path(args.models) / f"{spec.name}-int8.onnx"
-    configs = fallback_configs(args.calib_n, args.method)
+    configs = fallback_configs(QuantConfig(args.method, args.calib_n))
     quant = quantize_gated(
         fp32_path, int8_path, spec.dataset, train_x, test.x, test.y, configs, log=log
     )

@@ -6,7 +6,7 @@ import json
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -227,12 +227,13 @@ def latency_us(
     return [t * 1e6 / len(feed[INPUT_NAME]) for t in best]
 
 
-def fallback_configs(calib_n: int, method: str) -> list[QuantConfig]:
-    """Attempts in order: the requested config, 4x calibration data, other methods, fp32 head."""
-    others = [m for m in METHODS if m != method]
-    attempts = [QuantConfig(method, calib_n), QuantConfig(method, calib_n * 4)]
-    attempts += [QuantConfig(m, calib_n * 4) for m in others]
-    attempts.append(QuantConfig(method, calib_n * 4, fp32_head=True))
+def fallback_configs(first: QuantConfig) -> list[QuantConfig]:
+    """Attempts in order: ``first``, then with 4x calibration data, other methods, an fp32
+    head; every attempt keeps ``first``'s other options."""
+    more = replace(first, calib_n=first.calib_n * 4)
+    attempts = [first, more]
+    attempts += [replace(more, method=m) for m in METHODS if m != first.method]
+    attempts.append(replace(more, fp32_head=True))
     return attempts
 
 
@@ -322,8 +323,7 @@ def _cli(args) -> int:
             activations=args.activations,
             quant_format=args.quant_format,
         )
-        fallbacks = [] if args.no_fallback else fallback_configs(args.calib_n, args.method)[1:]
-        configs = [first, *fallbacks]
+        configs = [first] if args.no_fallback else fallback_configs(first)
         report = quantize_gated(args.fp32, args.out, args.dataset, x_train, x_eval, y_eval, configs)
     except (ExportError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -158,3 +158,14 @@ def test_qoperator_with_an_fp32_stem_is_refused(tmp_path):
     cfg = QuantConfig(quant_format="qoperator")
     with pytest.raises(ExportError, match="no-fp32-stem"):
         quantize_int8(tmp_path / "any.onnx", tmp_path / "out.onnx", np.zeros((1, 28, 28, 1)), cfg)
+
+
+def test_fallback_attempts_keep_the_requested_options():
+    from export.quantize import METHODS, QuantConfig, fallback_configs
+
+    first = QuantConfig("minmax", 500, fp32_stem=False, per_channel=False, activations="int8")
+    attempts = fallback_configs(first)
+    assert attempts[0] == first and attempts[1].calib_n == 2000
+    assert {a.method for a in attempts} == set(METHODS) and attempts[-1].fp32_head
+    for a in attempts:
+        assert (a.fp32_stem, a.per_channel, a.activations) == (False, False, "int8")
