@@ -254,10 +254,13 @@ def to_ink(gray: np.ndarray) -> np.ndarray:
 
 
 def folder_label(name: str) -> str:
-    """The character a crop subfolder stands for: its one-character name (e.g. ``A``, ``7``)."""
-    if len(name) != 1:
-        raise DataError(f"folder {name!r}: subfolder names must be one character (the label)")
-    return name
+    """The character a crop subfolder stands for (``A``, ``7``, ``a_lower``, ``U+003F``)."""
+    from hwr_edge.crop_folders import folder_label as parse
+
+    try:
+        return parse(name)
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
 
 
 def load_folder(root: Path, convention, labels: list[str] | None = None) -> Dataset:
@@ -279,7 +282,13 @@ def load_folder(root: Path, convention, labels: list[str] | None = None) -> Data
         labels = sorted(chars)
     xs, ys = [], []
     for sub, char in zip(subdirs, chars, strict=True):
-        target = labels.index(fold_char(char, labels))
+        try:
+            target = labels.index(fold_char(char, labels))
+        except DataError:
+            raise DataError(
+                f"{sub}: {char!r} is not one of the model's classes; move these crops into "
+                "the folders of their true characters (or delete them)"
+            ) from None
         for path in sorted(sub.iterdir()):
             if path.name.startswith("."):
                 continue  # system files such as .DS_Store

@@ -258,8 +258,10 @@ def write_annotation(image: Path, page, out: Path, reject_char: str) -> None:
 
 
 def write_crops(page, crops: list, root: Path, stem: str) -> None:
-    """Save each character's 28x28 crop as ``root/<label>/<stem>_<index>.png``."""
+    """Save each character's 28x28 crop as ``root/<label folder>/<stem>_<index>.png``."""
     import cv2
+
+    from hwr_edge.crop_folders import label_folder
 
     if len(crops) != len(page.chars):
         raise HwrError(f"{page.image}: {len(crops)} crops for {len(page.chars)} characters")
@@ -269,13 +271,6 @@ def write_crops(page, crops: list, root: Path, stem: str) -> None:
         out = folder / f"{stem}_{index:04d}.png"
         if not cv2.imwrite(str(out), crop):
             raise HwrError(f"--save-crops {out}: cannot write the crop")
-
-
-def label_folder(char: str) -> str:
-    """A folder name for a predicted label: the character, or U+XXXX when unsafe as a name."""
-    if char.isprintable() and char not in '/\\.:*"<>|' and char.strip():
-        return char
-    return f"U+{ord(char):04X}"
 
 
 def _make_dir(path: Path, option: str) -> None:

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 import hwr_edge
 from hwr_edge.cli import app
+from hwr_edge.crop_folders import folder_label
 from hwr_edge.imageio import PNG_SIGNATURE
 from hwr_edge.recognizer import Recognizer
 
@@ -247,7 +248,7 @@ def test_save_crops(photos, tmp_path):
     ]
     files = sorted(root.glob("*/*.png"))
     assert len(files) == len(chars)
-    assert sorted(p.parent.name for p in files) == sorted(chars)
+    assert sorted(folder_label(p.parent.name) for p in files) == sorted(chars)
     for path in files:
         crop = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
         assert crop.shape == (28, 28) and crop.dtype == np.uint8 and crop.max() > 100

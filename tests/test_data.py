@@ -255,6 +255,24 @@ def test_folder_labels_fold_onto_model_classes(tmp_path):
     assert ds.labels == balanced and ds.y.tolist() == [balanced.index("S")]
 
 
+def test_crop_folder_names_round_trip_and_differ_without_case():
+    from hwr_edge.crop_folders import folder_label as parse
+    from hwr_edge.crop_folders import label_folder
+
+    labels = DIGITS + [chr(c) for c in range(65, 91)] + list("abdefghnqrt") + ["?", "/"]
+    names = [label_folder(c) for c in labels]
+    assert len({n.lower() for n in names}) == len(labels)  # safe on macOS and Windows
+    assert [parse(n) for n in names] == labels
+    assert label_folder("a") == "a_lower" and label_folder("?") == "U+003F"
+
+
+def test_unknown_crops_must_be_relabelled_before_fine_tuning(tmp_path):
+    (tmp_path / "U+003F").mkdir()
+    cv2.imwrite(str(tmp_path / "U+003F" / "x.png"), draw_char("S", (40, 40), True))
+    with pytest.raises(DataError, match="not one of the model's classes"):
+        load_folder(tmp_path, InputConvention(), DIGITS)
+
+
 def test_folder_errors(tmp_path):
     with pytest.raises(DataError, match="not found"):
         load_folder(tmp_path / "missing", InputConvention())
