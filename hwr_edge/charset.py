@@ -5,6 +5,8 @@
   giving a disallowed look-alike's probability to its allowed twin (0 to O under ``upper``).
 - ``apply_context(word, alternatives)``: resolves look-alike letters and digits inside a word
   (O/0, I/1/l, S/5, Z/2, B/8) by the word's majority of digits or letters.
+- ``harmonize_case(word, alternatives, labels)``: writes a word's letters in its majority
+  case (F/f, N/n, ...), for the letters whose two cases are separate classes.
 """
 
 from __future__ import annotations
@@ -96,6 +98,29 @@ def apply_context(word: str, alternatives: Sequence[Sequence] | None = None) -> 
         if new != c and alternatives is not None and not _among(new, alternatives[i]):
             new = c
         out.append(new)
+    return "".join(out)
+
+
+def harmonize_case(word: str, alternatives: Sequence[Sequence], labels: Sequence[str]) -> str:
+    """People write a word in one case (a capitalized first letter aside): rewrite letters
+    of the other case to the word's majority case, when the other case is among that
+    character's ``(char, confidence)`` alternatives. Only letters whose two cases are both
+    in ``labels`` vote or change (EMNIST-47's C stands for c and C: it says nothing); the
+    first letter does not vote, and keeps its case in a lower-case word. A tie changes
+    nothing."""
+    present = set(labels)
+    cased = [c.isalpha() and c.swapcase() in present and c.swapcase() != c for c in word]
+    voters = [c for c, k in zip(word[1:], cased[1:], strict=True) if k]
+    upper = sum(c.isupper() for c in voters)
+    lower = len(voters) - upper
+    if upper == lower:
+        return word
+    out = []
+    for i, (c, k) in enumerate(zip(word, cased, strict=True)):
+        wrong = c.islower() if upper > lower else c.isupper() and i > 0
+        if k and wrong and any(str(alt[0]) == c.swapcase() for alt in alternatives[i]):
+            c = c.swapcase()
+        out.append(c)
     return "".join(out)
 
 

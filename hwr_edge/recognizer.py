@@ -171,12 +171,13 @@ class Recognizer:
         return Char(label, conf, box, alternatives)
 
     def _apply_context(self, chars: list[Char]) -> list[Char]:
-        """The optional O/0, I/1, S/5, Z/2, B/8 word rule (rejected characters untouched)."""
+        """The optional word rules (rejected characters untouched): O/0, I/1, S/5, Z/2, B/8
+        by the word's majority kind, then letters in the word's majority case."""
         if not self.context or not chars:
             return chars
-        text = charsets.apply_context(
-            "".join(c.char for c in chars), [c.alternatives for c in chars]
-        )
+        alternatives = [c.alternatives for c in chars]
+        text = charsets.apply_context("".join(c.char for c in chars), alternatives)
+        text = charsets.harmonize_case(text, alternatives, self.classifier.labels)
         for c, new in zip(chars, text, strict=True):
             if c.char != self.reject_char:
                 c.char = new

@@ -7,7 +7,7 @@ import string
 import numpy as np
 import pytest
 
-from hwr_edge.charset import apply_context, charset_mask, charset_transfer
+from hwr_edge.charset import apply_context, charset_mask, charset_transfer, harmonize_case
 from hwr_edge.errors import HwrError
 
 MNIST = list(string.digits)
@@ -100,3 +100,29 @@ def test_context_rule_with_alternatives():
     assert apply_context("O123", alts_with) == "0123"
     alts_without = [[("O", 0.6), ("Q", 0.3)], [("1", 0.9)], [("2", 0.9)], [("3", 0.9)]]
     assert apply_context("O123", alts_without) == "O123"
+
+
+def alts(word, other=None):
+    """Top-2 alternatives per character: itself, then ``other[i]`` (or its swapped case)."""
+    other = other or word.swapcase()
+    return [[(c, 0.6), (o, 0.4)] for c, o in zip(word, other, strict=True)]
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("FIfTH", "FIFTH"),  # capitals: the f among them becomes F
+        ("fEED", "FEED"),  # the first letter follows an upper-case word too
+        ("heRe", "here"),  # lower case: R -> r
+        ("Here", "Here"),  # a capitalized word keeps its capital
+        ("Ef", "Ef"),  # only f votes: a lower-case word with a capital first letter
+        ("COOL", "COOL"),  # C, O, L have no lower-case class: nothing votes
+        ("fT", "FT"),
+    ],
+)
+def test_harmonize_case_on_the_47_classes(word, expected):
+    assert harmonize_case(word, alts(word), EMNIST47) == expected
+
+
+def test_harmonize_case_needs_the_other_case_among_the_alternatives():
+    assert harmonize_case("FIfTH", alts("FIfTH", "FIgTH"), EMNIST47) == "FIfTH"
