@@ -9,8 +9,9 @@
 ``Recognizer.recognize`` reads top to bottom:
 load -> preprocess.ink_map -> segment.segment -> normalize every crop (whole glyphs and the
 split pieces of wide ones) -> ONE batched classifier call -> charset mask -> per slot: the whole
-glyph or a chain of pieces (below) -> reject low confidence and blobs (smudges, filled shapes:
-strokes wider than ``BLOB_STROKE`` of their size) -> optional context rule.
+glyph or a chain of pieces (below) -> reject low confidence and what no class can be (blobs:
+strokes wider than ``BLOB_STROKE`` of their size; glyphs shorter than ``SHORT_GLYPH`` of their
+line, such as dashes) -> optional context rule.
 ``timings_ms`` has load, preprocess, segment, infer (crop normalization + inference) and total.
 
 Touching characters. A wide glyph comes with pieces between cut candidates (``segment``). Each
@@ -51,6 +52,7 @@ WIDE_COST = 5.0  # cost per typical character width a piece is wider than its cl
 MAX_WIDTH = {"": 1.5, **dict.fromkeys("MWNmnw", 2.5)}  # widest plausible, in typical widths
 SPLIT_MARGIN = 0.5  # a split must beat the whole glyph's score by this much
 BLOB_STROKE = 0.3  # a glyph whose mean stroke is wider than this part of its size is a blob
+SHORT_GLYPH = 0.33  # a glyph shorter than this part of its line's median height is no character
 
 
 class Recognizer:
@@ -122,7 +124,7 @@ class Recognizer:
         order = np.argsort(-probs, axis=1)[:, : self.topk]
         top = np.take_along_axis(probs, order, axis=1)
         shape = _shape_confidence(probs, order[:, 0], clf.labels)
-        blobs = np.array([_is_blob(g.crop) for g in glyphs], dtype=bool)
+        blobs = _not_characters(lines)
         shape[blobs] = 0.0
         terms = _piece_terms(slots, shape, [clf.labels[i] for i in order[:, 0].tolist()])
         alternatives = [
@@ -182,6 +184,21 @@ class Recognizer:
             if c.char != self.reject_char:
                 c.char = new
         return chars
+
+
+def _not_characters(lines: list) -> np.ndarray:
+    """Per piece (in batch order): True for what no class can be: a blob (``_is_blob``), or a
+    whole glyph shorter than ``SHORT_GLYPH`` of its line's median glyph height (a dash, an
+    equals sign, a large full stop; every letter is at least x-height tall)."""
+    flags = []
+    for words in lines:
+        slots = [slot for word in words for slot in word]
+        typical = float(np.median([slot.glyph.box[3] for slot in slots]))
+        for slot in slots:
+            for k, piece in enumerate(slot.pieces):
+                short = k == 0 and piece.glyph.box[3] < SHORT_GLYPH * typical
+                flags.append(short or _is_blob(piece.glyph.crop))
+    return np.array(flags, dtype=bool)
 
 
 def _is_blob(crop: np.ndarray) -> bool:

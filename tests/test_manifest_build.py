@@ -165,6 +165,14 @@ def test_shipped_models_match_their_manifest():
     assert verify_manifest(REPO / "models") == []
     assert all(e["bytes"] < 25 * 1024 * 1024 for e in manifest["models"])
     assert {"alnum", "digits"} <= set(manifest["defaults"])
+    shipped = {(e["arch"], e["dataset"], e["precision"]) for e in manifest["models"]}
+    required = {("lenet5", "mnist", "fp32"), ("lenet5", "mnist", "int8")}
+    required |= {("lenet5", "emnist47", "fp32"), ("lenet5", "emnist47", "int8")}
+    required |= {("alexnet", "mnist", "int8")}
+    assert required <= shipped  # the seed's two models always ship
+    alnum = next(e for e in manifest["models"] if e["name"] == manifest["defaults"]["alnum"])
+    assert alnum["precision"] == "int8" and len(alnum["labels"]) == 47
+    assert (alnum["arch"], alnum["dataset"], "fp32") in shipped  # its fp32 twin ships too
 
 
 def test_build_cli_reports_missing_data_in_one_line(tmp_path, capsys):

@@ -147,6 +147,17 @@ def test_a_filled_smudge_is_rejected_not_read_as_o(classifier):
     assert blot.confidence == 0.0 and blot.alternatives  # what the classifier read is kept
 
 
+@pytest.mark.parametrize("bars", [[0], [-12, 12]])  # a dash, an equals sign
+def test_short_symbols_are_rejected_not_read_as_letters(classifier, bars):
+    image = block_letters([("T", 60, 60), ("E", 150, 55), ("L", 240, 55)])
+    for dy in bars:
+        y = BLOCK_Y + BLOCK_H // 2 + dy
+        cv2.line(image, (330, y), (390, y), (40, 40, 40), 9, cv2.LINE_AA)
+    page = Recognizer(classifier).recognize(image)
+    assert page.text.replace(" ", "") == "TEL?"
+    assert page.chars[-1].confidence == 0.0
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="known limitation: three narrow touching L's (0.37 of the letter height wide) read "
