@@ -20,6 +20,8 @@ from export.arch import ARCHS, build_model
 from export.augment import AugmentConfig, augment_batch, framing_scale
 from export.data import DIGITS, DataError, Dataset, digits_subset, load, load_folder
 from export.evaluate import as_input, evaluate, plot_confusion, summary
+from export.negatives import negative_crops
+from hwr_edge.classifier import NOT_A_CHARACTER
 from hwr_edge.convention import InputConvention
 from hwr_edge.normalize import ink_binary, stroke_width
 
@@ -172,6 +174,20 @@ def continuation_record(resume_from: Path, base: dict, best_epoch: int, seconds:
     }
 
 
+def add_class(model):
+    """``model`` with one more output class (the last): every layer keeps its weights, the new
+    class gets zero output weights and a low bias, so it starts by predicting the others."""
+    n = model.output_shape[-1]
+    grown = build_model(model.name, n + 1)
+    for old, new in zip(model.layers[:-1], grown.layers[:-1], strict=True):
+        new.set_weights(old.get_weights())
+    kernel, bias = model.layers[-1].get_weights()
+    wide = np.zeros((kernel.shape[0], n + 1), kernel.dtype)
+    wide[:, :n] = kernel
+    grown.layers[-1].set_weights([wide, np.append(bias, bias.min() - 2.0).astype(bias.dtype)])
+    return grown
+
+
 def command_line(
     arch,
     dataset,
@@ -232,14 +248,25 @@ def fit(
     verbose,
     learning_rate: float,
     first_epoch: int = 0,
+    negatives: np.ndarray | None = None,
 ) -> tuple:
     """Fit ``model`` with a validation split, checkpointing the best epoch to ``work``;
-    returns (best model, Keras history dict, fit seconds, n_train, validation indices)."""
+    returns (best model, Keras history dict, fit seconds, n_train, validation indices).
+    ``negatives`` (crops of the last class) are split 90/10 on their own, so the dataset's
+    own validation split stays the same with or without them."""
     import keras
 
     labels = train_set.labels
     tr, va = split_validation(len(train_set.y), 0.1, seed)
     x_tr, y_tr = train_set.x[tr], train_set.y[tr]
+    x_va, y_va = train_set.x[va], train_set.y[va]
+    if negatives is not None:
+        n_va = len(negatives) // 10
+        other = len(labels) - 1
+        x_tr = np.concatenate([x_tr, negatives[n_va:]])
+        y_tr = np.concatenate([y_tr, np.full(len(negatives) - n_va, other, y_tr.dtype)])
+        x_va = np.concatenate([x_va, negatives[:n_va]])
+        y_va = np.concatenate([y_va, np.full(n_va, other, y_va.dtype)])
     weights = class_weights(y_tr, len(labels)) if dataset == "emnist47" else None
     aug = AugmentConfig(scale=framing_scale(convention.fit_box)) if augment else None
     steps = int(np.ceil(len(y_tr) / batch_size)) * epochs
@@ -258,14 +285,14 @@ def fit(
     start = time.perf_counter()
     history = model.fit(
         make_batches(x_tr, y_tr, batch_size, seed, aug, weights, first_epoch),
-        validation_data=validation_data(train_set.x[va], train_set.y[va], weights),
+        validation_data=validation_data(x_va, y_va, weights),
         epochs=epochs,
         callbacks=callbacks,
         verbose=verbose,
     )
     seconds = time.perf_counter() - start
     best = keras.models.load_model(work / "model.keras")
-    return best, history.history, seconds, len(tr), va
+    return best, history.history, seconds, len(y_tr), va
 
 
 def report(best, train_set, test_set, val_idx, title, emnist_dir, work) -> dict:
@@ -309,13 +336,16 @@ def train(
     verbose: int | str = "auto",
     resume_from: Path | None = None,
     learning_rate: float | None = None,
+    negatives: int = 0,
 ) -> Path:
     """Train (or fine-tune, or continue) a model and write its run directory ``out``.
 
     Results are written to ``<out>.partial`` and moved into place when the run finishes.
     ``limit`` keeps only the first N training images (quick checks). ``resume_from`` continues
     the training of an earlier run's best checkpoint on the same data, validation split and
-    seed, for ``epochs`` more epochs (new shuffles and augmentations). Returns ``out``.
+    seed, for ``epochs`` more epochs (new shuffles and augmentations). ``negatives`` > 0 adds
+    that many drawn non-characters (``export.negatives``) as a "not a character" class; a
+    resumed model without that class gets it added to its output layer. Returns ``out``.
     """
     import keras
 
@@ -332,33 +362,44 @@ def train(
         dataset, data_dir, finetune_from, folder
     )
     if base is not None:
-        if base["labels"] != train_set.labels:
+        grown = [*train_set.labels, NOT_A_CHARACTER] if negatives else None
+        if base["labels"] not in (train_set.labels, grown):
             raise DataError(f"{data_dir}: dataset labels differ from the model's labels")
         convention = base["convention"]
     if limit:
         train_set = Dataset(train_set.x[:limit], train_set.y[:limit], train_set.labels)
     if convention is None:
         convention = measure_convention(train_set.x, dataset)
+    extra = None
+    if negatives:
+        extra = negative_crops(negatives, seed, convention)
+        train_set = Dataset(train_set.x, train_set.y, [*train_set.labels, NOT_A_CHARACTER])
     rate = learning_rate
     if finetune_from is None and resume_from is None:
         model, learning_rate = build_model(arch, len(train_set.labels)), learning_rate or 1e-3
     else:
         model = keras.models.load_model(finetune_from or resume_from)
         learning_rate, arch = learning_rate or 2e-4, model.name
-    command = command_line(
-        arch,
-        dataset,
-        data_dir,
-        epochs,
-        out,
-        seed,
-        augment,
-        batch_size,
-        finetune_from,
-        folder,
-        resume_from,
-        rate,
-    ) + (f" --limit {limit}" if limit else "")
+        if model.output_shape[-1] + 1 == len(train_set.labels):
+            model = add_class(model)
+    command = (
+        command_line(
+            arch,
+            dataset,
+            data_dir,
+            epochs,
+            out,
+            seed,
+            augment,
+            batch_size,
+            finetune_from,
+            folder,
+            resume_from,
+            rate,
+        )
+        + (f" --limit {limit}" if limit else "")
+        + (f" --negatives {negatives}" if negatives else "")
+    )
 
     work = out.with_name(out.name + ".partial")
     shutil.rmtree(work, ignore_errors=True)
@@ -378,6 +419,7 @@ def train(
         verbose,
         learning_rate,
         base["epochs_before"] if base else 0,
+        extra,
     )
     title = f"{arch} {dataset}"
     plot_curves(history, work / "curves.png", title)
@@ -435,6 +477,7 @@ def run(args: argparse.Namespace) -> int:
             verbose=1,
             resume_from=args.resume_from,
             learning_rate=args.lr,
+            negatives=args.negatives,
         )
     except (DataError, OSError, ValueError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -468,5 +511,11 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--lr", type=float, help="peak learning rate (default 1e-3; 2e-4 when resuming/tuning)"
+    )
+    p.add_argument(
+        "--negatives",
+        type=int,
+        default=0,
+        help="add N drawn non-characters as a 'not a character' class (export/negatives.py)",
     )
     p.set_defaults(func=run)

@@ -16,6 +16,7 @@ from hwr_edge.errors import ModelError
 
 LABELS_KEY = "hwr_edge.labels"
 INPUT_KEY = "hwr_edge.input"
+NOT_A_CHARACTER = "\ufffd"  # the label of a model's "not a character" class, when it has one
 
 
 class Classifier:

@@ -9,9 +9,10 @@
 ``Recognizer.recognize`` reads top to bottom:
 load -> preprocess.ink_map -> segment.segment -> normalize every crop (whole glyphs and the
 split pieces of wide ones) -> ONE batched classifier call -> charset mask -> per slot: the whole
-glyph or a chain of pieces (below) -> reject low confidence and what no class can be (blobs:
-strokes wider than ``BLOB_STROKE`` of their size; glyphs shorter than ``SHORT_GLYPH`` of their
-line, such as dashes) -> optional context rule.
+glyph or a chain of pieces (below) -> reject low confidence and what no class can be (what
+the model's own "not a character" class wins, when it has one; blobs: strokes wider than
+``BLOB_STROKE`` of their size; glyphs shorter than ``SHORT_GLYPH`` of their line, such as
+dashes) -> optional context rule.
 ``timings_ms`` has load, preprocess, segment, infer (crop normalization + inference) and total.
 
 Touching characters. A wide glyph comes with pieces between cut candidates (``segment``). Each
@@ -39,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from hwr_edge import charset as charsets
+from hwr_edge.classifier import NOT_A_CHARACTER
 from hwr_edge.defaults import CONTEXT, REJECT_CHAR, REJECT_THRESHOLD
 from hwr_edge.imageio import load_image
 from hwr_edge.normalize import ink_binary, normalize_crop, stroke_width
@@ -118,13 +120,14 @@ class Recognizer:
         glyphs = [piece.glyph for slot in slots for piece in slot.pieces]
         crops = np.stack([normalize_crop(g.crop, clf.convention) for g in glyphs] or [_empty(clf)])
         probs = clf.predict_proba(crops[: len(glyphs)]) if glyphs else np.zeros((0, 1))
+        probs, unknown = _split_unknown(probs, clf.labels)
         if self._transfer is not None:
             probs = probs @ self._transfer
         t4 = time.perf_counter()
         order = np.argsort(-probs, axis=1)[:, : self.topk]
         top = np.take_along_axis(probs, order, axis=1)
         shape = _shape_confidence(probs, order[:, 0], clf.labels)
-        blobs = _not_characters(lines)
+        blobs = _not_characters(lines) | unknown
         shape[blobs] = 0.0
         terms = _piece_terms(slots, shape, [clf.labels[i] for i in order[:, 0].tolist()])
         alternatives = [
@@ -184,6 +187,19 @@ class Recognizer:
             if c.char != self.reject_char:
                 c.char = new
         return chars
+
+
+def _split_unknown(probs: np.ndarray, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A model with a "not a character" class: the rows where that class wins, and the
+    probabilities without it (its column zeroed, so it is never a reading or an
+    alternative). Other models: no row, probabilities unchanged."""
+    if NOT_A_CHARACTER not in labels or probs.shape[1] < 2:
+        return probs, np.zeros(len(probs), dtype=bool)
+    u = labels.index(NOT_A_CHARACTER)
+    probs = probs.copy()
+    unknown = probs[:, u] >= np.delete(probs, u, axis=1).max(axis=1)
+    probs[:, u] = 0.0
+    return probs, unknown
 
 
 def _not_characters(lines: list) -> np.ndarray:

@@ -179,3 +179,37 @@ def test_wide_single_letters_are_not_split(classifier, wide):
     page = Recognizer(classifier).recognize(image)
     assert len(page.chars) == 4
     assert page.chars[2].char == wide[0]
+
+
+def test_a_not_a_character_class_rejects_and_never_shows_as_an_alternative():
+    from hwr_edge.classifier import NOT_A_CHARACTER
+    from hwr_edge.recognizer import _split_unknown
+
+    labels = ["A", "B", NOT_A_CHARACTER]
+    probs = np.array([[0.7, 0.2, 0.1], [0.3, 0.1, 0.6], [0.4, 0.1, 0.5]], np.float32)
+    kept, unknown = _split_unknown(probs, labels)
+    assert unknown.tolist() == [False, True, True]
+    assert kept[:, 2].tolist() == [0, 0, 0] and kept[0, 0] == pytest.approx(0.7)
+    same, none = _split_unknown(probs[:, :2], labels[:2])
+    assert same is not None and not none.any()
+
+
+@pytest.mark.parametrize("symbol", ["hash", "smiley", "star"])
+def test_symbols_are_rejected_by_the_not_a_character_class(classifier, symbol):
+    image = block_letters([("T", 60, 60), ("E", 150, 55), ("L", 240, 55)])
+    x, y, h, ink = 330, BLOCK_Y, BLOCK_H, (40, 40, 40)
+    if symbol == "hash":  # read as H by a model without that class
+        for dx in (20, 50):
+            cv2.line(image, (x + dx, y), (x + dx - 8, y + h), ink, 9, cv2.LINE_AA)
+        for dy in (35, 75):
+            cv2.line(image, (x, y + dy), (x + 70, y + dy), ink, 9, cv2.LINE_AA)
+    elif symbol == "smiley":
+        cv2.circle(image, (x + 50, y + h // 2), 50, ink, 9, cv2.LINE_AA)
+        cv2.ellipse(image, (x + 50, y + h // 2 + 10), (25, 18), 0, 10, 170, ink, 9, cv2.LINE_AA)
+    else:
+        angles = np.deg2rad(np.arange(5) * 144)
+        points = np.stack([x + 50 + 50 * np.sin(angles), y + 55 - 50 * np.cos(angles)], axis=1)
+        cv2.polylines(image, [points.astype(np.int32)], True, ink, 9, cv2.LINE_AA)
+    page = Recognizer(classifier).recognize(image)
+    assert page.text.replace(" ", "").startswith("TEL")
+    assert all(c.char == "?" for c in page.chars[3:]) and len(page.chars) > 3

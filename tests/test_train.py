@@ -12,6 +12,7 @@ keras = pytest.importorskip("keras")
 from export.augment import AugmentConfig, augment_batch, framing_scale  # noqa: E402
 from export.evaluate import evaluate  # noqa: E402
 from export.train import class_weights, read_run_info, register, train  # noqa: E402
+from hwr_edge.convention import InputConvention  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is absent")
@@ -97,24 +98,20 @@ def test_finetune_from_folder_lowers_loss_on_the_crops(mnist_run, tmp_path):
     assert evaluate(tuned, crops.x, crops.y, labels)["n"] == 24
 
 
+def resume_one_epoch(run: Path, out: Path, **options) -> dict:
+    """One more epoch of ``run`` on its 2,000 MNIST images; the new run's metrics."""
+    common = {"augment": False, "batch_size": 32, "limit": 2000, "verbose": 0}
+    train(
+        "lenet5", None, DATA / "mnist", 1, out, resume_from=run / "model.keras", **common, **options
+    )
+    return json.loads((out / "metrics.json").read_text())
+
+
 @needs_data
 @pytest.mark.slow
 def test_resume_continues_a_run_on_the_same_split(mnist_run, tmp_path):
     base = json.loads((mnist_run / "metrics.json").read_text())
-    out = train(
-        "lenet5",
-        None,
-        DATA / "mnist",
-        1,
-        tmp_path / "more",
-        augment=False,
-        batch_size=32,
-        limit=2000,
-        verbose=0,
-        resume_from=mnist_run / "model.keras",
-        learning_rate=1e-4,
-    )
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = resume_one_epoch(mnist_run, tmp_path / "more", learning_rate=1e-4)
     assert metrics["resumed_from"] == str(mnist_run / "model.keras")
     assert metrics["epochs_before"] == base["best_epoch"] == 1
     assert metrics["epochs_total"] == 2 and metrics["learning_rate"] == 1e-4
@@ -177,3 +174,47 @@ def test_cli_missing_data_is_one_line_error(tmp_path, capsys):
 def test_cli_requires_dataset(tmp_path, capsys):
     assert cli(["--out", str(tmp_path / "r")]) != 0
     assert capsys.readouterr().err.startswith("error: ")
+
+
+@needs_data
+def test_resume_with_negatives_adds_a_not_a_character_class(mnist_run, tmp_path):
+    import keras
+
+    from hwr_edge.classifier import NOT_A_CHARACTER
+
+    base = json.loads((mnist_run / "metrics.json").read_text())
+    metrics = resume_one_epoch(mnist_run, tmp_path / "unknown", negatives=300)
+    out = tmp_path / "unknown"
+    assert metrics["labels"] == [*base["labels"], NOT_A_CHARACTER]
+    assert metrics["n_train"] == base["n_train"] + 270  # 90 % of the negatives
+    assert "--negatives 300" in metrics["command"]
+    model = keras.models.load_model(out / "model.keras")
+    assert model.output_shape[-1] == 11
+    assert metrics["accuracy"] > 0.8  # the digits are still read (test set: digits only)
+
+
+def test_add_class_keeps_the_old_classes_predictions():
+    import keras
+
+    from export.arch import build_model
+    from export.train import add_class
+
+    keras.utils.set_random_seed(0)
+    model = build_model("lenet5", 10)
+    x = np.random.default_rng(0).random((4, 28, 28, 1)).astype(np.float32)
+    grown = add_class(model)
+    old, new = model.predict(x, verbose=0), grown.predict(x, verbose=0)
+    assert new.shape == (4, 11)
+    assert np.allclose(new[:, :10] / new[:, :10].sum(axis=1, keepdims=True), old, atol=1e-5)
+    assert (new[:, 10] < new[:, :10].max(axis=1)).all()
+
+
+def test_negative_crops_look_like_model_inputs():
+    from export.negatives import negative_crops
+
+    crops = negative_crops(50, 0, InputConvention(fit_box=23, center="box", stroke_px=2.66))
+    assert crops.shape == (50, 28, 28) and crops.dtype == np.uint8
+    assert (crops.max(axis=(1, 2)) > 150).all()  # every crop has ink
+    assert crops[:, 0].max() == 0 and crops[:, :, 0].max() == 0  # a dark border, like EMNIST
+    again = negative_crops(50, 0, InputConvention(fit_box=23, center="box", stroke_px=2.66))
+    assert np.array_equal(crops, again)
