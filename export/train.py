@@ -188,32 +188,15 @@ def add_class(model):
     return grown
 
 
-def command_line(
-    arch,
-    dataset,
-    data_dir,
-    epochs,
-    out,
-    seed,
-    augment,
-    batch_size,
-    finetune_from,
-    folder,
-    resume_from=None,
-    learning_rate=None,
-) -> str:
-    """The ``python -m export train`` command that reproduces a run."""
-    parts = ["python -m export train", f"--arch {arch}", f"--dataset {dataset}"]
-    if data_dir is not None:
-        parts.append(f"--data-dir {data_dir}")
-    parts += [f"--epochs {epochs}", f"--out {out}", f"--seed {seed}"]
-    parts += [f"--batch-size {batch_size}", "--augment" if augment else "--no-augment"]
-    if finetune_from is not None:
-        parts += [f"--finetune-from {finetune_from}", f"--folder {folder}"]
-    if resume_from is not None:
-        parts.append(f"--resume-from {resume_from}")
-    if learning_rate is not None:
-        parts.append(f"--lr {learning_rate:g}")
+def command_line(flags: dict) -> str:
+    """The ``python -m export train`` command that reproduces a run: each flag with its
+    value, ``True`` as the bare flag, ``None`` and ``False`` left out (in the given order)."""
+    parts = ["python -m export train"]
+    for flag, value in flags.items():
+        if value is True:
+            parts.append(flag)
+        elif value is not None and value is not False:
+            parts.append(f"{flag} {value}")
     return " ".join(parts)
 
 
@@ -382,23 +365,24 @@ def train(
         learning_rate, arch = learning_rate or 2e-4, model.name
         if model.output_shape[-1] + 1 == len(train_set.labels):
             model = add_class(model)
-    command = (
-        command_line(
-            arch,
-            dataset,
-            data_dir,
-            epochs,
-            out,
-            seed,
-            augment,
-            batch_size,
-            finetune_from,
-            folder,
-            resume_from,
-            rate,
-        )
-        + (f" --limit {limit}" if limit else "")
-        + (f" --negatives {negatives}" if negatives else "")
+    tuned = finetune_from is not None
+    command = command_line(
+        {
+            "--arch": arch,
+            "--dataset": dataset,
+            "--data-dir": data_dir,
+            "--epochs": epochs,
+            "--out": out,
+            "--seed": seed,
+            "--batch-size": batch_size,
+            "--augment" if augment else "--no-augment": True,
+            "--finetune-from": finetune_from,
+            "--folder": folder if tuned else None,
+            "--resume-from": resume_from,
+            "--lr": None if rate is None else f"{rate:g}",
+            "--limit": limit or None,
+            "--negatives": negatives or None,
+        }
     )
 
     work = out.with_name(out.name + ".partial")

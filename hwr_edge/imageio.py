@@ -51,15 +51,14 @@ def read_file(path: Path) -> bytes:
     """Read a whole file, turning every OS failure into a one-line ``ImageError``. Only
     regular files up to ``MAX_FILE_BYTES`` are read (not /dev/zero, a FIFO or a socket)."""
     try:
-        if path.exists() and not path.is_dir():
-            info = path.stat()
-            if not stat.S_ISREG(info.st_mode):
-                raise ImageError(f"{path}: not a regular file")
-            if info.st_size > MAX_FILE_BYTES:
-                raise ImageError(
-                    f"{path}: {info.st_size / 2**20:.0f} MiB is larger than any photo "
-                    f"({MAX_FILE_BYTES // 2**20} MiB limit)"
-                )
+        info = path.stat()
+        if not stat.S_ISDIR(info.st_mode) and not stat.S_ISREG(info.st_mode):
+            raise ImageError(f"{path}: not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ImageError(
+                f"{path}: {info.st_size / 2**20:.0f} MiB is larger than any photo "
+                f"({MAX_FILE_BYTES // 2**20} MiB limit)"
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise ImageError(f"{path}: no such file") from None

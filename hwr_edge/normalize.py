@@ -106,8 +106,18 @@ def normalize_crop(ink: np.ndarray, convention: InputConvention) -> np.ndarray:
     ink = np.asarray(ink)
     if ink.ndim != 2:
         raise ValueError(f"normalize_crop expects a 2-D crop, got shape {ink.shape}")
+    return normalize_mask(ink_mask(ink), convention)
+
+
+def ink_mask(ink: np.ndarray) -> np.ndarray:
+    """``ink_binary`` as uint8 0/255: the mask ``normalize_mask`` takes (computed once when a
+    caller also needs it, e.g. for ``stroke_width``)."""
+    return _ink_u8(np.asarray(ink))
+
+
+def normalize_mask(mask: np.ndarray, convention: InputConvention) -> np.ndarray:
+    """``normalize_crop`` from the crop's ``ink_mask``."""
     size = convention.size
-    mask = _ink_u8(ink)
     if not cv2.countNonZero(mask):
         return np.zeros((size, size), dtype=np.uint8)
     k = SUPERSAMPLE

@@ -43,7 +43,7 @@ from hwr_edge import charset as charsets
 from hwr_edge.classifier import NOT_A_CHARACTER
 from hwr_edge.defaults import CONTEXT, REJECT_CHAR, REJECT_THRESHOLD
 from hwr_edge.imageio import load_image
-from hwr_edge.normalize import ink_binary, normalize_crop, stroke_width
+from hwr_edge.normalize import ink_mask, normalize_mask, stroke_width
 from hwr_edge.preprocess import ink_map
 from hwr_edge.results import Char, Line, Page, Word
 from hwr_edge.segment import segment
@@ -118,7 +118,8 @@ class Recognizer:
         t3 = time.perf_counter()
         slots = [slot for words in lines for word in words for slot in word]
         glyphs = [piece.glyph for slot in slots for piece in slot.pieces]
-        crops = np.stack([normalize_crop(g.crop, clf.convention) for g in glyphs] or [_empty(clf)])
+        masks = [ink_mask(g.crop) for g in glyphs]
+        crops = np.stack([normalize_mask(m, clf.convention) for m in masks] or [_empty(clf)])
         probs = clf.predict_proba(crops[: len(glyphs)]) if glyphs else np.zeros((0, 1))
         probs, unknown = _split_unknown(probs, clf.labels)
         if self._transfer is not None:
@@ -127,7 +128,7 @@ class Recognizer:
         order = np.argsort(-probs, axis=1)[:, : self.topk]
         top = np.take_along_axis(probs, order, axis=1)
         shape = _shape_confidence(probs, order[:, 0], clf.labels)
-        blobs = _not_characters(lines) | unknown
+        blobs = _not_characters(lines, masks) | unknown
         shape[blobs] = 0.0
         terms = _piece_terms(slots, shape, [clf.labels[i] for i in order[:, 0].tolist()])
         alternatives = [
@@ -146,7 +147,7 @@ class Recognizer:
                         chars.append(self._char(box, alts, bool(blobs[row + i])))
                         kept_crops.append(crops[row + i])
                     row += n
-                out_words.append(Word(self._apply_context(chars)))
+                out_words.append(Word(self._apply_context(chars, clf.labels)))
             page_lines.append(Line(out_words))
         t5 = time.perf_counter()
         timings = {
@@ -175,14 +176,14 @@ class Recognizer:
             label = self.reject_char
         return Char(label, conf, box, alternatives)
 
-    def _apply_context(self, chars: list[Char]) -> list[Char]:
+    def _apply_context(self, chars: list[Char], labels: list[str]) -> list[Char]:
         """The optional word rules (rejected characters untouched): O/0, I/1, S/5, Z/2, B/8
         by the word's majority kind, then letters in the word's majority case."""
         if not self.context or not chars:
             return chars
         alternatives = [c.alternatives for c in chars]
         text = charsets.apply_context("".join(c.char for c in chars), alternatives)
-        text = charsets.harmonize_case(text, alternatives, self.classifier.labels)
+        text = charsets.harmonize_case(text, alternatives, labels)
         for c, new in zip(chars, text, strict=True):
             if c.char != self.reject_char:
                 c.char = new
@@ -202,10 +203,11 @@ def _split_unknown(probs: np.ndarray, labels: list[str]) -> tuple[np.ndarray, np
     return probs, unknown
 
 
-def _not_characters(lines: list) -> np.ndarray:
-    """Per piece (in batch order): True for what no class can be: a blob (``_is_blob``), or a
-    whole glyph shorter than ``SHORT_GLYPH`` of its line's median glyph height (a dash, an
-    equals sign, a large full stop; every letter is at least x-height tall)."""
+def _not_characters(lines: list, masks: list[np.ndarray]) -> np.ndarray:
+    """Per piece (in batch order, ``masks`` their ink masks): True for what no class can be:
+    a blob (``_is_blob``), or a whole glyph shorter than ``SHORT_GLYPH`` of its line's median
+    glyph height (a dash, an equals sign, a large full stop; every letter is at least
+    x-height tall)."""
     flags = []
     for words in lines:
         slots = [slot for word in words for slot in word]
@@ -213,15 +215,14 @@ def _not_characters(lines: list) -> np.ndarray:
         for slot in slots:
             for k, piece in enumerate(slot.pieces):
                 short = k == 0 and piece.glyph.box[3] < SHORT_GLYPH * typical
-                flags.append(short or _is_blob(piece.glyph.crop))
+                flags.append(short or _is_blob(masks[len(flags)]))
     return np.array(flags, dtype=bool)
 
 
-def _is_blob(crop: np.ndarray) -> bool:
+def _is_blob(mask: np.ndarray) -> bool:
     """A smudge, a filled shape or a thumb, not a character: its mean stroke is wider than
     ``BLOB_STROKE`` of its longest side (a character's strokes, even a marker's, are much
     thinner than the character; a filled disk measures about 0.4 of its diameter)."""
-    mask = ink_binary(crop)
     return stroke_width(mask) > BLOB_STROKE * max(mask.shape)
 
 
