@@ -20,8 +20,10 @@ Steps (``ink_map``):
 5. ruled lines: only components longer than a few text heights can hold a rule (a cheap test on
    the component boxes); inside those boxes the rule's tilt is measured (up to ~8 degrees), its
    thin run removed, and the strokes that crossed it bridged again (``rules.py``);
-6. table / desk areas (large dark regions at the frame) are masked, and components touching
-   them, specks and huge blobs are dropped. Components touching the frame are kept.
+6. table / desk areas (large dark regions at the frame that end in a sharp step up to the
+   paper's brightness; a vignetted corner or a shadow rises slowly) are masked, and
+   components touching them, specks and huge blobs are dropped. Components touching the
+   frame are kept.
 
 The components found here are handed to ``segment`` (``labels`` and ``boxes``), so the page is
 labelled once, or twice when it has rules.
@@ -46,6 +48,8 @@ THICK_STROKE = 0.4  # the thickest stroke expected, in text heights (a felt mark
 FILL_TEXT = 0.25  # text height to allow for, in frame heights, when the first pass finds none
 MIN_LOW, MIN_HIGH = 28, 60  # hysteresis floors on the 0..255 darkness scale
 TABLE_LEVEL = 0.35  # a background darker than this fraction of the paper's is not paper
+EDGE_RING = (3, 6)  # ... when this many cells outside it the background is back at
+EDGE_LEVEL = 0.7  # this fraction of the paper's (a desk's edge; vignetting rises slowly)
 RULE_LENGTH = 2.5  # a component this many text heights long may hold a ruled line
 RULE_ASPECT = 6.0  # a component half the frame long is a rule when this many times thinner
 
@@ -219,8 +223,20 @@ def _table_region(background: np.ndarray) -> np.ndarray:
     at_frame = (x == 0) | (y == 0) | (x + bw == w) | (y + bh == h)
     keep = at_frame & (area >= 0.02 * h * w)
     keep[0] = False
+    for i in np.nonzero(keep)[0]:
+        keep[i] = _sharp_edge(background, labels == i, paper_level)
     table = keep[labels].astype(np.uint8)
     return cv2.dilate(table, np.ones((3, 3), np.uint8))
+
+
+def _sharp_edge(background: np.ndarray, region: np.ndarray, paper_level: float) -> bool:
+    """Whether a dark region ends in a step up to paper (a desk's edge), not in a slow rise
+    (vignetting, the soft edge of a shadow): the background ``EDGE_RING`` cells outside it is
+    back above ``EDGE_LEVEL`` of the paper's brightness."""
+    region = region.astype(np.uint8)
+    near, far = (np.ones((2 * r + 1, 2 * r + 1), np.uint8) for r in EDGE_RING)
+    ring = (cv2.dilate(region, far) - cv2.dilate(region, near)) > 0
+    return not ring.any() or float(background[ring].mean()) >= EDGE_LEVEL * paper_level
 
 
 def _thresholds(darkness: np.ndarray) -> tuple[float, float]:

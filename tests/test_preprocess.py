@@ -85,6 +85,21 @@ def test_table_around_paper_is_ignored():
     assert recall(result.mask[50:550, 100:800], truth) > 0.9
 
 
+def test_text_in_a_dark_vignetted_corner_is_kept():
+    # vignetting plus a shadow: the paper's bottom-left corner falls slowly to a fifth of
+    # its brightness. It is paper with text on it, not a desk (a desk ends in a sharp edge).
+    h, w = 600, 900
+    truth = np.zeros((h, w), np.uint8)
+    cv2.putText(truth, "HOUSE 41", (40, 560), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 255, 4)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    light = np.clip(np.hypot(xx / w, (h - yy) / h) * 1.3, 0.2, 1.0)
+    img = np.full((h, w, 3), 235, np.float32)
+    img[truth > 0] = 60
+    photo = np.clip(img * light[..., None], 0, 255).astype(np.uint8)
+    result = ink_map(photo)
+    assert recall(result.mask, truth > 0) > 0.85
+
+
 def test_large_photo_with_small_text_is_read_at_higher_resolution():
     img, truth = page_with_text(w=4000, h=3000, scale=2.0, thick=5)
     result = ink_map(img)
