@@ -3,8 +3,11 @@
 - ``charset_mask(spec, labels)``: which of a model's classes a charset allows.
 - ``charset_transfer(spec, labels)``: the matrix that applies that mask to probabilities,
   giving a disallowed look-alike's probability to its allowed twin (0 to O under ``upper``).
-- ``apply_context(word, alternatives)``: resolves look-alike letters and digits inside a word
-  (O/0, I/1/l, S/5, Z/2, B/8) by the word's majority of digits or letters.
+- ``descender_transfer(labels, allowed)``: the matrix that reads a g or q that does not reach
+  below the baseline as the 9 it then is.
+- ``apply_context(word, alternatives)``: reads a word as letters or digits (a mix only where
+  the classifier is sure of both), so look-alikes (O/0, I/1, S/5, Z/2, B/8, G/6, g/9, ...)
+  follow their neighbours.
 - ``harmonize_case(word, alternatives, labels)``: writes a word's letters in its majority
   case (F/f, N/n, ...), for the letters whose two cases are separate classes.
 """
@@ -31,6 +34,9 @@ TO_DIGIT = {"O": "0", "o": "0", "I": "1", "l": "1", "i": "1", "S": "5", "s": "5"
 TO_DIGIT |= {"Z": "2", "z": "2", "B": "8"}
 TO_UPPER = {"0": "O", "1": "I", "5": "S", "2": "Z", "8": "B"}
 TO_LOWER = {"0": "o", "1": "l", "5": "s", "2": "z", "8": "B"}
+ON_BASELINE = {"g": "9", "q": "9", "p": "P", "y": "Y", "j": "J"}  # a descender without descent
+KIND_SWITCH = 3.0  # log-probability cost of a word changing between letters and digits
+MISSING = 1e-3  # probability of a kind none of a character's alternatives belongs to
 
 
 def charset_mask(spec: str | None, labels: Sequence[str]) -> np.ndarray | None:
@@ -74,40 +80,112 @@ def charset_transfer(spec: str | None, labels: Sequence[str]) -> np.ndarray | No
     return transfer
 
 
-def apply_context(word: str, alternatives: Sequence[Sequence] | None = None) -> str:
-    """Rewrite look-alike characters of ``word`` to the word's majority kind.
+def descender_transfer(labels: Sequence[str], allowed: np.ndarray | None) -> np.ndarray | None:
+    """``C x C`` matrix for ``probs @ T`` on glyphs that do not reach below the baseline: a
+    descender class (g, q, p, y, j) gives its probability to the twin that sits on the
+    baseline (9, 9, P, Y, J), where both are classes and the twin is ``allowed`` (a charset
+    mask, None for all). None when the model has no such pair."""
+    index = {c: i for i, c in enumerate(labels)}
+    transfer = np.eye(len(labels), dtype=np.float32)
+    moved = False
+    for low, twin in ON_BASELINE.items():
+        i, j = index.get(low), index.get(twin)
+        if i is not None and j is not None and (allowed is None or allowed[j]):
+            transfer[i, i], transfer[i, j] = 0.0, 1.0
+            moved = True
+    return transfer if moved else None
 
-    In a word of mostly digits, O/o/I/l/i/S/s/Z/z/B become 0/1/5/2/8; in a word of mostly
-    letters, 0/1/5/2/8 become letters (lower case when most of its letters are lower case).
-    Only unambiguous characters vote; a tie changes nothing. ``alternatives`` optionally
-    holds each character's top-k ``(char, confidence)`` pairs: then a character is only
-    rewritten when the replacement is among its alternatives.
+
+def apply_context(
+    word: str, alternatives: Sequence[Sequence] | None = None, labels: Sequence[str] = ()
+) -> str:
+    """Read ``word`` as letters or as digits, or as a mix where the classifier is sure of both.
+
+    ``alternatives`` holds each character's ranked ``(char, probability)`` pairs. Each
+    character scores the log-probability of its best letter and of its best digit (a kind
+    with no class among the alternatives gets ``MISSING``); the best sequence of kinds
+    costs ``KIND_SWITCH`` per change between letters and digits (Viterbi over two states).
+    A character read as the other kind becomes its look-alike or its best alternative of
+    the chosen kind (``_replacement``): "2O24" -> "2024", "HELL0" -> "HELLO", "4G12" ->
+    "4612" when 6 is among the G's alternatives, while a confident "A4" stays. Other
+    characters (the reject character, punctuation) never change and cost nothing. A
+    replaced letter is written in lower case in a word of mostly lower-case letters, unless
+    its other case is a class of its own in ``labels`` (the case rule decides those).
+    Without ``alternatives`` each character counts as itself, and O/0, I/1, S/5, Z/2, B/8
+    as both, equally likely.
     """
-    kinds = [_kind(c) for c in word]
-    digits, letters = kinds.count("digit"), kinds.count("letter")
-    if digits == letters:
-        return word
-    if digits > letters:
-        table = TO_DIGIT
-    else:
-        lower = sum(c.islower() for c, k in zip(word, kinds, strict=True) if k == "letter")
-        table = TO_LOWER if lower * 2 > letters else TO_UPPER
+    letters = [c for c in word if c.isalpha()]
+    lower = sum(c.islower() for c in letters) * 2 > len(letters)
+    if alternatives is None:
+        alternatives = [_look_alikes(c, lower) for c in word]
+    kinds = _best_kinds(word, alternatives)
     out = []
-    for i, c in enumerate(word):
-        new = table.get(c, c)
-        if new != c and alternatives is not None and not _among(new, alternatives[i]):
-            new = c
+    for c, kind, alts in zip(word, kinds, alternatives, strict=True):
+        new = c
+        if kind is not None and _kind(c) != kind:
+            new = _replacement(c, kind, alts, lower)
+            if lower and new.isupper() and new.lower() not in labels:
+                new = new.lower()
         out.append(new)
     return "".join(out)
+
+
+def _replacement(c: str, kind: str, alternatives: Sequence, lower: bool) -> str:
+    """What ``c`` reads as when it is of ``kind``: its look-alike (O/0, I/1 or l/1, ...) when
+    that is among its alternatives, else its best alternative of that kind (``c`` itself
+    when there is none). The look-alike first, because a case-merged class holds both
+    cases: a bar's best letter may be L (for l) where an upper-case word needs I."""
+    candidates = [str(a) for a, p in alternatives if p > 0 and _kind(str(a)) == kind]
+    table = TO_DIGIT if kind == "digit" else TO_LOWER if lower else TO_UPPER
+    twin = table.get(c)
+    if twin is not None and any(twin.lower() == a.lower() for a in candidates):
+        return twin
+    return candidates[0] if candidates else c
+
+
+def _best_kinds(word: str, alternatives: Sequence[Sequence]) -> list[str | None]:
+    """Per character, "letter" or "digit" on the best-scoring kind sequence (None for
+    characters that are neither); see ``apply_context``."""
+    states = ("letter", "digit")
+    scores = np.zeros(2)
+    back = []
+    for c, alts in zip(word, alternatives, strict=True):
+        own = _kind(c)
+        if own is None:
+            back.append(None)
+            continue
+        emit = np.log([max([p for a, p in alts if _kind(str(a)) == k] + [MISSING]) for k in states])
+        emit[states.index(own)] += 1e-6  # a tie keeps the character's own kind
+        stay, switch = scores, scores[::-1] - KIND_SWITCH
+        back.append(switch > stay)
+        scores = np.maximum(stay, switch) + emit
+    kinds: list[str | None] = []
+    state = int(np.argmax(scores))
+    for step in reversed(back):
+        if step is None:
+            kinds.append(None)
+            continue
+        kinds.append(states[state])
+        if step[state]:
+            state = 1 - state
+    return kinds[::-1]
+
+
+def _look_alikes(c: str, lower: bool) -> list[tuple[str, float]]:
+    """Stand-in alternatives of a bare character: itself, and its look-alike as likely (in
+    lower case for a lower-case word)."""
+    twin = TO_DIGIT.get(c) or (TO_LOWER if lower else TO_UPPER).get(c)
+    return [(c, 0.5), (twin, 0.5)] if twin else [(c, 1.0)]
 
 
 def harmonize_case(word: str, alternatives: Sequence[Sequence], labels: Sequence[str]) -> str:
     """People write a word in one case (a capitalized first letter aside): rewrite letters
     of the other case to the word's majority case, when the other case is among that
     character's ``(char, confidence)`` alternatives. Only letters whose two cases are both
-    in ``labels`` vote or change (EMNIST-47's C stands for c and C: it says nothing); the
-    first letter does not vote, and keeps its case in a lower-case word. A tie changes
-    nothing."""
+    in ``labels`` vote (EMNIST-47's C stands for c and C: it says nothing); the first letter
+    does not vote, and keeps its case in a lower-case word. In a lower-case word the
+    case-merged letters after the first are written in lower case too ("bOx" -> "box").
+    A tie changes nothing."""
     present = set(labels)
     cased = [c.isalpha() and c.swapcase() in present and c.swapcase() != c for c in word]
     voters = [c for c, k in zip(word[1:], cased[1:], strict=True) if k]
@@ -120,19 +198,14 @@ def harmonize_case(word: str, alternatives: Sequence[Sequence], labels: Sequence
         wrong = c.islower() if upper > lower else c.isupper() and i > 0
         if k and wrong and any(str(alt[0]) == c.swapcase() for alt in alternatives[i]):
             c = c.swapcase()
+        elif lower > upper and i > 0 and c.isupper() and c.lower() not in present:
+            c = c.lower()
         out.append(c)
     return "".join(out)
 
 
-def _kind(c: str) -> str:
-    """``digit`` or ``letter`` for unambiguous characters, ``ambiguous`` or ``other`` else."""
-    if c in TO_DIGIT or c in TO_UPPER:
-        return "ambiguous"
+def _kind(c: str) -> str | None:
+    """ "digit", "letter", or None for every other character."""
     if c.isdigit():
         return "digit"
-    return "letter" if c.isalpha() else "other"
-
-
-def _among(char: str, alternatives: Sequence) -> bool:
-    """Whether ``char`` (either case) is one of the ``(char, confidence)`` alternatives."""
-    return any(str(alt[0]).lower() == char.lower() for alt in alternatives)
+    return "letter" if c.isalpha() else None

@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from hwr_edge import charset as charsets
+from hwr_edge.baseline import descends
 from hwr_edge.classifier import NOT_A_CHARACTER
 from hwr_edge.defaults import CONTEXT, REJECT_CHAR, REJECT_THRESHOLD
 from hwr_edge.imageio import load_image
@@ -84,13 +85,14 @@ class Recognizer:
         self._lock = threading.Lock()
         self._classifier = None
         self._transfer = None
+        self._no_descent = None
 
     @property
     def classifier(self):
         """The classifier, loaded on first use (once, even under concurrent calls)."""
         with self._lock:
             if self._classifier is None:
-                self._classifier, self._transfer = self._load()
+                self._classifier, self._transfer, self._no_descent = self._load()
         return self._classifier
 
     def _load(self):
@@ -100,7 +102,12 @@ class Recognizer:
             clf = self.model
         else:
             clf = load_model(self.model, threads=self.threads, charset=self.charset)
-        return clf, charsets.charset_transfer(self.charset, clf.labels)
+        allowed = charsets.charset_mask(self.charset, clf.labels)
+        return (
+            clf,
+            charsets.charset_transfer(self.charset, clf.labels),
+            charsets.descender_transfer(clf.labels, allowed),
+        )
 
     def recognize(self, image, name: str | None = None) -> Page:
         """Recognize one image (path, encoded bytes, or BGR/gray array)."""
@@ -124,6 +131,9 @@ class Recognizer:
         probs, unknown = _split_unknown(probs, clf.labels)
         if self._transfer is not None:
             probs = probs @ self._transfer
+        if self._no_descent is not None and glyphs:
+            flat = ~descends(lines)
+            probs[flat] = probs[flat] @ self._no_descent
         t4 = time.perf_counter()
         order = np.argsort(-probs, axis=1)[:, : self.topk]
         top = np.take_along_axis(probs, order, axis=1)
@@ -131,6 +141,7 @@ class Recognizer:
         blobs = _not_characters(lines, masks) | unknown
         shape[blobs] = 0.0
         terms = _piece_terms(slots, shape, [clf.labels[i] for i in order[:, 0].tolist()])
+        kinds = _best_by_kind(probs, clf.labels)
         alternatives = [
             [(clf.labels[i], p) for i, p in zip(o, q, strict=True)]
             for o, q in zip(order.tolist(), top.tolist(), strict=True)
@@ -139,15 +150,16 @@ class Recognizer:
         for words in lines:
             out_words = []
             for word in words:
-                chars = []
+                chars, by_kind = [], []
                 for slot in word:
                     n = len(slot.pieces)
                     for i in _best_chain(slot, terms[row : row + n], self.reject_threshold):
                         box, alts = slot.pieces[i].glyph.box, alternatives[row + i]
                         chars.append(self._char(box, alts, bool(blobs[row + i])))
+                        by_kind.append(kinds[row + i])
                         kept_crops.append(crops[row + i])
                     row += n
-                out_words.append(Word(self._apply_context(chars, clf.labels)))
+                out_words.append(Word(self._apply_context(chars, by_kind, clf.labels)))
             page_lines.append(Line(out_words))
         t5 = time.perf_counter()
         timings = {
@@ -176,18 +188,37 @@ class Recognizer:
             label = self.reject_char
         return Char(label, conf, box, alternatives)
 
-    def _apply_context(self, chars: list[Char], labels: list[str]) -> list[Char]:
-        """The optional word rules (rejected characters untouched): O/0, I/1, S/5, Z/2, B/8
-        by the word's majority kind, then letters in the word's majority case."""
+    def _apply_context(self, chars: list[Char], by_kind: list, labels: list[str]) -> list[Char]:
+        """The optional word rules (rejected characters neither vote nor change): the word
+        read as letters or digits (``by_kind``: each character's best letter and best digit
+        with their probabilities), then its letters in the word's majority case."""
         if not self.context or not chars:
             return chars
-        alternatives = [c.alternatives for c in chars]
-        text = charsets.apply_context("".join(c.char for c in chars), alternatives)
-        text = charsets.harmonize_case(text, alternatives, labels)
+        text = "".join(NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars)
+        alternatives = [[*c.alternatives, *k] for c, k in zip(chars, by_kind, strict=True)]
+        text = charsets.apply_context(text, alternatives, labels)
+        text = charsets.harmonize_case(text, [c.alternatives for c in chars], labels)
         for c, new in zip(chars, text, strict=True):
             if c.char != self.reject_char:
                 c.char = new
         return chars
+
+
+def _best_by_kind(probs: np.ndarray, labels: list[str]) -> list[list[tuple[str, float]]]:
+    """Per row: its best letter and its best digit class with their probabilities (a kind
+    the model lacks appears with probability 0), for the context rule."""
+    if not len(probs):
+        return []
+    out = []
+    for kind in (str.isalpha, str.isdigit):
+        columns = [i for i, c in enumerate(labels) if kind(c)]
+        if not columns:
+            out.append([("", 0.0)] * len(probs))
+            continue
+        own = probs[:, columns]
+        best = own.argmax(axis=1)
+        out.append([(labels[columns[b]], float(own[r, b])) for r, b in enumerate(best.tolist())])
+    return [list(pair) for pair in zip(*out, strict=True)]
 
 
 def _split_unknown(probs: np.ndarray, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:

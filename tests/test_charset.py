@@ -7,7 +7,13 @@ import string
 import numpy as np
 import pytest
 
-from hwr_edge.charset import apply_context, charset_mask, charset_transfer, harmonize_case
+from hwr_edge.charset import (
+    apply_context,
+    charset_mask,
+    charset_transfer,
+    descender_transfer,
+    harmonize_case,
+)
 from hwr_edge.errors import HwrError
 
 MNIST = list(string.digits)
@@ -102,6 +108,44 @@ def test_context_rule_with_alternatives():
     assert apply_context("O123", alts_without) == "O123"
 
 
+def test_context_reads_a_word_as_its_likeliest_kind():
+    # the G is 0.6 sure and 6 is its second reading: between digits it is a 6
+    alts = [[("4", 0.99)], [("G", 0.6), ("6", 0.35)], [("1", 0.98)], [("2", 0.97)]]
+    assert apply_context("4G12", alts) == "4612"
+    assert apply_context("AG", [[("A", 0.99)], [("G", 0.6), ("6", 0.35)]]) == "AG"
+
+
+def test_context_keeps_a_confident_mix_of_letters_and_digits():
+    alts = [[("B", 0.95), ("8", 0.03)], [("1", 0.98)], [("2", 0.97)]]
+    assert apply_context("B12", alts) == "B12"  # a form's "B12" is not forced to "812"
+    alts[0] = [("B", 0.55), ("8", 0.4)]
+    assert apply_context("B12", alts) == "812"
+
+
+def test_context_prefers_the_look_alike_to_the_best_letter():
+    # a bar read as 1 in a word: I (its look-alike), not L, though L scored higher
+    alts = [[("T", 0.99)], [("1", 0.5), ("L", 0.3), ("I", 0.2)], [("N", 0.99)]]
+    assert apply_context("T1N", alts) == "TIN"
+    assert apply_context("t1n", [[("t", 0.99)], alts[1], [("n", 0.99)]]) == "tln"
+
+
+def test_context_leaves_rejected_characters_out():
+    alts = [[("4", 0.99)], [("?", 0.0)], [("O", 0.6), ("0", 0.35)], [("2", 0.97)]]
+    assert apply_context("4?O2", alts) == "4?02"
+
+
+def test_descender_transfer_reads_a_g_on_the_baseline_as_9():
+    t = descender_transfer(EMNIST47, None)
+    probs = np.zeros((1, len(EMNIST47)), np.float32)
+    probs[0, EMNIST47.index("g")], probs[0, EMNIST47.index("9")] = 0.7, 0.2
+    probs[0, EMNIST47.index("q")] = 0.1
+    moved = probs @ t
+    assert moved[0, EMNIST47.index("9")] == pytest.approx(1.0)
+    assert moved[0, EMNIST47.index("g")] == 0
+    assert descender_transfer(EMNIST47, charset_mask("letters", EMNIST47)) is None
+    assert descender_transfer(list("0123456789"), None) is None
+
+
 def alts(word, other=None):
     """Top-2 alternatives per character: itself, then ``other[i]`` (or its swapped case)."""
     other = other or word.swapcase()
@@ -118,6 +162,8 @@ def alts(word, other=None):
         ("Ef", "Ef"),  # only f votes: a lower-case word with a capital first letter
         ("COOL", "COOL"),  # C, O, L have no lower-case class: nothing votes
         ("fT", "FT"),
+        ("heLLO", "hello"),  # a lower-case word: its case-merged L, L, O in lower case too
+        ("HeLLO", "Hello"),  # only e votes: a capitalized lower-case word
     ],
 )
 def test_harmonize_case_on_the_47_classes(word, expected):
