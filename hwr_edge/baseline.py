@@ -7,8 +7,8 @@ The page's slope de-skews them: the median slope between the tops and between th
 of neighbouring glyphs on every line (descenders tilt a few bottoms, b, d and h a few tops;
 a page with fewer than ``MIN_SLOPES`` such pairs, a lone short word, is taken as level). A
 glyph descends when its bottom is more than ``DESCENDER`` line heights below the baseline of
-its ``NEIGHBOURS`` on either side (their bottoms' lower quartile, so that a word of several
-g's still has a baseline).
+its ``NEIGHBOURS`` on either side (the lower quartile of their de-skewed bottoms, so that a
+word of several g's still has a baseline).
 """
 
 from __future__ import annotations
@@ -33,18 +33,17 @@ def descends(lines: list) -> np.ndarray:
     for words, boxes in zip(lines, rows, strict=True):
         slots = [slot for word in words for slot in word]
         line_h = float(np.median(boxes[:, 3]))
-        centre, bottom = boxes[:, 0] + boxes[:, 2] / 2, boxes[:, 1] + boxes[:, 3]
-        tall = boxes[:, 3] >= MIN_NEIGHBOUR * line_h
+        level = (boxes[:, 1] + boxes[:, 3] - slope * (boxes[:, 0] + boxes[:, 2] / 2)).tolist()
+        tall = (boxes[:, 3] >= MIN_NEIGHBOUR * line_h).tolist()
         for j, slot in enumerate(slots):
-            near = np.arange(max(0, j - NEIGHBOURS), min(len(slots), j + NEIGHBOURS + 1))
-            near = near[(near != j) & tall[near]]
+            lo, hi = max(0, j - NEIGHBOURS), min(len(slots), j + NEIGHBOURS + 1)
+            near = sorted(level[k] for k in range(lo, hi) if k != j and tall[k])
             for piece in slot.pieces:
-                x, y, w, h = piece.glyph.box
-                if near.size == 0:
+                if not near:
                     flags.append(True)
                     continue
-                local = bottom[near] + slope * (x + w / 2 - centre[near])
-                baseline = float(np.percentile(local, 25))
+                x, y, w, h = piece.glyph.box
+                baseline = near[(len(near) - 1) // 4] + slope * (x + w / 2)
                 flags.append(y + h - baseline > DESCENDER * line_h)
     return np.array(flags, dtype=bool)
 

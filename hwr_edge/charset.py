@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import math
 import string
 from collections.abc import Sequence
 
@@ -146,28 +147,34 @@ def _replacement(c: str, kind: str, alternatives: Sequence, lower: bool) -> str:
 def _best_kinds(word: str, alternatives: Sequence[Sequence]) -> list[str | None]:
     """Per character, "letter" or "digit" on the best-scoring kind sequence (None for
     characters that are neither); see ``apply_context``."""
-    states = ("letter", "digit")
-    scores = np.zeros(2)
-    back = []
+    scores = {"letter": 0.0, "digit": 0.0}
+    back: list[dict | None] = []
     for c, alts in zip(word, alternatives, strict=True):
         own = _kind(c)
         if own is None:
             back.append(None)
             continue
-        emit = np.log([max([p for a, p in alts if _kind(str(a)) == k] + [MISSING]) for k in states])
-        emit[states.index(own)] += 1e-6  # a tie keeps the character's own kind
-        stay, switch = scores, scores[::-1] - KIND_SWITCH
-        back.append(switch > stay)
-        scores = np.maximum(stay, switch) + emit
+        best = {"letter": MISSING, "digit": MISSING}
+        for a, p in alts:
+            k = _kind(str(a))
+            if k is not None and p > best[k]:
+                best[k] = p
+        step, new = {}, {}
+        for k, other in (("letter", "digit"), ("digit", "letter")):
+            stay, switch = scores[k], scores[other] - KIND_SWITCH
+            step[k] = switch > stay
+            new[k] = max(stay, switch) + math.log(best[k]) + (1e-6 if k == own else 0.0)
+        back.append(step)
+        scores = new
     kinds: list[str | None] = []
-    state = int(np.argmax(scores))
+    state = max(scores, key=scores.get)
     for step in reversed(back):
         if step is None:
             kinds.append(None)
             continue
-        kinds.append(states[state])
+        kinds.append(state)
         if step[state]:
-            state = 1 - state
+            state = "digit" if state == "letter" else "letter"
     return kinds[::-1]
 
 
@@ -178,14 +185,20 @@ def _look_alikes(c: str, lower: bool) -> list[tuple[str, float]]:
     return [(c, 0.5), (twin, 0.5)] if twin else [(c, 1.0)]
 
 
-def harmonize_case(word: str, alternatives: Sequence[Sequence], labels: Sequence[str]) -> str:
+def harmonize_case(
+    word: str,
+    alternatives: Sequence[Sequence],
+    labels: Sequence[str],
+    short: Sequence[bool] | None = None,
+) -> str:
     """People write a word in one case (a capitalized first letter aside): rewrite letters
     of the other case to the word's majority case, when the other case is among that
     character's ``(char, confidence)`` alternatives. Only letters whose two cases are both
     in ``labels`` vote (EMNIST-47's C stands for c and C: it says nothing); the first letter
     does not vote, and keeps its case in a lower-case word. In a lower-case word the
-    case-merged letters after the first are written in lower case too ("bOx" -> "box").
-    A tie changes nothing."""
+    case-merged letters after the first are written in lower case too ("bOX" -> "box"),
+    those marked ``short`` (x-height, the only cue to their case) when it is given. A tie
+    changes nothing."""
     present = set(labels)
     cased = [c.isalpha() and c.swapcase() in present and c.swapcase() != c for c in word]
     voters = [c for c, k in zip(word[1:], cased[1:], strict=True) if k]
@@ -199,7 +212,7 @@ def harmonize_case(word: str, alternatives: Sequence[Sequence], labels: Sequence
         if k and wrong and any(str(alt[0]) == c.swapcase() for alt in alternatives[i]):
             c = c.swapcase()
         elif lower > upper and i > 0 and c.isupper() and c.lower() not in present:
-            c = c.lower()
+            c = c.lower() if short is None or short[i] else c
         out.append(c)
     return "".join(out)
 

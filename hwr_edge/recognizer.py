@@ -55,6 +55,7 @@ WIDE_COST = 5.0  # cost per typical character width a piece is wider than its cl
 MAX_WIDTH = {"": 1.5, **dict.fromkeys("MWNmnw", 2.5)}  # widest plausible, in typical widths
 SPLIT_MARGIN = 0.5  # a split must beat the whole glyph's score by this much
 BLOB_STROKE = 0.3  # a glyph whose mean stroke is wider than this part of its size is a blob
+X_HEIGHT = 0.8  # a letter lower than this part of its word's tallest is x-height (lower case)
 SHORT_GLYPH = 0.33  # a glyph shorter than this part of its line's median height is no character
 
 
@@ -191,13 +192,16 @@ class Recognizer:
     def _apply_context(self, chars: list[Char], by_kind: list, labels: list[str]) -> list[Char]:
         """The optional word rules (rejected characters neither vote nor change): the word
         read as letters or digits (``by_kind``: each character's best letter and best digit
-        with their probabilities), then its letters in the word's majority case."""
+        with their probabilities), then its letters in the word's majority case (a
+        case-merged letter, such as EMNIST-47's O, by its height: x-height is lower case)."""
         if not self.context or not chars:
             return chars
         text = "".join(NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars)
         alternatives = [[*c.alternatives, *k] for c, k in zip(chars, by_kind, strict=True)]
         text = charsets.apply_context(text, alternatives, labels)
-        text = charsets.harmonize_case(text, [c.alternatives for c in chars], labels)
+        tallest = max(c.box[3] for c in chars)
+        short = [c.box[3] < X_HEIGHT * tallest for c in chars]
+        text = charsets.harmonize_case(text, [c.alternatives for c in chars], labels, short)
         for c, new in zip(chars, text, strict=True):
             if c.char != self.reject_char:
                 c.char = new

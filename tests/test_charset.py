@@ -170,5 +170,13 @@ def test_harmonize_case_on_the_47_classes(word, expected):
     assert harmonize_case(word, alts(word), EMNIST47) == expected
 
 
+def test_harmonize_case_writes_only_short_merged_letters_in_lower_case():
+    # "heLLo" handwritten: the l's are as tall as the h (their case cannot be told), the o
+    # is x-height
+    short = [False, True, False, False, True]
+    assert harmonize_case("heLLO", alts("heLLO"), EMNIST47, short) == "heLLo"
+    assert harmonize_case("HeLLO", alts("HeLLO"), EMNIST47, [False] * 5) == "HeLLO"
+
+
 def test_harmonize_case_needs_the_other_case_among_the_alternatives():
     assert harmonize_case("FIfTH", alts("FIfTH", "FIgTH"), EMNIST47) == "FIfTH"
