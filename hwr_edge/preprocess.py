@@ -47,6 +47,7 @@ MIN_CLOSE_PX = 15  # ... and at least this many pixels (a small image has 1-pixe
 THICK_STROKE = 0.4  # the thickest stroke expected, in text heights (a felt marker)
 FILL_TEXT = 0.25  # text height to allow for, in frame heights, when the first pass finds none
 MIN_LOW, MIN_HIGH = 28, 60  # hysteresis floors on the 0..255 darkness scale
+INK_LOW, INK_HIGH = 0.5, 0.7  # hysteresis ceilings, as parts of the ink's darkness
 TABLE_LEVEL = 0.35  # a background darker than this fraction of the paper's is not paper
 EDGE_RING = (3, 6)  # ... when this many cells outside it the background is back at
 EDGE_LEVEL = 0.7  # this fraction of the paper's (a desk's edge; vignetting rises slowly)
@@ -240,13 +241,16 @@ def _sharp_edge(background: np.ndarray, region: np.ndarray, paper_level: float) 
 
 
 def _thresholds(darkness: np.ndarray) -> tuple[float, float]:
-    """Hysteresis levels (weak, strong) above the paper's own noise."""
+    """Hysteresis levels (weak, strong) above the paper's own noise, and at most
+    ``INK_LOW`` / ``INK_HIGH`` of the ink's darkness (the 99th percentile): on paper with
+    many rules or a texture the noise estimate alone would rise above the strokes."""
     sample = darkness[::4, ::4]
     hist = np.bincount(sample.ravel(), minlength=256).cumsum()
     median = float(np.searchsorted(hist, 0.5 * hist[-1]))
     spread = float(np.searchsorted(hist, 0.75 * hist[-1])) - median
-    low = max(MIN_LOW, median + 8 * spread + 6)
-    return low, max(MIN_HIGH, 2 * low)
+    ink = float(np.searchsorted(hist, 0.99 * hist[-1]))
+    low = max(MIN_LOW, min(median + 8 * spread + 6, INK_LOW * ink))
+    return low, max(MIN_HIGH, min(2 * low, INK_HIGH * ink))
 
 
 def _page_long(stats: np.ndarray, shape: tuple) -> np.ndarray:
