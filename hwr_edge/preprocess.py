@@ -73,15 +73,17 @@ class InkImage:
     ids: np.ndarray | None = None
 
 
-def ink_map(bgr: np.ndarray) -> InkImage:
-    """Ink map and components of a BGR (or gray) uint8 photo; see the module docstring."""
-    gray = _darkness_source(bgr)
+def ink_map(image: np.ndarray, colour: np.ndarray | None = None) -> InkImage:
+    """Ink map and components of a BGR (or gray) uint8 photo; see the module docstring.
+    ``colour``: the photo in colour at any size (default ``image``), for the desk test."""
+    gray = _darkness_source(image)
+    colour = image if colour is None else colour
     h, w = gray.shape
     factor = min(1.0, PREVIEW_PX / max(h, w))
-    result = _ink_at(_resize(gray, factor), 1.0 / factor, bgr)
+    result = _ink_at(_resize(gray, factor), 1.0 / factor, colour)
     if factor < 1.0 and 0 < result.text_height < MIN_TEXT_PX:
         factor = min(1.0, factor * TARGET_TEXT_PX / result.text_height)
-        result = _ink_at(_resize(gray, factor), 1.0 / factor, bgr)
+        result = _ink_at(_resize(gray, factor), 1.0 / factor, colour)
     return result
 
 

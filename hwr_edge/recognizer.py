@@ -43,7 +43,7 @@ from hwr_edge import charset as charsets
 from hwr_edge.baseline import descends
 from hwr_edge.classifier import NOT_A_CHARACTER
 from hwr_edge.defaults import CONTEXT, REJECT_CHAR, REJECT_THRESHOLD
-from hwr_edge.imageio import load_image
+from hwr_edge.imageio import load_photo
 from hwr_edge.normalize import ink_mask, normalize_mask, stroke_width
 from hwr_edge.preprocess import ink_map
 from hwr_edge.results import Char, Line, Page, Word
@@ -118,9 +118,9 @@ class Recognizer:
         """Like ``recognize``; also returns each recognized Char's 28x28 model input."""
         clf = self.classifier
         t0 = time.perf_counter()
-        bgr = load_image(image)
+        photo = load_photo(image)
         t1 = time.perf_counter()
-        ink = ink_map(bgr)
+        ink = ink_map(photo.image, photo.colour)
         t2 = time.perf_counter()
         lines = segment(ink)
         t3 = time.perf_counter()
@@ -173,7 +173,7 @@ class Recognizer:
         page = Page(
             lines=page_lines,
             image=_name(image, name),
-            size=(int(bgr.shape[1]), int(bgr.shape[0])),
+            size=photo.size,
             timings_ms={k: v * 1000.0 for k, v in timings.items()},
             model=dict(clf.info),
         )

@@ -157,6 +157,32 @@ def test_exif_big_endian_and_file_path(tmp_path):
     assert out.shape[:2] == (60, 40) and red_corner(out) == (0, 1)
 
 
+@pytest.mark.parametrize("orientation", [1, 3, 6, 7, 8])
+def test_a_large_jpeg_is_read_as_luma_and_a_small_colour_copy(orientation):
+    big = cv2.resize(scene(), (2400, 1800), interpolation=cv2.INTER_NEAREST)  # 4.3 MP
+    jpeg = with_exif(encode(big, ".jpg", [cv2.IMWRITE_JPEG_QUALITY, 95]), orientation)
+    upright = load_image(jpeg)
+    photo = imageio.load_photo(jpeg)
+    assert photo.image.ndim == 2 and photo.size == (upright.shape[1], upright.shape[0])
+    luma = cv2.cvtColor(upright, cv2.COLOR_BGR2GRAY).astype(int)
+    assert np.abs(photo.image.astype(int) - luma).max() <= 2  # the decoder's own rounding
+    assert photo.colour.shape[:2] == (upright.shape[0] // 8, upright.shape[1] // 8)
+    assert red_corner(photo.colour) == red_corner(upright)
+
+
+def test_a_small_jpeg_or_any_png_stays_in_colour():
+    for data in (encode(scene(), ".jpg"), encode(scene(), ".png")):
+        photo = imageio.load_photo(data)
+        assert photo.image.shape == (40, 60, 3) and photo.colour is photo.image
+
+
+def test_a_large_truncated_jpeg_is_one_line_error():
+    noisy = np.random.default_rng(1).integers(0, 256, (1800, 2400, 3), dtype=np.uint8)
+    data = encode(noisy, ".jpg")
+    with pytest.raises(ImageError, match="truncated JPEG"):
+        imageio.load_photo(data[: len(data) // 2])
+
+
 def assert_one_line_error(src, pattern: str, **kwargs) -> None:
     with pytest.raises(ImageError, match=pattern) as info:
         load_image(src, **kwargs)
