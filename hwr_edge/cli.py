@@ -110,7 +110,7 @@ def recognize(
     context: bool = typer.Option(
         defaults.CONTEXT,
         "--context/--no-context",
-        help="Resolve O/0, I/1/l, S/5, Z/2 and B/8 inside a word by its other characters.",
+        help="Read each word as letters or digits (O/0, I/1, S/5, G/6, ...) and in one case.",
     ),
 ) -> None:
     """Read the handwriting in one or more photos and print it as text or JSON.

@@ -8,11 +8,12 @@
 
 ``Recognizer.recognize`` reads top to bottom:
 load -> preprocess.ink_map -> segment.segment -> normalize every crop (whole glyphs and the
-split pieces of wide ones) -> ONE batched classifier call -> charset mask -> per slot: the whole
-glyph or a chain of pieces (below) -> reject low confidence and what no class can be (what
-the model's own "not a character" class wins, when it has one; blobs: strokes wider than
+split pieces of wide ones) -> ONE batched classifier call -> charset mask -> g/q that do not
+reach below the baseline become 9 (``baseline.descends``) -> per slot: the whole glyph or a
+chain of pieces (below) -> reject low confidence and what no class can be (what the model's
+own "not a character" class wins, when it has one; blobs: strokes wider than
 ``BLOB_STROKE`` of their size; glyphs shorter than ``SHORT_GLYPH`` of their line, such as
-dashes) -> optional context rule.
+dashes) -> optional context rule (each word read as letters or digits, then in one case).
 ``timings_ms`` has load, preprocess, segment, infer (crop normalization + inference) and total.
 
 Touching characters. A wide glyph comes with pieces between cut candidates (``segment``). Each
@@ -63,8 +64,8 @@ class Recognizer:
     """Handwriting photo -> Page. ``model``: manifest name, ``.onnx`` path, a loaded
     Classifier, or None for the default; ``charset``: ``digits|letters|upper|alnum`` or
     explicit characters; ``threads``: onnxruntime threads; characters whose confidence is
-    below ``reject_threshold`` become ``reject_char``; ``context`` applies the O/0-style
-    word rule; each Char carries its ``topk`` alternatives."""
+    below ``reject_threshold`` become ``reject_char``; ``context`` reads each word as
+    letters or digits and in one case; each Char carries its ``topk`` alternatives."""
 
     def __init__(
         self,
