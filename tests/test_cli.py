@@ -461,3 +461,28 @@ def test_annotate_colours_by_confidence():
         assert tuple(out[y + h // 2, x]) == colour  # left edge of the box
     line_x, line_y, _, line_h = page.lines[0].box
     assert tuple(out[line_y + line_h // 2, line_x - 2]) == LINE_COLOR
+
+
+def test_a_large_sideways_jpeg_on_a_desk_reads_like_its_upright_pixels(photos, tmp_path):
+    # a 6 MP phone shot stored sideways (EXIF 6) with a desk beside the paper: decoded as
+    # luma plus a small colour copy (imageio.load_photo), it must read like the full colour
+    # image, with boxes in the upright photo's pixels. Were the colour copy left sideways,
+    # the desk would land across the text.
+    page = cv2.imread(str(photos["two"]))  # 700 x 577
+    desk = np.full((page.shape[0], 1556, 3), (40, 70, 110), np.uint8)
+    desk[:, : page.shape[1]] = page  # the paper on the left 45%, the desk on the right
+    width, height = 4032, round(4032 * desk.shape[0] / desk.shape[1])
+    upright = cv2.resize(desk, (width, height), interpolation=cv2.INTER_LINEAR)
+    stored = np.ascontiguousarray(np.rot90(upright, 1))
+    jpeg = cv2.imencode(".jpg", stored, [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
+    path = tmp_path / "phone6mp.jpg"
+    path.write_bytes(with_exif(jpeg, 6))
+    decoded = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    expected = Recognizer().recognize(np.ascontiguousarray(np.rot90(decoded, -1))).text
+    result = cli("recognize", "-f", "json", path)
+    assert result.exit_code == 0, result.stderr
+    obj = json.loads(result.stdout)
+    assert obj["text"] == expected and len(expected.split()) == 4
+    for line in obj["lines"]:
+        check_box(line["box"], width, height)
+        assert line["box"][0] + line["box"][2] < 0.45 * width  # on the paper
