@@ -60,10 +60,7 @@ def load_photo(
     if isinstance(src, np.ndarray):
         bgr = to_bgr8(src, "array")
         return Photo(bgr, bgr)
-    if isinstance(src, bytes | bytearray | memoryview):
-        return decode_photo(bytes(src), "<bytes>", max_pixels)
-    path = Path(src)
-    return decode_photo(read_file(path), str(path), max_pixels)
+    return decode_photo(*_encoded(src), max_pixels)
 
 
 def load_image(
@@ -76,10 +73,15 @@ def load_image(
     """
     if isinstance(src, np.ndarray):
         return to_bgr8(src, "array")
+    return decode_image(*_encoded(src), max_pixels)
+
+
+def _encoded(src: str | os.PathLike | bytes) -> tuple[bytes, str]:
+    """The encoded bytes of a path or a bytes-like object, and the name errors give it."""
     if isinstance(src, bytes | bytearray | memoryview):
-        return decode_image(bytes(src), "<bytes>", max_pixels)
+        return bytes(src), "<bytes>"
     path = Path(src)
-    return decode_image(read_file(path), str(path), max_pixels)
+    return read_file(path), str(path)
 
 
 def read_file(path: Path) -> bytes:
