@@ -87,7 +87,11 @@ def recognize(
         "several images are given).",
     ),
     threads: int | None = typer.Option(
-        None, "--threads", "-t", min=1, help="CPU threads for inference (default: all cores)."
+        None,
+        "--threads",
+        "-t",
+        min=1,
+        help="CPU threads for inference and image processing (default: all cores).",
     ),
     save_crops: Path | None = typer.Option(
         None,
@@ -151,6 +155,10 @@ def run_recognize(
             _make_dir(save_crops, "--save-crops")
         from hwr_edge.recognizer import Recognizer
 
+        if recognizer_options["threads"] is not None:
+            import cv2
+
+            cv2.setNumThreads(recognizer_options["threads"])  # this process is ours to cap
         recognizer = Recognizer(**recognizer_options)
         recognizer.classifier  # noqa: B018  (load the model now: one error, not one per image)
     except HwrError as exc:

@@ -486,3 +486,13 @@ def test_a_large_sideways_jpeg_on_a_desk_reads_like_its_upright_pixels(photos, t
     for line in obj["lines"]:
         check_box(line["box"], width, height)
         assert line["box"][0] + line["box"][2] < 0.45 * width  # on the paper
+
+
+def test_threads_caps_opencv_too(photos):
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(3)
+    try:
+        assert cli("recognize", "--threads", "1", photos["one"]).exit_code == 0
+        assert cv2.getNumThreads() == 1
+    finally:
+        cv2.setNumThreads(before)
