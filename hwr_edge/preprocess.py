@@ -119,12 +119,13 @@ def _ink_at(gray: np.ndarray, scale: float, bgr: np.ndarray) -> InkImage:
 def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int) -> InkImage:
     """Steps 3-6 with a background closing ``close_cells`` cells wide."""
     background, table = _background(gray, bgr, close_cells)
-    darkness = cv2.subtract(255, cv2.divide(gray, background, scale=255))
+    darkness = cv2.divide(gray, background, scale=255)
+    del background  # full-size arrays go as soon as they are used: a 12 MP photo's are large
+    cv2.subtract(255, darkness, dst=darkness)
     if table is not None:
         darkness[table] = 0
     low, high = _thresholds(darkness)
-    weak = cv2.threshold(darkness, low, 1, cv2.THRESH_BINARY)[1]
-    n, labels, stats = label_components(weak)
+    n, labels, stats = label_components(cv2.threshold(darkness, low, 1, cv2.THRESH_BINARY)[1])
     ys, xs = np.nonzero(darkness[::2, ::2] > high)  # every strong stroke has pixels here
     strong = np.bincount(labels[2 * ys, 2 * xs], minlength=n) > 0
     strong[0] = False
