@@ -49,6 +49,9 @@ FILL_TEXT = 0.25  # text height to allow for, in frame heights, when the first p
 MIN_LOW, MIN_HIGH = 28, 60  # hysteresis floors on the 0..255 darkness scale
 INK_LOW, INK_HIGH = 0.5, 0.7  # hysteresis ceilings, as parts of the ink's darkness
 TABLE_LEVEL = 0.35  # a background darker than this fraction of the paper's is not paper
+EDGE_STEP = 0.2  # a background step this part of the paper's brightness per cell: hard shadow
+EDGE_LENGTH = 0.2  # ... along at least this part of the frame's shorter side (not text)
+EDGE_BAND = 2  # ... whose background is measured at full resolution this many cells around
 EDGE_RING = (3, 6)  # ... when this many cells outside it the background is back at
 EDGE_LEVEL = 0.7  # this fraction of the paper's (a desk's edge; vignetting rises slowly)
 RULE_LENGTH = 2.5  # a component this many text heights long may hold a ruled line
@@ -200,10 +203,34 @@ def _background(
     closed = cv2.medianBlur(closed, 5)
     table_small = _table_region(_closed_min_channel(bgr, small_size, kernel))
     background = cv2.resize(np.maximum(closed, 1), (w, h), interpolation=cv2.INTER_LINEAR)
+    edges = _hard_edges(closed)
+    if edges.any():  # a sharp shadow: the small estimate blurs its edge over a cell
+        size = close_cells * cell | 1
+        rect = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+        exact = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, rect, borderType=cv2.BORDER_REPLICATE)
+        near = cv2.resize(edges, (w, h), interpolation=cv2.INTER_NEAREST) > 0
+        background[near] = np.maximum(exact[near], 1)
     if not table_small.any():
         return background, None
     table = cv2.resize(table_small, (w, h), interpolation=cv2.INTER_NEAREST) > 0
     return background, table
+
+
+def _hard_edges(closed: np.ndarray) -> np.ndarray:
+    """uint8 0/1 mask of the cells within ``EDGE_BAND`` cells of a sharp step in the small
+    background estimate (a hard shadow's edge): neighbouring cells differ by more than
+    ``EDGE_STEP`` of the paper's brightness along ``EDGE_LENGTH`` of the frame. Vignetting
+    and soft shadows change slowly; dense text left in the estimate makes short steps."""
+    kernel = np.ones((3, 3), np.uint8)
+    step = cv2.morphologyEx(closed, cv2.MORPH_GRADIENT, kernel, borderType=cv2.BORDER_REPLICATE)
+    edges = (step > EDGE_STEP * float(np.percentile(closed, 90))).astype(np.uint8)
+    if not edges.any():
+        return edges
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
+    long = np.maximum(stats[:, 2], stats[:, 3]) >= EDGE_LENGTH * min(closed.shape)
+    long[0] = False
+    edges = long[labels].astype(np.uint8)
+    return cv2.dilate(edges, np.ones((2 * EDGE_BAND + 1, 2 * EDGE_BAND + 1), np.uint8))
 
 
 def _closed_min_channel(bgr: np.ndarray, size: tuple, kernel: np.ndarray) -> np.ndarray:

@@ -72,6 +72,22 @@ def test_blank_page_has_no_text():
     assert result.text_height == 0 and not result.mask.any()
 
 
+def test_a_hard_shadow_edge_across_the_text_is_no_stroke_and_hides_none():
+    # a lamp casts the hand's shadow with a sharp edge: the background must follow the
+    # step, or its blur leaves a dark line (read as a rule or an "I") and eats the letters
+    # beside it
+    img, truth = page_with_text()
+    h, w = truth.shape
+    shade = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(shade, [np.array([[0, 0], [330, 0], [250, h], [0, h]], np.int32)], 1)
+    photo = img.astype(np.float32)
+    photo[shade > 0] *= 0.45
+    result = ink_map(photo.astype(np.uint8))
+    assert recall(result.mask, truth) > 0.9
+    far = cv2.dilate(truth.astype(np.uint8), np.ones((9, 9))) == 0
+    assert result.mask[far].mean() < 0.002
+
+
 def test_table_around_paper_is_ignored():
     img, truth = page_with_text()
     photo = np.full((600, 900, 3), (40, 70, 110), np.uint8)  # brown desk
