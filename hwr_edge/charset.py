@@ -36,7 +36,7 @@ TO_DIGIT |= {"Z": "2", "z": "2", "B": "8"}
 TO_UPPER = {"0": "O", "1": "I", "5": "S", "2": "Z", "8": "B"}
 TO_LOWER = {"0": "o", "1": "l", "5": "s", "2": "z", "8": "B"}
 ON_BASELINE = {"g": "9", "q": "9", "p": "P", "y": "Y", "j": "J"}  # a descender without descent
-KIND_SWITCH = 3.0  # log-probability cost of a word changing between letters and digits
+KIND_SWITCH = 1.5  # log-probability cost of a word changing between letters and digits
 MISSING = 1e-3  # probability of a kind none of a character's alternatives belongs to
 
 

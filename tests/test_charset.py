@@ -122,6 +122,16 @@ def test_context_keeps_a_confident_mix_of_letters_and_digits():
     assert apply_context("B12", alts) == "812"
 
 
+def test_context_keeps_a_confident_digit_inside_a_code():
+    # serial numbers and postcodes mix kinds: a 7 the classifier is sure of stays a 7 even
+    # between letters (a high switch cost turned "AMW7K" into "AMWTK", and a video of a
+    # static code flickered between the two)
+    sure = [[(c, 0.99)] for c in "AMW"] + [[("7", 0.99), ("T", 0.005)], [("K", 0.99)]]
+    assert apply_context("AMW7K", sure) == "AMW7K"
+    unsure = [[(c, 0.99)] for c in "AMW"] + [[("7", 0.6), ("T", 0.35)], [("K", 0.99)]]
+    assert apply_context("AMW7K", unsure) == "AMWTK"
+
+
 def test_context_prefers_the_look_alike_to_the_best_letter():
     # a bar read as 1 in a word: I (its look-alike), not L, though L scored higher
     alts = [[("T", 0.99)], [("1", 0.5), ("L", 0.3), ("I", 0.2)], [("N", 0.99)]]
