@@ -5,9 +5,9 @@
   giving a disallowed look-alike's probability to its allowed twin (0 to O under ``upper``).
 - ``descender_transfer(labels, allowed)``: the matrix that reads a g or q that does not reach
   below the baseline as the 9 it then is.
-- ``apply_context(word, alternatives)``: reads a word as letters or digits (a mix only where
-  the classifier is sure of both), so look-alikes (O/0, I/1, S/5, Z/2, B/8, G/6, g/9, ...)
-  follow their neighbours.
+- ``apply_context(word, alternatives)``: reads a word as letters, as digits, or as a code
+  that mixes them (where the classifier is sure of both), so look-alikes (O/0, I/1, S/5,
+  Z/2, B/8, G/6, ...) follow their neighbours.
 - ``harmonize_case(word, alternatives, labels)``: writes a word's letters in its majority
   case (F/f, N/n, ...), for the letters whose two cases are separate classes.
 """
@@ -36,7 +36,7 @@ TO_DIGIT |= {"Z": "2", "z": "2", "B": "8"}
 TO_UPPER = {"0": "O", "1": "I", "5": "S", "2": "Z", "8": "B"}
 TO_LOWER = {"0": "o", "1": "l", "5": "s", "2": "z", "8": "B"}
 ON_BASELINE = {"g": "9", "q": "9", "p": "P", "y": "Y", "j": "J"}  # a descender without descent
-KIND_SWITCH = 1.5  # log-probability cost of a word changing between letters and digits
+CODE_PRIOR = 0.1  # prior of a word being a code that mixes letters and digits ("AMW7K")
 MISSING = 1e-3  # probability of a kind none of a character's alternatives belongs to
 
 
@@ -104,11 +104,12 @@ def apply_context(
 
     ``alternatives`` holds each character's ranked ``(char, probability)`` pairs. Each
     character scores the log-probability of its best letter and of its best digit (a kind
-    with no class among the alternatives gets ``MISSING``); the best sequence of kinds
-    costs ``KIND_SWITCH`` per change between letters and digits (Viterbi over two states).
-    A character read as the other kind becomes its look-alike or its best alternative of
-    the chosen kind (``_replacement``): "2O24" -> "2024", "HELL0" -> "HELLO", "4G12" ->
-    "4612" when 6 is among the G's alternatives, while a confident "A4" stays. Other
+    with no class among the alternatives gets ``MISSING``). The word is read as all
+    letters, all digits, or a code in which every character keeps its own kind, whichever
+    scores best, a code's score times ``CODE_PRIOR``. A character read as the other kind
+    becomes its look-alike or its best alternative of the chosen kind (``_replacement``):
+    "2O24" -> "2024", "HELL0" -> "HELLO", "4G12" -> "4612" when 6 is among the G's
+    alternatives, while a confident "A4" or "AMW7K" stays. Other
     characters (the reject character, punctuation) never change and cost nothing. A
     replaced letter is written in lower case in a word of mostly lower-case letters, unless
     its other case is a class of its own in ``labels`` (the case rule decides those).
@@ -145,37 +146,25 @@ def _replacement(c: str, kind: str, alternatives: Sequence, lower: bool) -> str:
 
 
 def _best_kinds(word: str, alternatives: Sequence[Sequence]) -> list[str | None]:
-    """Per character, "letter" or "digit" on the best-scoring kind sequence (None for
-    characters that are neither); see ``apply_context``."""
-    scores = {"letter": 0.0, "digit": 0.0}
-    back: list[dict | None] = []
-    for c, alts in zip(word, alternatives, strict=True):
-        own = _kind(c)
-        if own is None:
-            back.append(None)
+    """Per character, the kind it is read as (None for characters that are neither): all
+    "letter", all "digit", or each its own kind when the word reads best as a code (its
+    likelihood times ``CODE_PRIOR``); see ``apply_context``. A tie keeps the characters'
+    own kinds."""
+    own = [_kind(c) for c in word]
+    score = {"letter": 0.0, "digit": 0.0, "code": math.log(CODE_PRIOR)}
+    for kind, alts in zip(own, alternatives, strict=True):
+        if kind is None:
             continue
         best = {"letter": MISSING, "digit": MISSING}
         for a, p in alts:
             k = _kind(str(a))
             if k is not None and p > best[k]:
                 best[k] = p
-        step, new = {}, {}
-        for k, other in (("letter", "digit"), ("digit", "letter")):
-            stay, switch = scores[k], scores[other] - KIND_SWITCH
-            step[k] = switch > stay
-            new[k] = max(stay, switch) + math.log(best[k]) + (1e-6 if k == own else 0.0)
-        back.append(step)
-        scores = new
-    kinds: list[str | None] = []
-    state = max(scores, key=scores.get)
-    for step in reversed(back):
-        if step is None:
-            kinds.append(None)
-            continue
-        kinds.append(state)
-        if step[state]:
-            state = "digit" if state == "letter" else "letter"
-    return kinds[::-1]
+        score["letter"] += math.log(best["letter"]) + (1e-6 if kind == "letter" else 0.0)
+        score["digit"] += math.log(best["digit"]) + (1e-6 if kind == "digit" else 0.0)
+        score["code"] += math.log(best[kind])
+    choice = max(score, key=score.get)
+    return own if choice == "code" else [k and choice for k in own]
 
 
 def _look_alikes(c: str, lower: bool) -> list[tuple[str, float]]:

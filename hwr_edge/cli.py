@@ -114,7 +114,7 @@ def recognize(
     context: bool = typer.Option(
         defaults.CONTEXT,
         "--context/--no-context",
-        help="Read each word as letters or digits (O/0, I/1, S/5, G/6, ...) and in one case.",
+        help="Read each word as letters, digits or a code (O/0, I/1, G/6, ...), in one case.",
     ),
 ) -> None:
     """Read the handwriting in one or more photos and print it as text or JSON.

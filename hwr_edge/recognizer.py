@@ -13,7 +13,7 @@ reach below the baseline become 9 (``baseline.descends``) -> per slot: the whole
 chain of pieces (below) -> reject low confidence and what no class can be (what the model's
 own "not a character" class wins, when it has one; blobs: strokes wider than
 ``BLOB_STROKE`` of their size; glyphs shorter than ``SHORT_GLYPH`` of their line, such as
-dashes) -> optional context rule (each word read as letters or digits, then in one case).
+dashes) -> optional context rule (each word read as letters, digits or a code; one case).
 ``timings_ms`` has load, preprocess, segment, infer (crop normalization + inference) and total.
 
 Touching characters. A wide glyph comes with pieces between cut candidates (``segment``). Each
@@ -65,7 +65,7 @@ class Recognizer:
     Classifier, or None for the default; ``charset``: ``digits|letters|upper|alnum`` or
     explicit characters; ``threads``: onnxruntime threads; characters whose confidence is
     below ``reject_threshold`` become ``reject_char``; ``context`` reads each word as
-    letters or digits and in one case; each Char carries its ``topk`` alternatives."""
+    letters, digits or a code and in one case; each Char carries its ``topk`` alternatives."""
 
     def __init__(
         self,
@@ -192,7 +192,7 @@ class Recognizer:
 
     def _apply_context(self, chars: list[Char], by_kind: list, labels: list[str]) -> list[Char]:
         """The optional word rules (rejected characters neither vote nor change): the word
-        read as letters or digits (``by_kind``: each character's best letter and best digit
+        read as letters, digits or a code (``by_kind``: each character's best letter and best digit
         with their probabilities), then its letters in the word's majority case (a
         case-merged letter, such as EMNIST-47's O, by its height: x-height is lower case)."""
         if not self.context or not chars:

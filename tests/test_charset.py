@@ -124,10 +124,12 @@ def test_context_keeps_a_confident_mix_of_letters_and_digits():
 
 def test_context_keeps_a_confident_digit_inside_a_code():
     # serial numbers and postcodes mix kinds: a 7 the classifier is sure of stays a 7 even
-    # between letters (a high switch cost turned "AMW7K" into "AMWTK", and a video of a
-    # static code flickered between the two)
+    # between letters (a decoder that charged 3 nats per change of kind turned "AMW7K"
+    # into "AMWTK", and a video of a static code flickered between the two)
     sure = [[(c, 0.99)] for c in "AMW"] + [[("7", 0.99), ("T", 0.005)], [("K", 0.99)]]
     assert apply_context("AMW7K", sure) == "AMW7K"
+    code = [[("U", 0.9)], [("4", 0.95), ("A", 0.03)], [("F", 0.9)], [("R", 0.9)]]
+    assert apply_context("U4FR2", [*code, [("2", 0.9), ("Z", 0.08)]]) == "U4FR2"
     unsure = [[(c, 0.99)] for c in "AMW"] + [[("7", 0.6), ("T", 0.35)], [("K", 0.99)]]
     assert apply_context("AMW7K", unsure) == "AMWTK"
 
