@@ -100,7 +100,7 @@ def descender_transfer(labels: Sequence[str], allowed: np.ndarray | None) -> np.
 def apply_context(
     word: str, alternatives: Sequence[Sequence] | None = None, labels: Sequence[str] = ()
 ) -> str:
-    """Read ``word`` as letters or as digits, or as a mix where the classifier is sure of both.
+    """Read ``word`` as letters, as digits, or as a code that mixes them.
 
     ``alternatives`` holds each character's ranked ``(char, probability)`` pairs. Each
     character scores the log-probability of its best letter and of its best digit (a kind
@@ -109,10 +109,10 @@ def apply_context(
     scores best, a code's score times ``CODE_PRIOR``. A character read as the other kind
     becomes its look-alike or its best alternative of the chosen kind (``_replacement``):
     "2O24" -> "2024", "HELL0" -> "HELLO", "4G12" -> "4612" when 6 is among the G's
-    alternatives, while a confident "A4" or "AMW7K" stays. Other
-    characters (the reject character, punctuation) never change and cost nothing. A
-    replaced letter is written in lower case in a word of mostly lower-case letters, unless
-    its other case is a class of its own in ``labels`` (the case rule decides those).
+    alternatives, while a confident "A4" or "AMW7K" stays. Other characters (the reject
+    character, punctuation) never change and cost nothing. A replaced letter is written in
+    lower case in a word of mostly lower-case letters, unless its other case is a class of
+    its own in ``labels`` (the case rule decides those).
     Without ``alternatives`` each character counts as itself, and O/0, I/1, S/5, Z/2, B/8
     as both, equally likely.
     """

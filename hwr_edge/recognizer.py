@@ -192,9 +192,10 @@ class Recognizer:
 
     def _apply_context(self, chars: list[Char], by_kind: list, labels: list[str]) -> list[Char]:
         """The optional word rules (rejected characters neither vote nor change): the word
-        read as letters, digits or a code (``by_kind``: each character's best letter and best digit
-        with their probabilities), then its letters in the word's majority case (a
-        case-merged letter, such as EMNIST-47's O, by its height: x-height is lower case)."""
+        read as letters, digits or a code (``by_kind``: each character's best letter and
+        best digit with their probabilities), then its letters in the word's majority case
+        (a case-merged letter, such as EMNIST-47's O, by its height: x-height is lower
+        case)."""
         if not self.context or not chars:
             return chars
         text = "".join(NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars)
