@@ -35,6 +35,7 @@ TO_DIGIT = {"O": "0", "o": "0", "I": "1", "l": "1", "i": "1", "S": "5", "s": "5"
 TO_DIGIT |= {"Z": "2", "z": "2", "B": "8"}
 TO_UPPER = {"0": "O", "1": "I", "5": "S", "2": "Z", "8": "B"}
 TO_LOWER = {"0": "o", "1": "l", "5": "s", "2": "z", "8": "B"}
+SAME_SHAPE = {"O": "0", "o": "0", "0": "O", "I": "1", "l": "1", "1": "I"}  # one shape, two kinds
 ON_BASELINE = {"g": "9", "q": "9", "p": "P", "y": "Y", "j": "J"}  # a descender without descent
 CODE_PRIOR = 0.1  # prior of a word being a code that mixes letters and digits ("AMW7K")
 MISSING = 1e-3  # probability of a kind none of a character's alternatives belongs to
@@ -156,8 +157,8 @@ def _best_kinds(word: str, alternatives: Sequence[Sequence]) -> list[str | None]
         if kind is None:
             continue
         best = {"letter": MISSING, "digit": MISSING}
-        for a, p in alts:
-            k = _kind(str(a))
+        for a, p in _shape_probabilities(alts).items():
+            k = _kind(a)
             if k is not None and p > best[k]:
                 best[k] = p
         score["letter"] += math.log(best["letter"]) + (1e-6 if kind == "letter" else 0.0)
@@ -165,6 +166,17 @@ def _best_kinds(word: str, alternatives: Sequence[Sequence]) -> list[str | None]
         score["code"] += math.log(best[kind])
     choice = max(score, key=score.get)
     return own if choice == "code" else [k and choice for k in own]
+
+
+def _shape_probabilities(alternatives: Sequence) -> dict[str, float]:
+    """Each alternative's probability plus its twin's when the two are one shape (O/0,
+    I/1, l/1: ``SAME_SHAPE``) and the twin is among the alternatives too: the classifier's
+    split between them says nothing about the word's kind. S/5, Z/2 and B/8 differ (a flat
+    top, a flat base, a straight stem) and keep their own probabilities."""
+    prob: dict[str, float] = {}
+    for a, p in alternatives:
+        prob[str(a)] = max(prob.get(str(a), 0.0), float(p))
+    return {a: p + prob.get(SAME_SHAPE.get(a, ""), 0.0) for a, p in prob.items()}
 
 
 def _look_alikes(c: str, lower: bool) -> list[tuple[str, float]]:
