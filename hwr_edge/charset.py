@@ -35,7 +35,9 @@ TO_DIGIT = {"O": "0", "o": "0", "I": "1", "l": "1", "i": "1", "S": "5", "s": "5"
 TO_DIGIT |= {"Z": "2", "z": "2", "B": "8"}
 TO_UPPER = {"0": "O", "1": "I", "5": "S", "2": "Z", "8": "B"}
 TO_LOWER = {"0": "o", "1": "l", "5": "s", "2": "z", "8": "B"}
-SAME_SHAPE = {"O": "0", "o": "0", "0": "O", "I": "1", "l": "1", "1": "I"}  # one shape, two kinds
+# O/0 and I/l/1 are one shape in two kinds (S/5, Z/2 and B/8 differ by a flat top, a flat
+# base, a straight stem): their twins, taken from the look-alike tables above
+SAME_SHAPE = {c: TO_DIGIT.get(c) or TO_UPPER[c] for c in "Oo0Il1"}
 ON_BASELINE = {"g": "9", "q": "9", "p": "P", "y": "Y", "j": "J"}  # a descender without descent
 CODE_PRIOR = 0.1  # prior of a word being a code that mixes letters and digits ("AMW7K")
 MISSING = 1e-3  # probability of a kind none of a character's alternatives belongs to
