@@ -148,3 +148,25 @@ def test_tilted_rules_are_removed_and_ink_on_a_rule_is_kept():
         cv2.line(rules, (0, y - 25), (w, y + 24), 1, 2)
     off_text = (rules > 0) & (cv2.dilate(truth.astype(np.uint8), np.ones((5, 5))) == 0)
     assert result.mask[off_text].mean() < 0.02
+
+
+def test_background_cells_cover_a_frame_that_is_not_a_whole_number_of_cells():
+    # the background is averaged over whole cells and scaled back up; the frame's last
+    # partial row and column of cells must get the paper's level, not a black border
+    from hwr_edge.preprocess import _grow, _shrink
+
+    h, w, cell = 577, 701, 4
+    ramp = np.linspace(80, 240, w, dtype=np.float32)[None, :].repeat(h, 0).astype(np.uint8)
+    small = _shrink(ramp, (w // cell, h // cell), cell)
+    assert small.shape == (h // cell, w // cell)
+    back = _grow(small, (h, w), cell, cv2.INTER_LINEAR)
+    assert back.shape == (h, w)
+    assert np.abs(back.astype(int) - ramp).max() <= 3
+
+
+def test_text_in_the_last_partial_cells_of_an_odd_sized_frame_is_found():
+    img, truth = page_with_text(w=703, h=479, text="HELLO 42")
+    shifted = np.full_like(img, 235)
+    shifted[:, 40:] = img[:, :-40]  # the text runs into the last partial column of cells
+    truth = np.pad(truth, ((0, 0), (40, 0)))[:, :-40]
+    assert recall(ink_map(shifted).mask, truth) > 0.9
