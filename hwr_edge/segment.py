@@ -12,7 +12,8 @@
    gets cut candidates: top-to-bottom paths that cross the least ink (moving at most one
    column per row, so a cut can bend between slanted or overlapping letters), ending at the
    valleys of the bottom row's path cost (both ends and the middle of a flat valley, so a
-   touching foot can go either way). Every span between two cuts of a plausible character
+   touching foot can go either way), and the same traced from the bottom up where such a path
+   crosses a single stroke. Every span between two cuts of a plausible character
    width becomes a piece. The Recognizer reads the best chain of pieces (see
    ``recognizer.py``). Narrower glyphs get no cuts: a column-valley cut for narrow pairs
    ("11", "1I") changed nothing on the benchmark and split some O's, so it is not done.
@@ -236,8 +237,28 @@ def _valleys(cost: np.ndarray, line_h: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _path_cuts(own: np.ndarray, line_h: float, most: int) -> list[np.ndarray]:
-    """Up to ``most`` cuts of a wide glyph, each a top-to-bottom path (one column per row)
-    crossing little ink: the cheapest paths to the bottom row's cost valleys, kept apart."""
+    """Cuts of a wide glyph, left to right, each a top-to-bottom path (one column per row)
+    crossing little ink: up to ``most`` cheapest paths from the top row to the bottom row's
+    cost valleys, and up to ``most`` from the bottom row to the top row's that cross one
+    stroke only (where two letters touch; the cuts through two strokes that this second
+    direction adds split round letters such as O and C in two)."""
+    down = _valley_paths(own, line_h, most)
+    flipped = own[::-1]
+    up = [p[::-1] for p in _valley_paths(flipped, line_h, most) if _strokes(flipped, p) <= 1]
+    paths, seen = [], set()
+    ahead = np.cumsum(own, axis=1)
+    rows = np.arange(len(own))
+    for path in sorted(down + up, key=lambda p: float(p.mean())):
+        left = int(ahead[rows, np.maximum(path - 1, 0)].sum())  # ink left of the path
+        if left not in seen:
+            seen.add(left)
+            paths.append(path)
+    return paths
+
+
+def _valley_paths(own: np.ndarray, line_h: float, most: int) -> list[np.ndarray]:
+    """Up to ``most`` cheapest paths from the top row to the bottom row's cost valleys, kept
+    ``MIN_GAP`` apart there."""
     acc = _path_costs(own)
     cols, cost = _valleys(acc[-1], line_h)
     keep: list[int] = []
@@ -246,16 +267,13 @@ def _path_cuts(own: np.ndarray, line_h: float, most: int) -> list[np.ndarray]:
             break
         if all(abs(int(col) - k) >= MIN_GAP * line_h for k in keep):
             keep.append(int(col))
-    paths, seen = [], set()
-    ahead = np.cumsum(own, axis=1)
-    rows = np.arange(len(own))
-    for col in sorted(keep):
-        path = _trace(acc, col)
-        left = int(ahead[rows, np.maximum(path - 1, 0)].sum())  # ink left of the path
-        if left not in seen:
-            seen.add(left)
-            paths.append(path)
-    return paths
+    return [_trace(acc, col) for col in keep]
+
+
+def _strokes(own: np.ndarray, path: np.ndarray) -> int:
+    """How many separate runs of ink a path crosses."""
+    on = own[np.arange(len(own)), np.minimum(path, own.shape[1] - 1)].astype(np.int8)
+    return int(on[0]) + int(np.count_nonzero(np.diff(on) == 1))
 
 
 def _path_costs(own: np.ndarray) -> np.ndarray:

@@ -158,6 +158,27 @@ def test_short_symbols_are_rejected_not_read_as_letters(classifier, bars):
     assert page.chars[-1].confidence == 0.0
 
 
+def stroke_letters(text, overlap_at, h=90, pen=9) -> np.ndarray:
+    """Stroke-font capitals 40 px apart, except that letter ``overlap_at`` reaches 12 px into
+    the next one: a touching pair that a cut straight down from the top does not separate."""
+    from export import strokefont
+
+    img = np.full((300, 900, 3), 235, np.uint8)
+    x = 60
+    for i, ch in enumerate(text):
+        for line in strokefont.strokes(ch):
+            pts = np.stack([x + line[:, 0] * h / 6, 100 + line[:, 1] * h / 6], 1)
+            cv2.polylines(img, [pts.astype(np.int32)], False, (40, 40, 40), pen, cv2.LINE_AA)
+        x += int(4 * h / 6) + (-12 if i == overlap_at else 40)
+    return img
+
+
+@pytest.mark.parametrize("text", ["EAJF", "EBTF"])
+def test_overlapping_pair_is_cut_from_below(classifier, text):
+    # without the bottom-up cuts these read "ENF" and "EEJF"
+    assert Recognizer(classifier).recognize(stroke_letters(text, overlap_at=1)).text == text
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="known limitation: three narrow touching L's (0.37 of the letter height wide) read "
