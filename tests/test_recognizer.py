@@ -179,6 +179,13 @@ def test_overlapping_pair_is_cut_from_below(classifier, text):
     assert Recognizer(classifier).recognize(stroke_letters(text, overlap_at=1)).text == text
 
 
+@pytest.mark.parametrize("text", ["ECMF", "EEMF"])
+def test_overlapping_pair_with_a_wide_letter_gets_enough_cuts(classifier, text):
+    # with 3 instead of 5 cuts per line height the cut between the pair is never tried:
+    # both read "EMF"
+    assert Recognizer(classifier).recognize(stroke_letters(text, overlap_at=1)).text == text
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="known limitation: three narrow touching L's (0.37 of the letter height wide) read "
