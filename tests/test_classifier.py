@@ -130,6 +130,22 @@ def test_predict_batches_and_picks_the_right_class(tiny):
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
 
 
+def test_large_batches_run_in_bounded_chunks_with_the_same_result(tiny):
+    from hwr_edge.classifier import MAX_BATCH
+
+    order = [i % 4 for i in range(2 * MAX_BATCH + 5)]
+    crops = band_crops(order)
+    one_by_one = np.concatenate([tiny.predict_proba(c) for c in crops])
+    sizes = []
+    run = tiny._session.run
+    tiny._session.run = lambda out, feed: (
+        sizes.append(len(next(iter(feed.values())))) or run(out, feed)
+    )
+    probs = tiny.predict_proba(crops)
+    assert sizes == [MAX_BATCH, MAX_BATCH, 5]
+    np.testing.assert_allclose(probs, one_by_one, rtol=1e-5, atol=1e-6)
+
+
 def test_predict_accepts_empty_batch_and_nhwc(tiny):
     chars, conf = tiny.predict(np.zeros((0, 28, 28), np.uint8))
     assert chars == [] and conf.shape == (0,)
