@@ -83,11 +83,12 @@ def ink_map(image: np.ndarray, colour: np.ndarray | None = None) -> InkImage:
     colour = image if colour is None else colour
     h, w = gray.shape
     factor = min(1.0, PREVIEW_PX / max(h, w))
-    result = _ink_at(_resize(gray, factor), 1.0 / factor, colour)
-    if factor < 1.0 and 0 < result.text_height < MIN_TEXT_PX:
-        factor = min(1.0, factor * TARGET_TEXT_PX / result.text_height)
-        result = _ink_at(_resize(gray, factor), 1.0 / factor, colour)
-    return result
+    preview = _ink_at(_resize(gray, factor), 1.0 / factor, colour)
+    if not (factor < 1.0 and 0 < preview.text_height < MIN_TEXT_PX):
+        return preview
+    factor = min(1.0, factor * TARGET_TEXT_PX / preview.text_height)
+    del preview  # its arrays go before the larger pass allocates its own
+    return _ink_at(_resize(gray, factor), 1.0 / factor, colour)
 
 
 def _darkness_source(bgr: np.ndarray) -> np.ndarray:
@@ -114,9 +115,10 @@ def _ink_at(gray: np.ndarray, scale: float, bgr: np.ndarray) -> InkImage:
     result = _ink_with(gray, scale, bgr, first)
     text_h = result.text_height or FILL_TEXT * min(gray.shape)  # none found: text may fill it
     cells = int(np.ceil(THICK_STROKE * text_h / _cell(gray))) | 1
-    if cells > first:
-        result = _ink_with(gray, scale, bgr, cells)
-    return result
+    if cells <= first:
+        return result
+    del result  # its arrays go before the second pass allocates its own
+    return _ink_with(gray, scale, bgr, cells)
 
 
 def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int) -> InkImage:
