@@ -15,13 +15,15 @@ COMMANDS = {
     "build": "export.build",
     "synth": "export.synth",
     "accuracy": "export.accuracy",
+    "restamp": "export.restamp",
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m export",
-        description="Build-stage jobs: train, evaluate, convert, quantize, build, synth, accuracy.",
+        description="Build-stage jobs: train, evaluate, convert, quantize, build, synth, accuracy, "
+        "restamp.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMANDS.values():

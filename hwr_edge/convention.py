@@ -19,6 +19,7 @@ class InputConvention:
     ink: str = "light_on_dark"  # bright ink (255) on a black (0) background
     orientation: str = "upright"  # after EMNIST's transpose fix
     scale: float = 255.0  # model input = pixel / scale
+    blur: float = 0.0  # Gaussian sigma in crop pixels applied last (EMNIST blurred its images)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -6,7 +6,8 @@ both call :func:`normalize_crop`, so a model sees the same kind of image in both
 Steps: binarize the ink, crop to its bounding box, scale (aspect kept) so the longest side
 is ``fit_box`` at 4x resolution, optionally bring the stroke width to ``stroke_px``, centre
 by centre of mass ("mass", MNIST) or by box ("box", EMNIST), then area-average down to
-``size`` x ``size`` for anti-aliased edges like the datasets'.
+``size`` x ``size`` for anti-aliased edges like the datasets', and blur as much as the
+convention says (EMNIST's images were blurred before they were scaled down; MNIST's were not).
 """
 
 from __future__ import annotations
@@ -129,4 +130,7 @@ def normalize_mask(mask: np.ndarray, convention: InputConvention) -> np.ndarray:
     if convention.stroke_px:
         glyph = _fit(_set_stroke(glyph, convention.stroke_px * k), longest)
     canvas = _place(glyph, size * k, convention.center)
-    return cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA)
+    crop = cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA)
+    if convention.blur:
+        crop = cv2.GaussianBlur(crop, (0, 0), convention.blur)
+    return crop

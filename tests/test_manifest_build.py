@@ -230,3 +230,30 @@ def test_build_one_end_to_end_on_a_small_run(tmp_path):
     meta = read_metadata(args.models / "tiny-mnist-int8.onnx")
     assert json.loads(meta["labels"]) == labels and meta["precision"] == "int8"
     assert json.loads(meta["accuracy"])["accuracy"] == report["int8_accuracy"]
+
+
+def test_restamp_sets_a_convention_field_and_rewrites_the_manifest(tmp_path):
+    from export.restamp import restamp
+    from hwr_edge.classifier import load_model
+
+    folder = models_dir(tmp_path)
+    defaults = {"alnum": "lenet5-emnist47-int8", "digits": "lenet5-mnist-int8"}
+    write_manifest(folder, "lenet5-emnist47-int8", defaults)
+    target = folder / "lenet5-emnist47-int8.onnx"
+    before = json.loads((folder / "manifest.json").read_text())
+    restamp([target], {"blur": 0.5})
+    assert json.loads(read_metadata(target)["input"])["blur"] == 0.5
+    assert load_model(target).convention.blur == 0.5
+    assert json.loads(read_metadata(folder / "lenet5-mnist-int8.onnx")["input"]) == CONVENTION
+    after = json.loads((folder / "manifest.json").read_text())
+    assert after["default"] == before["default"] and after["defaults"] == defaults
+    assert verify_manifest(folder) == []
+    with pytest.raises(ExportError, match="sharpness"):
+        restamp([target], {"sharpness": 1.0})
+
+
+@pytest.mark.skipif(not (REPO / "models" / "manifest.json").is_file(), reason="no shipped models")
+def test_shipped_emnist_models_blur_their_crops_and_mnist_models_do_not():
+    for entry in json.loads((REPO / "models" / "manifest.json").read_text())["models"]:
+        convention = json.loads(read_metadata(REPO / "models" / entry["file"])["input"])
+        assert convention.get("blur", 0.0) == (0.5 if entry["dataset"] == "emnist47" else 0.0)

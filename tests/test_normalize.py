@@ -69,3 +69,14 @@ def test_solid_block_is_normalized_quickly():
     block = np.full((300, 300), 255, np.uint8)  # no boundary inside: stroke width is unbounded
     out = normalize_crop(block, InputConvention(fit_box=20, stroke_px=2.5))
     assert out.shape == (28, 28) and out.max() == 255
+
+
+def test_blur_softens_the_crop_only_when_the_convention_asks():
+    img = np.zeros((140, 100), np.uint8)
+    cv2.polylines(img, [np.array([[15, 15], [85, 15], [40, 125]], np.int32)], False, 255, 8)
+    sharp = normalize_crop(img, InputConvention(fit_box=20, stroke_px=2.5))
+    soft = normalize_crop(img, InputConvention(fit_box=20, stroke_px=2.5, blur=0.5))
+    assert np.array_equal(sharp, normalize_crop(img, InputConvention(fit_box=20, stroke_px=2.5)))
+    assert (soft == 255).sum() < (sharp == 255).sum() // 2
+    assert ((soft > 0) & (soft < 255)).sum() > ((sharp > 0) & (sharp < 255)).sum()
+    assert abs(int(soft.sum()) - int(sharp.sum())) < 0.05 * int(sharp.sum())

@@ -173,16 +173,16 @@ def stroke_letters(text, overlap_at, h=90, pen=9) -> np.ndarray:
     return img
 
 
-@pytest.mark.parametrize("text", ["EAJF", "EBTF"])
+@pytest.mark.parametrize("text", ["EBTF", "ECVF"])
 def test_overlapping_pair_is_cut_from_below(classifier, text):
-    # without the bottom-up cuts these read "ENF" and "EEJF"
+    # without the bottom-up cuts these read "EEJF" and "ECYF"
     assert Recognizer(classifier).recognize(stroke_letters(text, overlap_at=1)).text == text
 
 
-@pytest.mark.parametrize("text", ["ECMF", "EEMF"])
+@pytest.mark.parametrize("text", ["ECNF", "EEMF"])
 def test_overlapping_pair_with_a_wide_letter_gets_enough_cuts(classifier, text):
     # with 3 instead of 5 cuts per line height the cut between the pair is never tried:
-    # both read "EMF"
+    # they read "EaVF" and "EMF"
     assert Recognizer(classifier).recognize(stroke_letters(text, overlap_at=1)).text == text
 
 
