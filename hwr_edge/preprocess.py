@@ -214,10 +214,18 @@ def _background(
     edges = _hard_edges(closed)
     if edges.any():  # a sharp shadow: the small estimate blurs its edge over a cell
         size = close_cells * cell | 1
+        near = _grow(edges, (h, w), cell, cv2.INTER_NEAREST)
+        x, y, bw, bh = cv2.boundingRect(near)
+        # the closing only around the band: a margin of one kernel width makes it the
+        # same there as a closing of the whole image
+        x0, y0 = max(0, x - size), max(0, y - size)
+        x1, y1 = min(w, x + bw + size), min(h, y + bh + size)
         rect = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
-        exact = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, rect, borderType=cv2.BORDER_REPLICATE)
-        near = _grow(edges, (h, w), cell, cv2.INTER_NEAREST) > 0
-        background[near] = np.maximum(exact[near], 1)
+        exact = cv2.morphologyEx(
+            gray[y0:y1, x0:x1], cv2.MORPH_CLOSE, rect, borderType=cv2.BORDER_REPLICATE
+        )
+        inside = near[y0:y1, x0:x1] > 0
+        background[y0:y1, x0:x1][inside] = np.maximum(exact[inside], 1)
     if not table_small.any():
         return background, None
     return background, _grow(table_small, (h, w), cell, cv2.INTER_NEAREST) > 0

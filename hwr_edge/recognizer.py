@@ -143,7 +143,7 @@ class Recognizer:
         blobs = _not_characters(lines, masks) | unknown
         shape[blobs] = 0.0
         terms = _piece_terms(slots, shape, [clf.labels[i] for i in order[:, 0].tolist()])
-        kinds = _best_by_kind(probs, clf.labels)
+        kinds = _best_by_kind(probs, clf.labels) if self.context else [[]] * len(probs)
         alternatives = [
             [(clf.labels[i], p) for i, p in zip(o, q, strict=True)]
             for o, q in zip(order.tolist(), top.tolist(), strict=True)
