@@ -29,6 +29,7 @@ DIGITS = "0123456789"
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 LOWER47 = "abdefghnqrt"  # the lower-case letters that EMNIST Balanced keeps apart
 DESCENDERS = set("gq")
+BAR_RATIO = 0.3  # an ink shape this many times wider (across its main axis) than long is a bar
 FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX)  # the plainest; no script/italic
 WORDS = (
     "CAT DOG MAP RED SUN BOX KEY FISH BIRD TREE HOUSE WATER PAPER TABLE GREEN BLUE NORTH "
@@ -161,7 +162,11 @@ GLYPH_SOURCES = {"hershey": HersheyGlyphs, "strokes": StrokeGlyphs}
 
 
 class DatasetGlyphs:
-    """Real handwritten glyphs (EMNIST held-out / MNIST test) from ../shared/data."""
+    """Real handwritten glyphs (EMNIST held-out / MNIST test) from ../shared/data.
+
+    EMNIST Balanced folds l into L, and 130 of the 177 held-out L's are a lower-case l's bare
+    bar, which no reader can tell from I or 1; the pages' capital L is drawn only from the
+    L's that are not a bar (``is_bar``)."""
 
     def __init__(self, data_dir: Path = DATA_DIR):
         from export.data import load_emnist47, load_mnist
@@ -175,6 +180,8 @@ class DatasetGlyphs:
                 if char in DIGITS and labels:
                     continue  # digits come from MNIST test
                 self.pool.setdefault(char, []).append(img)
+        if "L" in self.pool:
+            self.pool["L"] = [img for img in self.pool["L"] if not is_bar(img)]
 
     def render(self, char: str, height: int, pen: float, rng: np.random.Generator) -> tuple:
         """Return ``(coverage, baseline_offset)`` for a random sample of ``char``."""
@@ -187,6 +194,16 @@ class DatasetGlyphs:
         glyph = cv2.resize(crop, (w, height), interpolation=cv2.INTER_LINEAR)
         drop = int(0.3 * height) if char in DESCENDERS else 0
         return glyph.astype(np.float32) / 255.0, drop
+
+
+def is_bar(img: np.ndarray) -> bool:
+    """Whether a bright-on-black glyph is one straight stroke: its ink's spread across its main
+    axis is under ``BAR_RATIO`` of its spread along it."""
+    ys, xs = np.nonzero(img > 100)
+    if len(xs) < 3:
+        return False
+    minor, major = np.linalg.eigvalsh(np.cov(np.stack([xs, ys]).astype(np.float64)))
+    return bool(major > 0 and np.sqrt(max(minor, 0.0) / major) < BAR_RATIO)
 
 
 def _jitter(canvas: np.ndarray, height: int, slant: float, rng: np.random.Generator):

@@ -58,3 +58,20 @@ def test_stroke_font_draws_every_character_with_the_pen_width():
     thin = glyphs.render("H", 40, 1.0, np.random.default_rng(1))[0]
     thick = glyphs.render("H", 40, 6.0, np.random.default_rng(1))[0]
     assert (thick > 0.5).sum() > 2.5 * (thin > 0.5).sum()
+
+
+def test_is_bar_tells_a_bare_stroke_from_an_l_with_its_foot():
+    bar, ell = np.zeros((28, 28), np.uint8), np.zeros((28, 28), np.uint8)
+    cv2.line(bar, (10, 4), (16, 23), 255, 2)  # slanted: a narrow box would not show it
+    cv2.line(ell, (10, 4), (10, 23), 255, 2)
+    cv2.line(ell, (10, 23), (19, 23), 255, 2)
+    assert synth.is_bar(bar) and not synth.is_bar(ell)
+    assert not synth.is_bar(np.zeros((28, 28), np.uint8))
+
+
+@pytest.mark.skipif(not synth.DATA_DIR.is_dir(), reason="../shared/data is absent")
+def test_dataset_capital_l_is_never_a_bare_bar():
+    glyphs = synth.DatasetGlyphs()
+    assert len(glyphs.pool["L"]) >= 40
+    assert not any(synth.is_bar(img) for img in glyphs.pool["L"])
+    assert any(synth.is_bar(img) for img in glyphs.pool["I"])  # a capital I is a bar
