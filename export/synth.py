@@ -164,7 +164,7 @@ GLYPH_SOURCES = {"hershey": HersheyGlyphs, "strokes": StrokeGlyphs}
 class DatasetGlyphs:
     """Real handwritten glyphs (EMNIST held-out / MNIST test) from ../shared/data.
 
-    EMNIST Balanced folds l into L, and 130 of the 177 held-out L's are a lower-case l's bare
+    EMNIST Balanced folds l into L, and 131 of the 177 held-out L's are a lower-case l's bare
     bar, which no reader can tell from I or 1; the pages' capital L is drawn only from the
     L's that are not a bar (``is_bar``)."""
 
