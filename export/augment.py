@@ -26,7 +26,6 @@ class AugmentConfig:
     p_blur: float = 0.2
     p_noise: float = 0.25
     noise_std: float = 10.0
-    p_lowres: float = 0.0  # resample through 12-23 px first, as small text in a photo is
 
 
 def framing_scale(fit_box: float) -> tuple[float, float]:
@@ -58,10 +57,6 @@ def augment_image(img: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig)
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=0,
     )
-    if cfg.p_lowres and rng.random() < cfg.p_lowres:
-        side = int(rng.integers(12, 24))
-        small = cv2.resize(out, (side, side), interpolation=cv2.INTER_AREA)
-        out = cv2.resize(small, (size, size), interpolation=cv2.INTER_LINEAR)
     roll = rng.random()
     kernel = np.ones((2, 2), np.uint8)
     if roll < cfg.p_dilate:

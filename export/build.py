@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +48,6 @@ class Spec:
     ship_fp32: bool = True  # False: fp32 is rebuilt into the run directory, not committed
     more_epochs: int = 0  # then continue the best checkpoint this many epochs (--resume-from)
     negatives: int = 0  # ... adding this many non-characters as a class (--negatives)
-    runtime_crops: bool = False  # train and measure on the runtime's crops (--runtime-crops)
 
     @property
     def name(self) -> str:
@@ -59,7 +58,7 @@ class Spec:
 SPECS = (
     Spec("lenet5", "mnist", 12),
     Spec("lenet5", "emnist47", 15),
-    Spec("edgenet", "emnist47", 24, more_epochs=5, negatives=12000, runtime_crops=True),
+    Spec("edgenet", "emnist47", 24, more_epochs=5, negatives=12000),
     Spec("alexnet", "mnist", 10, ship_fp32=False, more_epochs=4),
 )
 
@@ -84,11 +83,10 @@ def ensure_run(spec: Spec, data_root: Path, runs: Path, retrain: bool, log) -> P
 
     log(f"[{spec.name}] train: {spec.epochs} epochs into {run_dir} (this takes a while)")
     data_dir = dataset_dir(data_root, spec.dataset)
-    first = {"verbose": 2, "runtime": spec.runtime_crops}
     if not spec.more_epochs:
-        return Path(train(spec.arch, spec.dataset, data_dir, spec.epochs, run_dir, **first))
+        return Path(train(spec.arch, spec.dataset, data_dir, spec.epochs, run_dir, verbose=2))
     base = run_dir.with_name(run_dir.name + "-base")
-    train(spec.arch, spec.dataset, data_dir, spec.epochs, base, **first)
+    train(spec.arch, spec.dataset, data_dir, spec.epochs, base, verbose=2)
     log(f"[{spec.name}] train: {spec.more_epochs} more epochs from {base} into {run_dir}")
     resume = base / "model.keras"
     more = {"resume_from": resume, "negatives": spec.negatives}
@@ -110,13 +108,6 @@ def build_one(spec: Spec, args, log=print) -> dict:
     data_dir = dataset_dir(args.data_root, spec.dataset)
     test, train_x = load(spec.dataset, data_dir, "test"), load(spec.dataset, data_dir, "train").x
     eval_set = eval_set_name(spec.dataset, len(test.y), test.removed)
-    if info["metrics"].get("runtime_crops"):
-        from export.train import runtime_crops
-
-        convention = InputConvention.from_json(json.dumps(info["convention"]))
-        test = replace(test, x=runtime_crops(test.x, convention))
-        train_x = runtime_crops(train_x, convention)
-        eval_set += ", as the runtime's crops"
     x = to_input(test.x, float(info["convention"].get("scale", 255.0)))
 
     log(f"[{spec.name}] convert: {info['keras']} -> ONNX (opset 17, image -> probs)")

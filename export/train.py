@@ -12,8 +12,6 @@ import json
 import shutil
 import sys
 import time
-from dataclasses import replace
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +23,7 @@ from export.evaluate import as_input, evaluate, plot_confusion, summary
 from export.negatives import negative_crops
 from hwr_edge.classifier import NOT_A_CHARACTER
 from hwr_edge.convention import InputConvention
-from hwr_edge.normalize import ink_binary, normalize_crop, stroke_width
+from hwr_edge.normalize import ink_binary, stroke_width
 
 # How each dataset centres its glyphs (MNIST: centre of mass; EMNIST: bounding box).
 CENTER = {"mnist": "mass", "emnist47": "box"}
@@ -35,8 +33,6 @@ CENTER = {"mnist": "mass", "emnist47": "box"}
 # "not a character" class, trained on sharp crops, then read a smiley as Q); the MNIST model
 # lost 9 on handwritten digits with blur (docs/results-accuracy.md).
 BLUR = {"emnist47": 0.5}
-# With --runtime-crops, this part of the crops is first resampled at small-text resolution.
-LOWRES = 0.3
 
 
 def glyph_box_side(mask: np.ndarray) -> int:
@@ -61,12 +57,6 @@ def measure_convention(x: np.ndarray, dataset: str, sample: int = 3000) -> Input
         stroke_px=round(float(np.median(strokes)), 2),
         blur=BLUR.get(dataset, 0.0),
     )
-
-
-def runtime_crops(x: np.ndarray, convention: InputConvention) -> np.ndarray:
-    """Crops as the runtime hands them to a model: each through ``normalize_crop`` (binarized,
-    refitted, stroke width set, blurred), so a model can train and be measured on them."""
-    return np.stack([normalize_crop(img, convention) for img in x]) if len(x) else x
 
 
 def split_validation(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -94,18 +84,10 @@ def validation_data(x, y, weights=None) -> tuple:
 
 
 def make_batches(
-    x,
-    y,
-    batch_size: int,
-    seed: int,
-    aug: AugmentConfig | None,
-    weights=None,
-    first_epoch=0,
-    finish=None,
+    x, y, batch_size: int, seed: int, aug: AugmentConfig | None, weights=None, first_epoch=0
 ):
-    """A Keras PyDataset over uint8 crops: reshuffled and (optionally) augmented each epoch,
-    then passed through ``finish`` (e.g. ``runtime_crops``) when given; ``first_epoch`` > 0
-    continues the epoch numbering (fresh shuffles and augmentations)."""
+    """A Keras PyDataset over uint8 crops: reshuffled and (optionally) augmented each epoch;
+    ``first_epoch`` > 0 continues the epoch numbering (fresh shuffles and augmentations)."""
     import keras
 
     class Batches(keras.utils.PyDataset):
@@ -122,8 +104,6 @@ def make_batches(
             imgs = x[idx]
             if aug is not None:
                 imgs = augment_batch(imgs, np.random.default_rng([seed, self.epoch, index]), aug)
-            if finish is not None:
-                imgs = finish(imgs)
             if weights is None:
                 return as_input(imgs), y[idx]
             return as_input(imgs), y[idx], weights[y[idx]].astype(np.float32)
@@ -187,7 +167,6 @@ def resume_info(resume_from: Path) -> dict:
         "epochs_before": int(epochs),
         "seconds_before": float(seconds),
         "base_best_val_loss": float(val_loss),
-        "runtime_crops": bool(metrics.get("runtime_crops", False)),
     }
 
 
@@ -260,13 +239,11 @@ def fit(
     learning_rate: float,
     first_epoch: int = 0,
     negatives: np.ndarray | None = None,
-    runtime: bool = False,
 ) -> tuple:
     """Fit ``model`` with a validation split, checkpointing the best epoch to ``work``;
     returns (best model, Keras history dict, fit seconds, n_train, validation indices).
     ``negatives`` (crops of the last class) are split 90/10 on their own, so the dataset's
-    own validation split stays the same with or without them. ``runtime``: train and
-    validate on ``runtime_crops`` of the (augmented) images."""
+    own validation split stays the same with or without them."""
     import keras
 
     labels = train_set.labels
@@ -281,13 +258,7 @@ def fit(
         x_va = np.concatenate([x_va, negatives[:n_va]])
         y_va = np.concatenate([y_va, np.full(n_va, other, y_va.dtype)])
     weights = class_weights(y_tr, len(labels)) if dataset == "emnist47" else None
-    finish = None
-    if runtime:
-        x_va = runtime_crops(x_va, convention)
-        finish = partial(runtime_crops, convention=convention)
-    lowres = LOWRES if runtime else 0.0
-    aug = AugmentConfig(scale=framing_scale(convention.fit_box), p_lowres=lowres)
-    aug = aug if augment else None
+    aug = AugmentConfig(scale=framing_scale(convention.fit_box)) if augment else None
     steps = int(np.ceil(len(y_tr) / batch_size)) * epochs
     rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.02)
     model.compile(
@@ -303,7 +274,7 @@ def fit(
     ]
     start = time.perf_counter()
     history = model.fit(
-        make_batches(x_tr, y_tr, batch_size, seed, aug, weights, first_epoch, finish),
+        make_batches(x_tr, y_tr, batch_size, seed, aug, weights, first_epoch),
         validation_data=validation_data(x_va, y_va, weights),
         epochs=epochs,
         callbacks=callbacks,
@@ -356,7 +327,6 @@ def train(
     resume_from: Path | None = None,
     learning_rate: float | None = None,
     negatives: int = 0,
-    runtime: bool = False,
 ) -> Path:
     """Train (or fine-tune, or continue) a model and write its run directory ``out``.
 
@@ -365,9 +335,7 @@ def train(
     the training of an earlier run's best checkpoint on the same data, validation split and
     seed, for ``epochs`` more epochs (new shuffles and augmentations). ``negatives`` > 0 adds
     that many drawn non-characters (``export.negatives``) as a "not a character" class; a
-    resumed model without that class gets it added to its output layer. ``runtime``: train,
-    validate and test on the crops the runtime would make of the images (``runtime_crops``;
-    a resumed run inherits it). Returns ``out``.
+    resumed model without that class gets it added to its output layer. Returns ``out``.
     """
     import keras
 
@@ -388,7 +356,6 @@ def train(
         if base["labels"] not in (train_set.labels, grown):
             raise DataError(f"{data_dir}: dataset labels differ from the model's labels")
         convention = base["convention"]
-        runtime = base["runtime_crops"]
     if limit:
         train_set = Dataset(train_set.x[:limit], train_set.y[:limit], train_set.labels)
     if convention is None:
@@ -422,7 +389,6 @@ def train(
             "--lr": None if rate is None else f"{rate:g}",
             "--limit": limit or None,
             "--negatives": negatives or None,
-            "--runtime-crops": runtime and base is None,
         }
     )
 
@@ -445,11 +411,8 @@ def train(
         learning_rate,
         base["epochs_before"] if base else 0,
         extra,
-        runtime,
     )
     title = f"{arch} {dataset}"
-    if runtime and test_set is not None:
-        test_set = replace(test_set, x=runtime_crops(test_set.x, convention))
     plot_curves(history, work / "curves.png", title)
     emnist_dir = emnist_dir or (Path(data_dir).parent / "emnist" if data_dir else None)
     best_epoch = int(np.argmin(history["val_loss"])) + 1
@@ -460,7 +423,6 @@ def train(
         "command": command,
         "seed": seed,
         "augment": augment,
-        "runtime_crops": runtime,
         "batch_size": batch_size,
         "epochs_run": len(history["loss"]),
         "epochs_max": epochs,
@@ -507,7 +469,6 @@ def run(args: argparse.Namespace) -> int:
             resume_from=args.resume_from,
             learning_rate=args.lr,
             negatives=args.negatives,
-            runtime=args.runtime_crops,
         )
     except (DataError, OSError, ValueError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -547,10 +508,5 @@ def register(subparsers) -> None:
         type=int,
         default=0,
         help="add N drawn non-characters as a 'not a character' class (export/negatives.py)",
-    )
-    p.add_argument(
-        "--runtime-crops",
-        action="store_true",
-        help="train and test on the crops the runtime makes (normalize_crop of each image)",
     )
     p.set_defaults(func=run)

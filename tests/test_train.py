@@ -1,7 +1,6 @@
 """A short real training on MNIST learns; fine-tuning from a folder of crops works; CLI errors."""
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -219,74 +218,3 @@ def test_negative_crops_look_like_model_inputs():
     assert crops[:, 0].max() == 0 and crops[:, :, 0].max() == 0  # a dark border, like EMNIST
     again = negative_crops(50, 0, InputConvention(fit_box=23, center="box", stroke_px=2.66))
     assert np.array_equal(crops, again)
-
-
-def thick_ring_crops(n: int) -> np.ndarray:
-    """``n`` crops of a ring drawn with a 5 px pen, bright on black, offset differently."""
-    x = np.zeros((n, 28, 28), np.uint8)
-    for i in range(n):
-        cv2.circle(x[i], (12 + i, 13), 8, 255, 5)
-    return x
-
-
-def test_runtime_crops_are_what_normalize_crop_makes():
-    from export.train import runtime_crops
-    from hwr_edge.normalize import normalize_crop, stroke_width
-
-    convention = InputConvention(fit_box=23, center="box", stroke_px=2.66, blur=0.5)
-    x = thick_ring_crops(3)
-    out = runtime_crops(x, convention)
-    assert out.shape == x.shape and out.dtype == np.uint8
-    for raw, crop in zip(x, out, strict=True):
-        assert np.array_equal(crop, normalize_crop(raw, convention))
-    # the 5 px pen is thinned towards the convention's stroke and centred like any crop
-    assert stroke_width(x[0] > 100) > 4.5 and stroke_width(out[0] > 100) < 3.5
-    assert np.array_equal(out[0], out[2])
-
-
-def test_batches_are_finished_after_augmentation():
-    from export.evaluate import as_input
-    from export.train import make_batches, runtime_crops
-
-    convention = InputConvention(fit_box=23, center="box", stroke_px=2.66, blur=0.5)
-    x, y = thick_ring_crops(5), np.arange(5)
-    finish = lambda imgs: runtime_crops(imgs, convention)  # noqa: E731
-    plain = make_batches(x, y, 5, 0, None)
-    finished = make_batches(x, y, 5, 0, None, finish=finish)
-    (raw, labels), (crops, same) = plain[0], finished[0]
-    assert np.array_equal(labels, same)
-    expected = as_input(runtime_crops(np.rint(raw[..., 0] * 255).astype(np.uint8), convention))
-    assert np.allclose(crops, expected) and not np.allclose(crops, raw)
-
-
-def test_lowres_augmentation_loses_fine_detail():
-    x = np.zeros((8, 28, 28), np.uint8)
-    x[:, 4:24:2, 6:22] = 255  # one-pixel stripes: detail that small text in a photo loses
-    still = AugmentConfig(
-        rotation=0, shear=0, scale=(1, 1), shift=0, p_dilate=0, p_erode=0, p_blur=0, p_noise=0
-    )
-    same = augment_batch(x, np.random.default_rng(0), still)
-    low = augment_batch(x, np.random.default_rng(0), replace(still, p_lowres=1.0))
-    assert np.array_equal(same, x)
-    contrast = lambda a: np.abs(np.diff(a.astype(int), axis=1)).sum()  # noqa: E731
-    assert contrast(low) < 0.8 * contrast(x)
-
-
-@needs_data
-@pytest.mark.slow
-def test_runtime_crops_run_is_recorded_and_inherited(tmp_path):
-    common = {"augment": False, "batch_size": 32, "limit": 600, "verbose": 0}
-    run = train("lenet5", "mnist", DATA / "mnist", 1, tmp_path / "rt", runtime=True, **common)
-    metrics = json.loads((run / "metrics.json").read_text())
-    assert metrics["runtime_crops"] is True and "--runtime-crops" in metrics["command"]
-    assert metrics["accuracy"] > 0.3  # measured on runtime crops of the test set; chance 0.1
-    more = train(
-        "lenet5",
-        None,
-        DATA / "mnist",
-        1,
-        tmp_path / "more",
-        resume_from=run / "model.keras",
-        **common,
-    )
-    assert json.loads((more / "metrics.json").read_text())["runtime_crops"] is True
