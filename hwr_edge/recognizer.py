@@ -8,7 +8,8 @@
 
 ``Recognizer.recognize`` reads top to bottom:
 load -> preprocess.ink_map -> segment.segment -> normalize every crop (whole glyphs and the
-split pieces of wide ones) -> ONE batched classifier call -> charset mask -> g/q that do not
+split pieces of wide ones) -> ONE batched classifier call -> a second look, more blurred, at
+the crops it is unsure of (``_second_look``) -> charset mask -> g/q that do not
 reach below the baseline become 9 (``baseline.descends``) -> per slot: the whole glyph or a
 chain of pieces (below) -> reject low confidence and what no class can be (what the model's
 own "not a character" class wins, when it has one; blobs: strokes wider than
@@ -38,6 +39,7 @@ import threading
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from hwr_edge import charset as charsets
@@ -58,6 +60,8 @@ SPLIT_MARGIN = 0.5  # a split must beat the whole glyph's score by this much
 BLOB_STROKE = 0.3  # a glyph whose mean stroke is wider than this part of its size is a blob
 X_HEIGHT = 0.8  # a letter lower than this part of its word's tallest is x-height (lower case)
 SHORT_GLYPH = 0.33  # a glyph shorter than this part of its line's median height is no character
+SECOND_LOOK = 0.9  # a crop read with a lower best probability is read again, more blurred,
+SECOND_BLUR = 1.25  # by a Gaussian of this many times the convention's blur (0.5 -> 0.8 in all)
 
 
 class Recognizer:
@@ -130,6 +134,7 @@ class Recognizer:
         masks = [ink_mask(g.crop) for g in glyphs]
         crops = np.stack([normalize_mask(m, clf.convention) for m in masks] or [_empty(clf)])
         probs = clf.predict_proba(crops[: len(glyphs)]) if glyphs else np.zeros((0, 1))
+        probs = _second_look(clf, crops, probs)
         probs, unknown = _split_unknown(probs, clf.labels)
         if self._transfer is not None:
             probs = probs @ self._transfer
@@ -271,6 +276,27 @@ def _piece_terms(slots: list, confidence: np.ndarray, labels: list[str]) -> np.n
     allowed = np.array([MAX_WIDTH.get(label, MAX_WIDTH[""]) for label in labels])
     wide = WIDE_COST * np.maximum(width - allowed, 0.0)
     return np.stack([_logit(confidence), wide], axis=1)
+
+
+def _second_look(clf, crops: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """``probs`` with the rows under ``SECOND_LOOK`` averaged with a reading of their crop blurred
+    ``SECOND_BLUR`` times the convention's blur more (models that blur their crops only):
+    photo crops vary in sharpness more than the training images did, and the two readings
+    disagree mostly where one of them is wrong. A crop first read as "not a character" keeps
+    that reading: the class was trained on sharp crops, and blur turns a smiley into a Q."""
+    sigma = SECOND_BLUR * clf.convention.blur
+    if not sigma or len(probs) == 0:
+        return probs
+    best = probs.argmax(axis=1)
+    unsure = probs[np.arange(len(best)), best] < SECOND_LOOK
+    if NOT_A_CHARACTER in clf.labels:
+        unsure &= best != clf.labels.index(NOT_A_CHARACTER)
+    unsure = np.flatnonzero(unsure)
+    if len(unsure) == 0:
+        return probs
+    blurred = np.stack([cv2.GaussianBlur(crops[i], (0, 0), sigma) for i in unsure])
+    probs[unsure] = (probs[unsure] + clf.predict_proba(blurred)) / 2
+    return probs
 
 
 def _shape_confidence(probs: np.ndarray, best: np.ndarray, labels: list[str]) -> np.ndarray:

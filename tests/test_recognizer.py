@@ -34,9 +34,50 @@ def test_one_batched_inference_per_image(classifier):
         page = Recognizer(classifier).recognize(written(["HELLO 42", "TREE"]))
     finally:
         del classifier.predict_proba
-    assert len(calls) == 1 and calls[0] >= len(page.chars) == 11
+    # every crop in the first call; at most one more, for the crops it was unsure of
+    assert calls[0] >= len(page.chars) == 11 and len(calls) <= 2 and max(calls[1:] or [0]) < 11
     assert [len(line.words) for line in page.lines] == [2, 1]
     assert set(page.timings_ms) == {"load", "preprocess", "segment", "infer", "total"}
+
+
+class PeakReader:
+    """A stand-in classifier that reads a crop's sharpness: class 0 gets its peak brightness,
+    class 1 the rest. Records how many crops each call gets."""
+
+    def __init__(self, blur: float, labels=("O", "0")):
+        from hwr_edge.convention import InputConvention
+
+        self.convention = InputConvention(blur=blur)
+        self.labels = list(labels)
+        self.calls = []
+
+    def predict_proba(self, crops):
+        self.calls.append(len(crops))
+        peak = np.asarray(crops).reshape(len(crops), -1).max(axis=1) / 255.0
+        return np.stack([peak, 1.0 - peak], axis=1).astype(np.float32)
+
+
+def test_second_look_rereads_only_unsure_crops_more_blurred():
+    from hwr_edge.classifier import NOT_A_CHARACTER
+    from hwr_edge.recognizer import SECOND_BLUR, _second_look
+
+    crops = np.zeros((3, 28, 28), np.uint8)
+    crops[:, 13:15, 13:15] = 255
+    probs = np.array([[0.95, 0.05], [0.6, 0.4], [0.2, 0.8]], np.float32)
+    reader = PeakReader(blur=0.5)
+    out = _second_look(reader, crops, probs.copy())
+    assert reader.calls == [2]  # the two rows under SECOND_LOOK, in one call
+    blurred = cv2.GaussianBlur(crops[1], (0, 0), SECOND_BLUR * 0.5).max() / 255.0
+    assert blurred < 0.9  # the second reading differs from the first
+    assert np.allclose(out[0], probs[0])
+    assert np.allclose(out[1], (probs[1] + [blurred, 1 - blurred]) / 2)
+    assert np.allclose(out[2], (probs[2] + [blurred, 1 - blurred]) / 2)
+    sharp = PeakReader(blur=0.0)  # a model that does not blur its crops gets no second look
+    assert np.allclose(_second_look(sharp, crops, probs.copy()), probs) and sharp.calls == []
+    # a crop first read as "not a character" keeps that reading
+    rejecting = PeakReader(blur=0.5, labels=("O", NOT_A_CHARACTER))
+    out = _second_look(rejecting, crops, probs.copy())
+    assert rejecting.calls == [1] and np.allclose(out[2], probs[2])
 
 
 def test_characters_outside_the_charset_are_rejected_not_forced(classifier):
