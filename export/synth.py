@@ -29,7 +29,7 @@ DIGITS = "0123456789"
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 LOWER47 = "abdefghnqrt"  # the lower-case letters that EMNIST Balanced keeps apart
 DESCENDERS = set("gq")
-BAR_RATIO = 0.3  # an ink shape this many times wider (across its main axis) than long is a bar
+BAR_RATIO = 0.3  # ink spread across its main axis under this part of that along it: a bar
 FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX)  # the plainest; no script/italic
 WORDS = (
     "CAT DOG MAP RED SUN BOX KEY FISH BIRD TREE HOUSE WATER PAPER TABLE GREEN BLUE NORTH "

@@ -8,8 +8,8 @@
 
 ``Recognizer.recognize`` reads top to bottom:
 load -> preprocess.ink_map -> segment.segment -> normalize every crop (whole glyphs and the
-split pieces of wide ones) -> ONE batched classifier call -> a second look, more blurred, at
-the crops it is unsure of (``_second_look``) -> charset mask -> g/q that do not
+split pieces of wide ones) -> ONE batched classifier call for all of them -> one more, more
+blurred, for the crops it was unsure of (``_second_look``) -> charset mask -> g/q that do not
 reach below the baseline become 9 (``baseline.descends``) -> per slot: the whole glyph or a
 chain of pieces (below) -> reject low confidence and what no class can be (what the model's
 own "not a character" class wins, when it has one; blobs: strokes wider than
