@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from hwr_edge.rules import remove_rules
+from hwr_edge.rules import FRAME_SIDE, is_frame, remove_rules
 
 PREVIEW_PX = 1280  # longest side of the first, text-scale-estimating pass
 TARGET_TEXT_PX = 36  # capital height wanted at working resolution when re-reading a photo
@@ -56,6 +56,8 @@ EDGE_RING = (3, 6)  # ... when this many cells outside it the background is back
 EDGE_LEVEL = 0.7  # this fraction of the paper's (a desk's edge; vignetting rises slowly)
 RULE_LENGTH = 2.5  # a component this many text heights long may hold a ruled line
 RULE_ASPECT = 6.0  # a component half the frame long is a rule when this many times thinner
+FRAME_HEIGHT = 1.2  # a box around characters is this many times as tall as the other ink
+MIN_FRAME_PX = 12  # ... and at least this many pixels
 
 
 @dataclass
@@ -141,10 +143,17 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
         length, thin = max(15, int(RULE_LENGTH * text_h)), max(3, int(0.3 * text_h))
     else:  # every character touches a rule: find the page-long ones first
         length, thin = max(15, min(gray.shape) // 6), max(5, min(gray.shape) // 60)
+    frames = _frames(labels, stats, strong & ~page_long)
     long = strong & ((extent >= length) | page_long)
-    if long.any():
+    long[frames] = False
+    if long.any() or len(frames):
         mask = remove_rules(
-            np.take(strong.astype(np.uint8), labels), darkness, stats[long, :4], length, thin
+            np.take(strong.astype(np.uint8), labels),
+            darkness,
+            stats[long, :4],
+            length,
+            thin,
+            stats[frames, :4],
         )
         n, labels, stats = label_components(mask)
         strong = np.ones(n, bool)
@@ -164,6 +173,32 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     ink = cv2.bitwise_and(darkness, darkness, mask=mask)
     boxes = stats[ids, :4].astype(np.float64)
     return InkImage(ink, mask, scale, float(text_h), labels, boxes, ids)
+
+
+def _frames(labels: np.ndarray, stats: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Label numbers of the boxes drawn around characters on a form among ``candidates``: among
+    the tallest components (``FRAME_HEIGHT`` times the median height, or near the tallest),
+    ink along most of each side (``rules.is_frame``), and, when other components are found,
+    ``FRAME_HEIGHT`` times their median height (the letters inside are shorter; letters
+    touching the walls are part of the frame)."""
+    x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    if not candidates.any():
+        return np.zeros(0, np.int64)
+    tall = (h >= FRAME_HEIGHT * np.median(h[candidates])) | (h >= 0.9 * h[candidates].max())
+    ids = np.nonzero(candidates & tall & (2 * w >= h) & (h >= MIN_FRAME_PX))[0]
+    found = [i for i in ids if _framed(labels, i, x[i], y[i], w[i], h[i])]
+    others = candidates.copy()
+    others[found] = False
+    if found and others.any():
+        tall = h[found] >= FRAME_HEIGHT * np.median(h[others])
+        found = [i for i, ok in zip(found, tall, strict=True) if ok]
+    return np.array(found, dtype=np.int64)
+
+
+def _framed(labels: np.ndarray, i: int, x: int, y: int, w: int, h: int) -> bool:
+    """``rules.is_frame`` of component ``i``, after a cheap look at its top side alone."""
+    top = labels[y : y + max(2, h // 8), x : x + w] == i
+    return top.any(axis=0).mean() >= FRAME_SIDE and is_frame(labels[y : y + h, x : x + w] == i)
 
 
 def label_components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:

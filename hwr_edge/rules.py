@@ -16,24 +16,74 @@ MAX_TILT_DEG = 8.0
 TILT_STEP_DEG = 0.75  # the opening tolerates a residual tilt of about thickness / length
 INK_ON_RULE = 1.4  # a rule pixel this much darker than most of the rule's core is ink
 MARGIN = 3  # pixels around a component's box
+WALL_BAND = 0.3  # a frame's level sides are found in its top and bottom this part
+WALL_SPAN = 0.8  # ... whose walls are vertical runs this part of the rules' distance long
+FRAME_SIDE = 0.85  # a component with ink along this part of each of its 4 sides is a frame
 
 
 def remove_rules(
-    mask: np.ndarray, darkness: np.ndarray, boxes: np.ndarray, length: int, thin: int
+    mask: np.ndarray,
+    darkness: np.ndarray,
+    boxes: np.ndarray,
+    length: int,
+    thin: int,
+    frames: np.ndarray = (),
 ) -> np.ndarray:
     """``mask`` (uint8 0/1) without the runs at least ``length`` long and under ``thin`` thick
-    found inside ``boxes`` (x, y, w, h rows); ``darkness`` tells ink on a rule from the rule."""
+    found inside ``boxes`` (x, y, w, h rows), and without the sides of the boxes drawn around
+    characters on a form, ``frames`` (x, y, w, h rows of such components, ``is_frame``);
+    ``darkness`` tells ink on a rule from the rule."""
     out = mask.copy()
-    h, w = mask.shape
-    for bx, by, bw, bh in np.asarray(boxes, dtype=np.int64):
-        x0, y0 = max(0, bx - MARGIN), max(0, by - MARGIN)
-        x1, y1 = min(w, bx + bw + MARGIN), min(h, by + bh + MARGIN)
-        roi, dark = out[y0:y1, x0:x1], darkness[y0:y1, x0:x1]
-        if bw >= length:
+    for box in np.asarray(boxes, dtype=np.int64).reshape(-1, 4):
+        roi, dark = _patch(out, darkness, box)
+        if box[2] >= length:
             roi[:] = _remove_level(roi, dark, length, thin)
-        if bh >= length:
+        if box[3] >= length:
             roi[:] = _remove_level(roi.T, dark.T, length, thin).T
+    for box in np.asarray(frames, dtype=np.int64).reshape(-1, 4):
+        roi, dark = _patch(out, darkness, box)
+        before = roi.copy()
+        roi[:] = _remove_level(roi, dark, max(3, int(WALL_SPAN * box[2])), thin)
+        wall, pen = _walls(before, roi)
+        if wall:  # bridged only across the walls' own width: letters sit close to them
+            roi[:] = _remove_level(roi.T, dark.T, wall, min(thin, pen + 2)).T
     return out
+
+
+def _patch(mask: np.ndarray, darkness: np.ndarray, box) -> tuple[np.ndarray, np.ndarray]:
+    """Views of ``mask`` and ``darkness`` over ``box`` (x, y, w, h) plus ``MARGIN``."""
+    bx, by, bw, bh = box
+    h, w = mask.shape
+    x0, y0 = max(0, bx - MARGIN), max(0, by - MARGIN)
+    x1, y1 = min(w, bx + bw + MARGIN), min(h, by + bh + MARGIN)
+    return mask[y0:y1, x0:x1], darkness[y0:y1, x0:x1]
+
+
+def is_frame(component: np.ndarray) -> bool:
+    """Whether a component (boolean patch of its box) is a box drawn around characters: ink
+    along most of each of its four sides."""
+    h, w = component.shape
+    bh, bw = max(2, h // 8), max(2, w // 8)
+    sides = (
+        component[:bh].any(axis=0),
+        component[-bh:].any(axis=0),
+        component[:, :bw].any(axis=1),
+        component[:, -bw:].any(axis=1),
+    )
+    return all(side.mean() >= FRAME_SIDE for side in sides)
+
+
+def _walls(before: np.ndarray, after: np.ndarray) -> tuple[int, int]:
+    """For a frame whose level sides were just removed (``before`` and ``after``): when they
+    were removed near its top and near its bottom, the length of its boxes' walls (most of
+    the height between the two) and the sides' pen width; else (0, 0)."""
+    ys = np.nonzero(before > after)[0]
+    h, w = before.shape
+    top, bottom = ys[ys < WALL_BAND * h], ys[ys >= (1 - WALL_BAND) * h]
+    if top.size == 0 or bottom.size == 0:
+        return 0, 0
+    length = int(WALL_SPAN * (float(np.median(bottom)) - float(np.median(top))))
+    return length, max(1, round(min(top.size, bottom.size) / w))
 
 
 def _remove_level(roi: np.ndarray, dark: np.ndarray, length: int, thin: int) -> np.ndarray:

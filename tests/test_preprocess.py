@@ -170,3 +170,31 @@ def test_text_in_the_last_partial_cells_of_an_odd_sized_frame_is_found():
     shifted[:, 40:] = img[:, :-40]  # the text runs into the last partial column of cells
     truth = np.pad(truth, ((0, 0), (40, 0)))[:, :-40]
     assert recall(ink_map(shifted).mask, truth) > 0.9
+
+
+def test_is_frame_tells_a_box_from_letters():
+    from hwr_edge.rules import is_frame
+
+    box = np.zeros((60, 50), np.uint8)
+    cv2.rectangle(box, (0, 0), (49, 59), 1, 2)
+    cv2.putText(box, "A", (12, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 1, 2)
+    assert is_frame(box > 0)
+    for letter in "EHBO":
+        glyph = np.zeros((60, 50), np.uint8)
+        cv2.putText(glyph, letter, (2, 56), cv2.FONT_HERSHEY_SIMPLEX, 2.1, 1, 5)
+        ys, xs = np.nonzero(glyph)
+        assert not is_frame(glyph[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] > 0), letter
+
+
+def test_form_boxes_are_removed_and_the_letters_inside_kept():
+    img, truth = page_with_text(text="A", scale=2.0, thick=5)  # one box: no rule is that short
+    ys, xs = np.nonzero(truth)
+    top, bottom, left, right = ys.min() - 20, ys.max() + 20, xs.min() - 15, xs.max() + 15
+    cv2.rectangle(img, (left, top), (right, bottom), (40, 30, 30), 3)
+    ink = ink_map(img)
+    mask = cv2.resize(ink.mask, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_NEAREST)
+    assert recall(mask, truth) > 0.9
+    frame = np.zeros(truth.shape, bool)
+    frame[top - 1 : top + 3, left:right] = frame[bottom - 2 : bottom + 2, left:right] = True
+    frame[top:bottom, left - 1 : left + 3] = frame[top:bottom, right - 2 : right + 2] = True
+    assert (mask.astype(bool) & frame & ~truth).sum() < 0.05 * frame.sum()

@@ -290,3 +290,31 @@ def test_a_9_on_the_baseline_is_not_read_as_g_and_a_number_stays_digits(classifi
     lines = ["6969 4929", "egg"]
     page = synth.make_page(np.random.default_rng(3), "clean", "strokes", text=lines)
     assert Recognizer(classifier).recognize(page.image).text == "\n".join(lines)
+
+
+def form_field(text: str, seed: int) -> np.ndarray:
+    """``text`` written one character per box, as on a form: a frame around each word, with a
+    wall between its characters (midway between them), drawn in the ink's dark grey."""
+    page = synth.make_page(np.random.default_rng(seed), "clean", "strokes", text=[text])
+    img = page.image.copy()
+    h = max(b[3] for b in page.boxes)
+    top = min(b[1] for b in page.boxes) - int(0.3 * h)
+    bottom = max(b[1] + b[3] for b in page.boxes) + int(0.3 * h)
+    k = 0
+    for word in text.split():
+        boxes = page.boxes[k : k + len(word)]
+        k += len(word)
+        walls = [boxes[0][0] - int(0.3 * h)]
+        walls += [(a[0] + a[2] + b[0]) // 2 for a, b in zip(boxes, boxes[1:], strict=False)]
+        walls.append(boxes[-1][0] + boxes[-1][2] + int(0.3 * h))
+        cv2.rectangle(img, (walls[0], top), (walls[-1], bottom), (40, 40, 40), 2)
+        for x in walls[1:-1]:
+            cv2.line(img, (x, top), (x, bottom), (40, 40, 40), 2)
+    return img
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_boxes_of_a_form_are_not_read_as_characters(classifier, seed):
+    for text in ("HELLO 42", "CALL 5551234"):
+        page = Recognizer(classifier).recognize(form_field(text, seed))
+        assert edit_distance(page.text, text) <= 1, page.text
