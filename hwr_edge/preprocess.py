@@ -19,7 +19,9 @@ Steps (``ink_map``):
    the components, their boxes and whether they hold strong ink;
 5. ruled lines: only components longer than a few text heights can hold a rule (a cheap test on
    the component boxes); inside those boxes the rule's tilt is measured (up to ~8 degrees), its
-   thin run removed, and the strokes that crossed it bridged again (``rules.py``);
+   thin run removed, and the strokes that crossed it bridged again (``rules.py``); the boxes
+   drawn around characters on a form (among the tallest components, ink along all four
+   sides) lose their sides and the walls between their characters the same way;
 6. table / desk areas (large dark regions at the frame that end in a sharp step up to the
    paper's brightness; a vignetted corner or a shadow rises slowly) are masked, and
    components touching them, specks and huge blobs are dropped. Components touching the

@@ -1,4 +1,5 @@
-"""Ruled lines out of an ink mask: notebook rules, margins, form lines, slightly tilted.
+"""Ruled lines out of an ink mask: notebook rules, margins, form lines and the boxes drawn
+around characters on forms, slightly tilted.
 
 ``remove_rules`` works only inside the boxes of components long enough to hold a rule, so a page
 without rules costs nothing. In each box, per direction: the rule's tilt is measured from the
