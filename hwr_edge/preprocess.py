@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from hwr_edge.rules import FRAME_SIDE, is_frame, remove_rules
+from hwr_edge.rules import is_frame, remove_rules
 
 PREVIEW_PX = 1280  # longest side of the first, text-scale-estimating pass
 TARGET_TEXT_PX = 36  # capital height wanted at working resolution when re-reading a photo
@@ -188,19 +188,13 @@ def _frames(labels: np.ndarray, stats: np.ndarray, candidates: np.ndarray) -> np
         return np.zeros(0, np.int64)
     tall = (h >= FRAME_HEIGHT * np.median(h[candidates])) | (h >= 0.9 * h[candidates].max())
     ids = np.nonzero(candidates & tall & (2 * w >= h) & (h >= MIN_FRAME_PX))[0]
-    found = [i for i in ids if _framed(labels, i, x[i], y[i], w[i], h[i])]
+    found = [i for i in ids if is_frame(labels[y[i] : y[i] + h[i], x[i] : x[i] + w[i]], i)]
     others = candidates.copy()
     others[found] = False
     if found and others.any():
         tall = h[found] >= FRAME_HEIGHT * np.median(h[others])
         found = [i for i, ok in zip(found, tall, strict=True) if ok]
     return np.array(found, dtype=np.int64)
-
-
-def _framed(labels: np.ndarray, i: int, x: int, y: int, w: int, h: int) -> bool:
-    """``rules.is_frame`` of component ``i``, after a cheap look at its top side alone."""
-    top = labels[y : y + max(2, h // 8), x : x + w] == i
-    return top.any(axis=0).mean() >= FRAME_SIDE and is_frame(labels[y : y + h, x : x + w] == i)
 
 
 def label_components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:

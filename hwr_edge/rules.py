@@ -60,18 +60,19 @@ def _patch(mask: np.ndarray, darkness: np.ndarray, box) -> tuple[np.ndarray, np.
     return mask[y0:y1, x0:x1], darkness[y0:y1, x0:x1]
 
 
-def is_frame(component: np.ndarray) -> bool:
-    """Whether a component (boolean patch of its box) is a box drawn around characters: ink
-    along most of each of its four sides."""
-    h, w = component.shape
+def is_frame(patch: np.ndarray, label=True) -> bool:
+    """Whether the component ``label`` of ``patch`` (its box cut from a label image, or a
+    boolean patch) is a box drawn around characters: ink along most of each of its four
+    sides. The sides are looked at one by one, the first that fails ends it."""
+    h, w = patch.shape
     bh, bw = max(2, h // 8), max(2, w // 8)
     sides = (
-        component[:bh].any(axis=0),
-        component[-bh:].any(axis=0),
-        component[:, :bw].any(axis=1),
-        component[:, -bw:].any(axis=1),
+        lambda: (patch[:bh] == label).any(axis=0),
+        lambda: (patch[-bh:] == label).any(axis=0),
+        lambda: (patch[:, :bw] == label).any(axis=1),
+        lambda: (patch[:, -bw:] == label).any(axis=1),
     )
-    return all(side.mean() >= FRAME_SIDE for side in sides)
+    return all(side().mean() >= FRAME_SIDE for side in sides)
 
 
 def _walls(before: np.ndarray, after: np.ndarray) -> tuple[int, int]:
