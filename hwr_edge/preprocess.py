@@ -58,6 +58,7 @@ EDGE_RING = (3, 6)  # ... when this many cells outside it the background is back
 EDGE_LEVEL = 0.7  # this fraction of the paper's (a desk's edge; vignetting rises slowly)
 RULE_LENGTH = 2.5  # a component this many text heights long may hold a ruled line
 RULE_ASPECT = 6.0  # a component half the frame long is a rule when this many times thinner
+RULED_SAMPLES = 3  # fewer character-like components beside page-long rules: all touch a rule
 FRAME_HEIGHT = 1.2  # a box around characters is this many times as tall as the other ink
 MIN_FRAME_PX = 12  # ... and at least this many pixels
 
@@ -140,7 +141,7 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     strong[0] = False
     extent = np.maximum(stats[:, 2], stats[:, 3])
     page_long = _page_long(stats, gray.shape)
-    text_h = _text_height(stats, strong & ~page_long)
+    text_h = _text_height(stats, strong & ~page_long, RULED_SAMPLES if page_long.any() else 1)
     if text_h:
         length, thin = max(15, int(RULE_LENGTH * text_h)), max(3, int(0.3 * text_h))
     else:  # every character touches a rule: find the page-long ones first
@@ -160,8 +161,7 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
         n, labels, stats = label_components(mask)
         strong = np.ones(n, bool)
         strong[0] = False
-        short = np.maximum(stats[:, 2], stats[:, 3]) < length  # a rule left over is not text
-        text_h = _text_height(stats, strong & short) or text_h
+        text_h = _text_height(stats, strong) or text_h  # a rule left over is too thin to count
     if text_h == 0:
         return _empty(gray, scale)
     keep = strong & _plausible(stats, labels, table, text_h)
@@ -356,11 +356,12 @@ def _page_long(stats: np.ndarray, shape: tuple) -> np.ndarray:
     return (wide & (w >= RULE_ASPECT * h)) | (tall & (h >= RULE_ASPECT * w)) | (wide & tall)
 
 
-def _text_height(stats: np.ndarray, keep: np.ndarray) -> float:
-    """Median height of the character-like kept components (0 when there are none)."""
+def _text_height(stats: np.ndarray, keep: np.ndarray, samples: int = 1) -> float:
+    """Median height of the character-like kept components (0 when there are fewer than
+    ``samples``)."""
     w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
     ok = keep & (h >= 6) & (w < 3 * h) & (h < 6 * np.maximum(w, 1)) & (area >= 12)
-    if not ok.any():
+    if np.count_nonzero(ok) < samples:
         return 0.0
     return float(np.median(h[ok]))
 

@@ -198,3 +198,22 @@ def test_form_boxes_are_removed_and_the_letters_inside_kept():
     frame[top - 1 : top + 3, left:right] = frame[bottom - 2 : bottom + 2, left:right] = True
     frame[top:bottom, left - 1 : left + 3] = frame[top:bottom, right - 2 : right + 2] = True
     assert (mask.astype(bool) & frame & ~truth).sum() < 0.05 * frame.sum()
+
+
+def test_thick_rules_through_every_letter_are_removed():
+    # each letter touches a rule, so the only loose ink is a speck: its height is no text
+    # height, and rules sized from it (thinner than these) would stay and hide the letters
+    img, truth = page_with_text(text="HILT 17")
+    h, w = truth.shape
+    ys = list(range(30, h, 36))
+    for y in ys:
+        cv2.line(img, (0, y), (w, y), (190, 150, 120), 5)
+    cv2.line(img, (40, 0), (40, h), (120, 120, 220), 3)  # the margin joins the rules
+    cv2.rectangle(img, (600, 120), (604, 126), (40, 30, 30), -1)
+    result = ink_map(img)
+    letters_h = np.ptp(np.nonzero(truth.any(1))[0])
+    assert 0.8 * letters_h < result.text_height < 1.2 * letters_h
+    assert recall(result.mask, truth) > 0.75  # a level stroke on a rule goes with it
+    assert len(result.boxes) >= 6  # "HILT 17", the T perhaps cut where its bar meets a rule
+    for y in ys:
+        assert result.mask[y - 2 : y + 3, 450:590].sum() == 0
