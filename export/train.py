@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from export.arch import ARCHS, build_model
-from export.augment import AugmentConfig, augment_batch, training_config
+from export.augment import AugmentConfig, augment_batch, framing_scale
 from export.data import DIGITS, DataError, Dataset, digits_subset, load, load_folder
 from export.evaluate import as_input, evaluate, plot_confusion, summary
 from export.negatives import negative_crops
@@ -239,7 +239,6 @@ def fit(
     learning_rate: float,
     first_epoch: int = 0,
     negatives: np.ndarray | None = None,
-    writers: bool = False,
 ) -> tuple:
     """Fit ``model`` with a validation split, checkpointing the best epoch to ``work``;
     returns (best model, Keras history dict, fit seconds, n_train, validation indices).
@@ -259,7 +258,7 @@ def fit(
         x_va = np.concatenate([x_va, negatives[:n_va]])
         y_va = np.concatenate([y_va, np.full(n_va, other, y_va.dtype)])
     weights = class_weights(y_tr, len(labels)) if dataset == "emnist47" else None
-    aug = training_config(convention.fit_box, writers) if augment else None
+    aug = AugmentConfig(scale=framing_scale(convention.fit_box)) if augment else None
     steps = int(np.ceil(len(y_tr) / batch_size)) * epochs
     rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.02)
     model.compile(
@@ -328,7 +327,6 @@ def train(
     resume_from: Path | None = None,
     learning_rate: float | None = None,
     negatives: int = 0,
-    writers: bool = False,
 ) -> Path:
     """Train (or fine-tune, or continue) a model and write its run directory ``out``.
 
@@ -337,9 +335,7 @@ def train(
     the training of an earlier run's best checkpoint on the same data, validation split and
     seed, for ``epochs`` more epochs (new shuffles and augmentations). ``negatives`` > 0 adds
     that many drawn non-characters (``export.negatives``) as a "not a character" class; a
-    resumed model without that class gets it added to its output layer. ``writers`` adds
-    other hands' letter widths and bent strokes to the augmentation
-    (``augment.training_config``). Returns ``out``.
+    resumed model without that class gets it added to its output layer. Returns ``out``.
     """
     import keras
 
@@ -393,7 +389,6 @@ def train(
             "--lr": None if rate is None else f"{rate:g}",
             "--limit": limit or None,
             "--negatives": negatives or None,
-            "--writer-variation": writers or None,
         }
     )
 
@@ -416,7 +411,6 @@ def train(
         learning_rate,
         base["epochs_before"] if base else 0,
         extra,
-        writers,
     )
     title = f"{arch} {dataset}"
     plot_curves(history, work / "curves.png", title)
@@ -429,7 +423,6 @@ def train(
         "command": command,
         "seed": seed,
         "augment": augment,
-        "writer_variation": writers,
         "batch_size": batch_size,
         "epochs_run": len(history["loss"]),
         "epochs_max": epochs,
@@ -476,7 +469,6 @@ def run(args: argparse.Namespace) -> int:
             resume_from=args.resume_from,
             learning_rate=args.lr,
             negatives=args.negatives,
-            writers=args.writer_variation,
         )
     except (DataError, OSError, ValueError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -501,11 +493,6 @@ def register(subparsers) -> None:
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True)
-    p.add_argument(
-        "--writer-variation",
-        action="store_true",
-        help="also vary letter widths and bend strokes (elastic distortion) when augmenting",
-    )
     p.add_argument("--finetune-from", type=Path, help="model.keras of an earlier run")
     p.add_argument("--folder", type=Path, help="corrected crops: one subfolder per character")
     p.add_argument("--emnist-dir", type=Path, help="EMNIST folder for the cross-dataset digit test")

@@ -9,13 +9,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from export.augment import (  # noqa: E402
-    AugmentConfig,
-    augment_batch,
-    elastic,
-    framing_scale,
-    training_config,
-)
+from export.augment import AugmentConfig, augment_batch, framing_scale  # noqa: E402
 from export.evaluate import evaluate  # noqa: E402
 from export.train import class_weights, read_run_info, register, train  # noqa: E402
 from hwr_edge.convention import InputConvention  # noqa: E402
@@ -145,40 +139,6 @@ def test_augment_is_seeded_and_keeps_shape():
     assert a.shape == x.shape and a.dtype == np.uint8
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert (a.reshape(4, -1).max(axis=1) > 100).all()  # the glyph survives
-
-
-def test_elastic_bends_strokes_by_about_the_asked_amount_and_keeps_the_ink():
-    bar = np.zeros((28, 28), np.uint8)
-    bar[4:24, 13:15] = 255
-    bent = elastic(bar, np.random.default_rng(0), 1.5, 3.5)
-    assert elastic(bar, np.random.default_rng(0), 0.0, 3.5).tolist() == bar.tolist()
-    assert abs(int(bent.sum()) - int(bar.sum())) < 0.35 * bar.sum()  # moved, not erased
-    ys, xs = np.nonzero(bent > 127)
-    centres = [xs[ys == y].mean() for y in range(6, 22) if (ys == y).any()]
-    assert 0.3 < np.ptp(centres) < 6.0  # no longer straight, still a stroke
-
-
-def test_writer_variation_changes_letter_widths():
-    x = np.zeros((200, 28, 28), np.uint8)
-    x[:, 6:22, 10:18] = 255
-    widths = {}
-    for writers in (False, True):
-        cfg = training_config(23, writers)
-        cfg = AugmentConfig(
-            scale=cfg.scale,
-            width=cfg.width,
-            p_elastic=0.0,
-            rotation=0.0,
-            shear=0.0,
-            p_dilate=0.0,
-            p_erode=0.0,
-            p_blur=0.0,
-            p_noise=0.0,
-        )
-        out = augment_batch(x, np.random.default_rng(1), cfg) > 127
-        widths[writers] = np.array([o.any(0).sum() / o.any(1).sum() for o in out])
-    assert np.ptp(widths[True]) > 1.5 * np.ptp(widths[False])
-    assert training_config(23).p_elastic == 0.0 < training_config(23, True).p_elastic
 
 
 def test_framing_scale_spans_mnist_and_emnist_sizes():
