@@ -55,7 +55,7 @@ from hwr_edge.segment import segment
 LOGIT_CLIP = 7.0  # confidences are compared as log-odds, clipped to +-7 (p = 0.999)
 CHAR_COST = 1.5  # cost of reading one more character in a slot (mean log-odds units)
 WIDE_COST = 5.0  # cost per typical character width a piece is wider than its class may be
-MAX_WIDTH = {"": 1.5, **dict.fromkeys("MWNmnw", 2.5)}  # widest plausible, in typical widths
+MAX_WIDTH = {"": 1.5, **dict.fromkeys("MWNmnw", 2.0)}  # widest plausible, in typical widths
 SPLIT_MARGIN = 0.5  # a split must beat the whole glyph's score by this much
 BLOB_STROKE = 0.3  # a glyph whose mean stroke is wider than this part of its size is a blob
 X_HEIGHT = 0.8  # a letter lower than this part of its word's tallest is x-height (lower case)

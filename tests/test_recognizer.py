@@ -242,6 +242,20 @@ def test_touching_run_of_three_is_split(classifier):
     assert run[-1].char == "L"
 
 
+def test_touching_letters_are_not_read_as_one_wide_m(classifier):
+    # "MAP" in type squeezed until its letters touch: one glyph twice a letter's width,
+    # which the classifier reads as a confident M; an M that wide is not plausible
+    image = np.full((300, 900, 3), 235, np.uint8)
+    x = 40
+    for word in ("TEXT", "MAP"):
+        for ch in word:
+            (w, _), _ = cv2.getTextSize(ch, cv2.FONT_HERSHEY_SIMPLEX, 2.0, 6)
+            cv2.putText(image, ch, (x, 180), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (40, 40, 40), 6)
+            x += w - 8
+        x += 60
+    assert Recognizer(classifier).recognize(image).text == "TEXT MAP"
+
+
 @pytest.mark.parametrize("wide", [("M", 240, 100), ("W", 240, 110)])
 def test_wide_single_letters_are_not_split(classifier, wide):
     image = block_letters([("T", 60, 60), ("E", 150, 55), wide, ("F", 240 + wide[2] + 30, 55)])
