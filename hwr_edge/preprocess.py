@@ -19,7 +19,10 @@ Steps (``ink_map``):
    the components, their boxes and whether they hold strong ink;
 5. ruled lines: only components longer than a few text heights can hold a rule (a cheap test on
    the component boxes); inside those boxes the rule's tilt is measured (up to ~8 degrees), its
-   thin run removed, and the strokes that crossed it bridged again (``rules.py``); the boxes
+   thin run removed, and the strokes that crossed it bridged again (``rules.py``). Rules are
+   sized from the text height; when nearly every letter touches a rule (fewer than
+   ``RULED_SAMPLES`` loose letter-like components beside page-long rules), from the page's
+   size, and the text height is measured again once they are gone. The boxes
    drawn around characters on a form (among the tallest components, ink along all four
    sides) lose their sides and the walls between their characters the same way;
 6. table / desk areas (large dark regions at the frame that end in a sharp step up to the
