@@ -26,9 +26,10 @@ Steps (``ink_map``):
    drawn around characters on a form (among the tallest components, ink along all four
    sides) lose their sides and the walls between their characters the same way;
 6. table / desk areas (large dark regions at the frame that end in a sharp step up to the
-   paper's brightness; a vignetted corner or a shadow rises slowly) are masked, and
-   components touching them, specks and huge blobs are dropped. Components touching the
-   frame are kept.
+   paper's brightness; a vignetted corner or a shadow rises slowly) are masked, and so is
+   paper under ``DIM_PAPER`` of the brightest paper's light (a nearly black corner, where
+   noise divided by the dark paper looks like bold strokes); components touching them,
+   specks and huge blobs are dropped. Components touching the frame are kept.
 
 The components found here are handed to ``segment`` (``labels`` and ``boxes``), so the page is
 labelled once, or twice when it has rules.
@@ -53,6 +54,7 @@ THICK_STROKE = 0.4  # the thickest stroke expected, in text heights (a felt mark
 FILL_TEXT = 0.25  # text height to allow for, in frame heights, when the first pass finds none
 MIN_LOW, MIN_HIGH = 28, 60  # hysteresis floors on the 0..255 darkness scale
 INK_LOW, INK_HIGH = 0.5, 0.7  # hysteresis ceilings, as parts of the ink's darkness
+DIM_PAPER = 0.15  # paper darker than this part of the brightest is unreadable: noise, not ink
 TABLE_LEVEL = 0.35  # a background darker than this fraction of the paper's is not paper
 EDGE_STEP = 0.2  # a background step this part of the paper's brightness per cell: hard shadow
 EDGE_LENGTH = 0.2  # ... along at least this part of the frame's shorter side (not text)
@@ -229,8 +231,8 @@ def _cell(gray: np.ndarray) -> int:
 def _background(
     gray: np.ndarray, bgr: np.ndarray, close_cells: int
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Paper brightness (same size as ``gray``, >= 1) and a bool mask of non-paper areas
-    (None when the whole frame is paper), with strokes up to ``close_cells`` cells wide
+    """Paper brightness (same size as ``gray``, >= 1) and a bool mask of non-paper and
+    unreadably dark areas (None when there are none), with strokes up to ``close_cells`` cells wide
     closed away. The table is found on the photo's darkest colour channel, where a brown
     desk is much darker than white paper."""
     h, w = gray.shape
@@ -244,6 +246,7 @@ def _background(
     # _closed_min_channel remove the strokes and the noise, and a desk is large
     colour = cv2.resize(bgr, small_size, interpolation=cv2.INTER_LINEAR)
     table_small = _table_region(_closed_min_channel(colour, kernel))
+    table_small |= closed < DIM_PAPER * np.percentile(closed, 90)
     background = _grow(np.maximum(closed, 1), (h, w), cell, cv2.INTER_LINEAR)
     edges = _hard_edges(closed)
     if edges.any():  # a sharp shadow: the small estimate blurs its edge over a cell

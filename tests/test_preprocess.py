@@ -217,3 +217,20 @@ def test_thick_rules_through_every_letter_are_removed():
     assert len(result.boxes) >= 6  # "HILT 17", the T perhaps cut where its bar meets a rule
     for y in ys:
         assert result.mask[y - 2 : y + 3, 450:590].sum() == 0
+
+
+def test_noise_in_a_nearly_black_corner_is_no_ink():
+    # a lamp off to one side (or a webcam's vignetting): the far corner falls to 3% of the
+    # light, where noise and JPEG blocks divided by that dark paper look like bold strokes
+    img, truth = page_with_text(w=640, h=480, text="HELLO 42", scale=1.6, thick=4)
+    h, w = truth.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    light = np.clip(1.25 - 1.25 * np.hypot(xx / w, yy / h) / np.sqrt(2), 0.03, 1.0) ** 1.5
+    noisy = img * light[..., None] + np.random.default_rng(0).normal(0, 3, img.shape)
+    jpeg = cv2.imencode(
+        ".jpg", np.clip(noisy, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 50]
+    )
+    result = ink_map(cv2.imdecode(jpeg[1], cv2.IMREAD_COLOR))
+    assert recall(result.mask, truth) > 0.9
+    far = cv2.dilate(truth.astype(np.uint8), np.ones((9, 9))) == 0
+    assert result.mask[far].sum() == 0
