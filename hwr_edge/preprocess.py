@@ -245,10 +245,11 @@ def _background(
     # the colour is sampled, not averaged (8x faster): the closing and the median filter in
     # _closed_min_channel remove the strokes and the noise, and a desk is large
     colour = cv2.resize(bgr, small_size, interpolation=cv2.INTER_LINEAR)
+    paper = _quantile(closed, 0.9)  # the brightest paper's level
     table_small = _table_region(_closed_min_channel(colour, kernel))
-    table_small |= closed < DIM_PAPER * np.percentile(closed, 90)
+    table_small |= closed < DIM_PAPER * paper
     background = _grow(np.maximum(closed, 1), (h, w), cell, cv2.INTER_LINEAR)
-    edges = _hard_edges(closed)
+    edges = _hard_edges(closed, paper)
     if edges.any():  # a sharp shadow: the small estimate blurs its edge over a cell
         size = close_cells * cell | 1
         near = _grow(edges, (h, w), cell, cv2.INTER_NEAREST)
@@ -266,6 +267,13 @@ def _background(
     if not table_small.any():
         return background, None
     return background, _grow(table_small, (h, w), cell, cv2.INTER_NEAREST) > 0
+
+
+def _quantile(small: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of a uint8 image, from its histogram (a tenth of the time of
+    ``np.percentile`` on the small background images)."""
+    counts = cv2.calcHist([small], [0], None, [256], [0, 256]).ravel().cumsum()
+    return float(np.searchsorted(counts, q * counts[-1]))
 
 
 def _shrink(image: np.ndarray, size: tuple, cell: int) -> np.ndarray:
@@ -286,14 +294,14 @@ def _grow(small: np.ndarray, shape: tuple, cell: int, interpolation: int) -> np.
     return out
 
 
-def _hard_edges(closed: np.ndarray) -> np.ndarray:
+def _hard_edges(closed: np.ndarray, paper: float) -> np.ndarray:
     """uint8 0/1 mask of the cells within ``EDGE_BAND`` cells of a sharp step in the small
     background estimate (a hard shadow's edge): neighbouring cells differ by more than
-    ``EDGE_STEP`` of the paper's brightness along ``EDGE_LENGTH`` of the frame. Vignetting
+    ``EDGE_STEP`` of the paper's brightness ``paper`` along ``EDGE_LENGTH`` of the frame. Vignetting
     and soft shadows change slowly; dense text left in the estimate makes short steps."""
     kernel = np.ones((3, 3), np.uint8)
     step = cv2.morphologyEx(closed, cv2.MORPH_GRADIENT, kernel, borderType=cv2.BORDER_REPLICATE)
-    edges = (step > EDGE_STEP * float(np.percentile(closed, 90))).astype(np.uint8)
+    edges = (step > EDGE_STEP * paper).astype(np.uint8)
     if not edges.any():
         return edges
     n, labels, stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
@@ -314,7 +322,7 @@ def _closed_min_channel(small: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
 def _table_region(background: np.ndarray) -> np.ndarray:
     """Large dark regions touching the frame (desk, table, laptop), uint8 0/1, slightly grown."""
-    paper_level = float(np.percentile(background, 90))
+    paper_level = _quantile(background, 0.9)
     dark = (background < TABLE_LEVEL * paper_level).astype(np.uint8)
     if not dark.any():
         return dark
