@@ -146,12 +146,13 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     strong[0] = False
     extent = np.maximum(stats[:, 2], stats[:, 3])
     page_long = _page_long(stats, gray.shape)
-    text_h = _text_height(stats, strong & ~page_long, RULED_SAMPLES if page_long.any() else 1)
+    loose = strong & ~page_long
+    text_h = _text_height(stats, loose, RULED_SAMPLES if page_long.any() else 1)
     if text_h:
         length, thin = max(15, int(RULE_LENGTH * text_h)), max(3, int(0.3 * text_h))
-    else:  # every character touches a rule: find the page-long ones first
+    else:  # (nearly) every character touches a rule: find the page-long ones first
         length, thin = max(15, min(gray.shape) // 6), max(5, min(gray.shape) // 60)
-    frames = _frames(labels, stats, strong & ~page_long)
+    frames = _frames(labels, stats, loose)
     long = strong & ((extent >= length) | page_long)
     long[frames] = False
     if long.any() or len(frames):
@@ -232,8 +233,8 @@ def _background(
     gray: np.ndarray, bgr: np.ndarray, close_cells: int
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Paper brightness (same size as ``gray``, >= 1) and a bool mask of non-paper and
-    unreadably dark areas (None when there are none), with strokes up to ``close_cells`` cells wide
-    closed away. The table is found on the photo's darkest colour channel, where a brown
+    unreadably dark areas (None when there are none), with strokes up to ``close_cells``
+    cells wide closed away. The table is found on the photo's darkest colour channel, where a brown
     desk is much darker than white paper."""
     h, w = gray.shape
     cell = _cell(gray)
@@ -297,8 +298,9 @@ def _grow(small: np.ndarray, shape: tuple, cell: int, interpolation: int) -> np.
 def _hard_edges(closed: np.ndarray, paper: float) -> np.ndarray:
     """uint8 0/1 mask of the cells within ``EDGE_BAND`` cells of a sharp step in the small
     background estimate (a hard shadow's edge): neighbouring cells differ by more than
-    ``EDGE_STEP`` of the paper's brightness ``paper`` along ``EDGE_LENGTH`` of the frame. Vignetting
-    and soft shadows change slowly; dense text left in the estimate makes short steps."""
+    ``EDGE_STEP`` of the paper's brightness ``paper`` along ``EDGE_LENGTH`` of the frame.
+    Vignetting and soft shadows change slowly; dense text left in the estimate makes short
+    steps."""
     kernel = np.ones((3, 3), np.uint8)
     step = cv2.morphologyEx(closed, cv2.MORPH_GRADIENT, kernel, borderType=cv2.BORDER_REPLICATE)
     edges = (step > EDGE_STEP * paper).astype(np.uint8)
