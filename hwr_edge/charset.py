@@ -39,6 +39,7 @@ TO_LOWER = {"0": "o", "1": "l", "5": "s", "2": "z", "8": "B"}
 # base, a straight stem): their twins, taken from the look-alike tables above
 SAME_SHAPE = {c: TO_DIGIT.get(c) or TO_UPPER[c] for c in "Oo0Il1"}
 ON_BASELINE = {"g": "9", "q": "9", "p": "P", "y": "Y", "j": "J"}  # a descender without descent
+BY_HEIGHT = set("CMOSUVWXZ")  # case-merged letters whose lower case is x-height (c m o s ...)
 CODE_PRIOR = 0.1  # prior of a word being a code that mixes letters and digits ("AMW7K")
 MISSING = 1e-3  # probability of a kind none of a character's alternatives belongs to
 
@@ -201,12 +202,17 @@ def harmonize_case(
     does not vote, and keeps its case in a lower-case word. In a lower-case word the
     case-merged letters after the first are written in lower case too ("bOX" -> "box"),
     those marked ``short`` (x-height, the only cue to their case) when it is given. A tie
-    changes nothing."""
+    changes nothing; with ``short`` given, the case-merged letters whose lower case is x-height
+    (``BY_HEIGHT``) break it by their height ("WESt" -> "WEST": the S is as tall as the E)."""
     present = set(labels)
     cased = [c.isalpha() and c.swapcase() in present and c.swapcase() != c for c in word]
     voters = [c for c, k in zip(word[1:], cased[1:], strict=True) if k]
     upper = sum(c.isupper() for c in voters)
     lower = len(voters) - upper
+    if upper == lower and short is not None:
+        merged = [c.upper() in BY_HEIGHT and c.lower() not in present for c in word]
+        heights = [s for m, s in zip(merged[1:], short[1:], strict=True) if m]
+        upper, lower = heights.count(False), heights.count(True)
     if upper == lower:
         return word
     out = []

@@ -198,5 +198,14 @@ def test_harmonize_case_writes_only_short_merged_letters_in_lower_case():
     assert harmonize_case("HeLLO", alts("HeLLO"), EMNIST47, [False] * 5) == "HeLLO"
 
 
+def test_harmonize_case_breaks_a_tie_by_the_height_of_merged_letters():
+    # "WEST" with its T read as t: E and t tie; the S is as tall as the E, so the word is
+    # upper case. In "usEd" (E misread) E and d tie, and the x-height s says lower case.
+    assert harmonize_case("WESt", alts("WESt"), EMNIST47, [False] * 4) == "WEST"
+    assert harmonize_case("WESt", alts("WESt"), EMNIST47) == "WESt"  # no heights: a tie
+    assert harmonize_case("usEd", alts("usEd"), EMNIST47, [True, True, False, False]) == "used"
+    assert harmonize_case("NOtE", alts("NOtE"), EMNIST47, [False] * 4) == "NOTE"
+
+
 def test_harmonize_case_needs_the_other_case_among_the_alternatives():
     assert harmonize_case("FIfTH", alts("FIfTH", "FIgTH"), EMNIST47) == "FIfTH"
