@@ -9,7 +9,10 @@ loose spirals (e, 6, 9).
 
 ``negative_crops(n, seed, convention)`` draws ``n`` shapes at random sizes, pen widths, slants
 and rotations on a black canvas and normalizes each with the runtime's ``normalize_crop``,
-so they look exactly like crops cut from a photo.
+so they look exactly like crops cut from a photo. ``touching_runs`` makes crops of two or
+three training characters whose ink touches, for the same class: what the segmenter hands
+over when it cannot part touching letters, so that the runtime splits such a glyph rather
+than read it as one confident M.
 """
 
 from __future__ import annotations
@@ -100,3 +103,73 @@ def negative_crops(n: int, seed: int, convention: InputConvention) -> np.ndarray
         img = cv2.warpAffine(img, m, (CANVAS, CANVAS), flags=cv2.INTER_LINEAR)
         out[i] = normalize_crop(img, convention)
     return out
+
+
+# Pairs that a hand writes as one character of the 47 classes: two humps are an m, two V's a W.
+LOOK_LIKE_ONE = {"rn", "nn", "rr", "VV", "UU", "VU", "UV", "nr"}
+BARS = set("1IL")  # a bar beside a letter is too often that letter's own stroke (1V1 -> M)
+PAIR_HEIGHT = 64  # working height of a character when a run is composed
+
+
+def touching_runs(
+    x: np.ndarray, y: np.ndarray, labels: list[str], n: int, seed: int, convention: InputConvention
+) -> np.ndarray:
+    """``n`` crops of two or three training characters (``x``: upright bright-on-black
+    images, ``y``: their classes) written so that their ink touches, normalized like a photo
+    crop: what a segmenter hands over when it cannot part touching letters. Trained as "not a
+    character", they teach the model that "AR" is no M, so the runtime splits such a glyph.
+    Bars and pairs that look like one character (``LOOK_LIKE_ONE``) are left out."""
+    rng = np.random.default_rng([seed, 104729])
+    usable = np.flatnonzero([labels[c] not in BARS for c in y.tolist()])
+    size = convention.size
+    out = np.zeros((n, size, size), np.uint8)
+    made = 0
+    while made < n:
+        picks = rng.choice(usable, int(rng.choice([2, 2, 3])))
+        text = "".join(labels[c] for c in y[picks].tolist())
+        if any(text[i : i + 2] in LOOK_LIKE_ONE for i in range(len(text) - 1)):
+            continue
+        run = _touching_run([x[i] for i in picks], rng)
+        if run is not None:
+            out[made] = normalize_crop(run, convention)
+            made += 1
+    return out
+
+
+def _touching_run(images: list[np.ndarray], rng: np.random.Generator) -> np.ndarray | None:
+    """The characters side by side, each moved left until its ink touches the run's, then
+    0-3 px further; sizes and baselines vary a little. None when a character is empty."""
+    glyphs = []
+    for img in images:
+        ys, xs = np.nonzero(img > 64)
+        if len(ys) == 0:
+            return None
+        g = img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        h = int(PAIR_HEIGHT * rng.uniform(0.85, 1.15))
+        w = max(1, round(g.shape[1] * h / g.shape[0]))
+        glyphs.append(cv2.resize(g, (w, h), interpolation=cv2.INTER_LINEAR))
+    height = max(g.shape[0] for g in glyphs) + 8
+    canvas = np.zeros((height, sum(g.shape[1] for g in glyphs) + 8), np.uint8)
+    right = 8
+    for g in glyphs:
+        top = int(rng.integers(0, height - g.shape[0] + 1))
+        placed = _place_touching(canvas, g, top, right, int(rng.integers(0, 4)))
+        right = placed + g.shape[1]
+    cols = np.flatnonzero(canvas.any(axis=0))
+    return canvas[:, : cols[-1] + 1]
+
+
+def _place_touching(canvas: np.ndarray, glyph: np.ndarray, top: int, right: int, extra: int) -> int:
+    """Draw ``glyph`` (max blend) at row ``top`` at the leftmost column, from ``right``
+    leftwards, where its ink does not yet touch the canvas's, moved ``extra`` px further
+    left; returns that column."""
+    h, w = glyph.shape
+    ink = glyph > 64
+    near = cv2.dilate((canvas > 64).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    left = right
+    while left > 0 and not (near[top : top + h, left - 1 : left - 1 + w] & ink).any():
+        left -= 1
+    left = max(0, left - 1 - extra)
+    region = canvas[top : top + h, left : left + w]
+    np.maximum(region, glyph, out=region)
+    return left

@@ -20,7 +20,7 @@ from export.arch import ARCHS, build_model
 from export.augment import AugmentConfig, augment_batch, framing_scale
 from export.data import DIGITS, DataError, Dataset, digits_subset, load, load_folder
 from export.evaluate import as_input, evaluate, plot_confusion, summary
-from export.negatives import negative_crops
+from export.negatives import negative_crops, touching_runs
 from hwr_edge.classifier import NOT_A_CHARACTER
 from hwr_edge.convention import InputConvention
 from hwr_edge.normalize import ink_binary, stroke_width
@@ -68,11 +68,13 @@ def split_validation(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np
     return order[n_val:], order[:n_val]
 
 
-def class_weights(y: np.ndarray, num_classes: int) -> np.ndarray:
+def class_weights(y: np.ndarray, num_classes: int, last_kinds: int = 1) -> np.ndarray:
     """Inverse-frequency class weights (mean 1 over the samples): the evaluation sets are
-    balanced while the EMNIST ByClass training pool is not."""
+    balanced while the EMNIST ByClass training pool is not. The last class weighs as much as
+    ``last_kinds`` classes (a "not a character" class of drawn symbols and touching runs)."""
     counts = np.bincount(y, minlength=num_classes).astype(float)
     weights = np.where(counts > 0, len(y) / (num_classes * np.maximum(counts, 1)), 0.0)
+    weights[-1] *= last_kinds
     return weights / (weights[y].mean())
 
 
@@ -239,11 +241,13 @@ def fit(
     learning_rate: float,
     first_epoch: int = 0,
     negatives: np.ndarray | None = None,
+    kinds: int = 1,
 ) -> tuple:
     """Fit ``model`` with a validation split, checkpointing the best epoch to ``work``;
     returns (best model, Keras history dict, fit seconds, n_train, validation indices).
     ``negatives`` (crops of the last class) are split 90/10 on their own, so the dataset's
-    own validation split stays the same with or without them."""
+    own validation split stays the same with or without them; they hold ``kinds`` kinds of
+    thing (drawn symbols, touching runs), and the class weighs as much as that many classes."""
     import keras
 
     labels = train_set.labels
@@ -257,7 +261,7 @@ def fit(
         y_tr = np.concatenate([y_tr, np.full(len(negatives) - n_va, other, y_tr.dtype)])
         x_va = np.concatenate([x_va, negatives[:n_va]])
         y_va = np.concatenate([y_va, np.full(n_va, other, y_va.dtype)])
-    weights = class_weights(y_tr, len(labels)) if dataset == "emnist47" else None
+    weights = class_weights(y_tr, len(labels), kinds) if dataset == "emnist47" else None
     aug = AugmentConfig(scale=framing_scale(convention.fit_box)) if augment else None
     steps = int(np.ceil(len(y_tr) / batch_size)) * epochs
     rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.02)
@@ -327,6 +331,7 @@ def train(
     resume_from: Path | None = None,
     learning_rate: float | None = None,
     negatives: int = 0,
+    touching: int = 0,
 ) -> Path:
     """Train (or fine-tune, or continue) a model and write its run directory ``out``.
 
@@ -334,8 +339,10 @@ def train(
     ``limit`` keeps only the first N training images (quick checks). ``resume_from`` continues
     the training of an earlier run's best checkpoint on the same data, validation split and
     seed, for ``epochs`` more epochs (new shuffles and augmentations). ``negatives`` > 0 adds
-    that many drawn non-characters (``export.negatives``) as a "not a character" class; a
-    resumed model without that class gets it added to its output layer. Returns ``out``.
+    that many drawn non-characters (``export.negatives``) as a "not a character" class, and
+    ``touching`` > 0 that many runs of two or three touching training characters to the same
+    class; a resumed model without that class gets it added to its output layer. Returns
+    ``out``.
     """
     import keras
 
@@ -352,7 +359,7 @@ def train(
         dataset, data_dir, finetune_from, folder
     )
     if base is not None:
-        grown = [*train_set.labels, NOT_A_CHARACTER] if negatives else None
+        grown = [*train_set.labels, NOT_A_CHARACTER] if negatives or touching else None
         if base["labels"] not in (train_set.labels, grown):
             raise DataError(f"{data_dir}: dataset labels differ from the model's labels")
         convention = base["convention"]
@@ -361,8 +368,13 @@ def train(
     if convention is None:
         convention = measure_convention(train_set.x, dataset)
     extra = None
-    if negatives:
-        extra = negative_crops(negatives, seed, convention)
+    if negatives or touching:
+        fit_part = split_validation(len(train_set.y), 0.1, seed)[0]  # no validation image
+        x, y = train_set.x[fit_part], train_set.y[fit_part]
+        runs = touching_runs(x, y, train_set.labels, touching, seed, convention)
+        extra = np.concatenate([negative_crops(negatives, seed, convention), runs])
+        if touching:  # both kinds in the validation tenth
+            extra = extra[np.random.default_rng(seed).permutation(len(extra))]
         train_set = Dataset(train_set.x, train_set.y, [*train_set.labels, NOT_A_CHARACTER])
     rate = learning_rate
     if finetune_from is None and resume_from is None:
@@ -389,6 +401,7 @@ def train(
             "--lr": None if rate is None else f"{rate:g}",
             "--limit": limit or None,
             "--negatives": negatives or None,
+            "--touching": touching or None,
         }
     )
 
@@ -411,6 +424,7 @@ def train(
         learning_rate,
         base["epochs_before"] if base else 0,
         extra,
+        bool(negatives) + bool(touching),
     )
     title = f"{arch} {dataset}"
     plot_curves(history, work / "curves.png", title)
@@ -469,6 +483,7 @@ def run(args: argparse.Namespace) -> int:
             resume_from=args.resume_from,
             learning_rate=args.lr,
             negatives=args.negatives,
+            touching=args.touching,
         )
     except (DataError, OSError, ValueError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -508,5 +523,11 @@ def register(subparsers) -> None:
         type=int,
         default=0,
         help="add N drawn non-characters as a 'not a character' class (export/negatives.py)",
+    )
+    p.add_argument(
+        "--touching",
+        type=int,
+        default=0,
+        help="add N runs of 2-3 touching training characters to that class",
     )
     p.set_defaults(func=run)

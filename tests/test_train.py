@@ -153,6 +153,9 @@ def test_class_weights_balance_the_classes():
     w = class_weights(y, 2)
     assert w[1] / w[0] == pytest.approx(9.0)
     assert w[y].mean() == pytest.approx(1.0)
+    two = class_weights(y, 2, last_kinds=2)  # the last class holds two kinds of thing
+    assert two[1] / two[0] == pytest.approx(18.0)
+    assert two[y].mean() == pytest.approx(1.0)
 
 
 def cli(argv):
@@ -183,11 +186,11 @@ def test_resume_with_negatives_adds_a_not_a_character_class(mnist_run, tmp_path)
     from hwr_edge.classifier import NOT_A_CHARACTER
 
     base = json.loads((mnist_run / "metrics.json").read_text())
-    metrics = resume_one_epoch(mnist_run, tmp_path / "unknown", negatives=300)
+    metrics = resume_one_epoch(mnist_run, tmp_path / "unknown", negatives=300, touching=100)
     out = tmp_path / "unknown"
     assert metrics["labels"] == [*base["labels"], NOT_A_CHARACTER]
-    assert metrics["n_train"] == base["n_train"] + 270  # 90 % of the negatives
-    assert "--negatives 300" in metrics["command"]
+    assert metrics["n_train"] == base["n_train"] + 360  # 90 % of the negatives and runs
+    assert "--negatives 300 --touching 100" in metrics["command"]
     model = keras.models.load_model(out / "model.keras")
     assert model.output_shape[-1] == 11
     assert metrics["accuracy"] > 0.8  # the digits are still read (test set: digits only)
@@ -218,3 +221,23 @@ def test_negative_crops_look_like_model_inputs():
     assert crops[:, 0].max() == 0 and crops[:, :, 0].max() == 0  # a dark border, like EMNIST
     again = negative_crops(50, 0, InputConvention(fit_box=23, center="box", stroke_px=2.66))
     assert np.array_equal(crops, again)
+
+
+def test_touching_runs_are_one_wide_component_of_two_or_three_characters():
+    from export.negatives import touching_runs
+    from hwr_edge.normalize import ink_binary
+
+    ring, cross = np.zeros((28, 28), np.uint8), np.zeros((28, 28), np.uint8)
+    cv2.ellipse(ring, (14, 14), (7, 10), 0, 0, 360, 255, 2)
+    cv2.line(cross, (6, 4), (22, 24), 255, 2)
+    cv2.line(cross, (22, 4), (6, 24), 255, 2)
+    x, y = np.stack([ring, cross] * 10), np.array([0, 1] * 10)
+    convention = InputConvention(fit_box=23, center="box", stroke_px=2.66)
+    runs = touching_runs(x, y, ["O", "X"], 40, 0, convention)
+    assert runs.shape == (40, 28, 28) and runs.dtype == np.uint8
+    for crop in runs:
+        mask = ink_binary(crop).astype(np.uint8)
+        assert cv2.connectedComponents(mask)[0] == 2  # background + one touching run
+        _, _, w, h = cv2.boundingRect(mask)
+        assert w > h  # two or three characters side by side
+    assert np.array_equal(runs, touching_runs(x, y, ["O", "X"], 40, 0, convention))
