@@ -203,13 +203,15 @@ def harmonize_case(
     case-merged letters after the first are written in lower case too ("bOX" -> "box"),
     those marked ``short`` (x-height, the only cue to their case) when it is given. A tie
     changes nothing; with ``short`` given, the case-merged letters whose lower case is x-height
-    (``BY_HEIGHT``) break it by their height ("WESt" -> "WEST": the S is as tall as the E)."""
+    (``BY_HEIGHT``) break a tie between voters by their height ("WESt" -> "WEST": the S is as
+    tall as the E). Without voters they do not decide: a Q's tail or a J's descent makes the
+    other letters of "QUIZ" or "JUMP" look short."""
     present = set(labels)
     cased = [c.isalpha() and c.swapcase() in present and c.swapcase() != c for c in word]
     voters = [c for c, k in zip(word[1:], cased[1:], strict=True) if k]
     upper = sum(c.isupper() for c in voters)
     lower = len(voters) - upper
-    if upper == lower and short is not None:
+    if upper == lower > 0 and short is not None:
         merged = [c.upper() in BY_HEIGHT and c.lower() not in present for c in word]
         heights = [s for m, s in zip(merged[1:], short[1:], strict=True) if m]
         upper, lower = heights.count(False), heights.count(True)

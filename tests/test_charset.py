@@ -205,6 +205,8 @@ def test_harmonize_case_breaks_a_tie_by_the_height_of_merged_letters():
     assert harmonize_case("WESt", alts("WESt"), EMNIST47) == "WESt"  # no heights: a tie
     assert harmonize_case("usEd", alts("usEd"), EMNIST47, [True, True, False, False]) == "used"
     assert harmonize_case("NOtE", alts("NOtE"), EMNIST47, [False] * 4) == "NOTE"
+    # no voters, no decision: the Q's tail makes U and Z look short
+    assert harmonize_case("QUIZ", alts("QUIZ"), EMNIST47, [False, True, False, True]) == "QUIZ"
 
 
 def test_harmonize_case_needs_the_other_case_among_the_alternatives():
