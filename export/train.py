@@ -369,11 +369,12 @@ def train(
         convention = measure_convention(train_set.x, dataset)
     extra = None
     if negatives or touching:
-        fit_part = split_validation(len(train_set.y), 0.1, seed)[0]  # no validation image
-        x, y = train_set.x[fit_part], train_set.y[fit_part]
-        runs = touching_runs(x, y, train_set.labels, touching, seed, convention)
-        extra = np.concatenate([negative_crops(negatives, seed, convention), runs])
-        if touching:  # both kinds in the validation tenth
+        extra = negative_crops(negatives, seed, convention)
+        if touching:
+            fit_part = split_validation(len(train_set.y), 0.1, seed)[0]  # no validation image
+            x, y = train_set.x[fit_part], train_set.y[fit_part]
+            runs = touching_runs(x, y, train_set.labels, touching, seed, convention)
+            extra = np.concatenate([extra, runs])  # both kinds in the validation tenth:
             extra = extra[np.random.default_rng(seed).permutation(len(extra))]
         train_set = Dataset(train_set.x, train_set.y, [*train_set.labels, NOT_A_CHARACTER])
     rate = learning_rate
