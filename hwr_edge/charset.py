@@ -8,6 +8,8 @@
 - ``apply_context(word, alternatives)``: reads a word as letters, as digits, or as a code
   that mixes them (where the classifier is sure of both), so look-alikes (O/0, I/1, S/5,
   Z/2, B/8, G/6, ...) follow their neighbours.
+- ``tall_lower_case(word, alternatives, labels, short)``: a letter read as an x-height lower-case
+  letter (a e n r) but as tall as the capitals of its word is a capital ("CAr" -> "CAT").
 - ``harmonize_case(word, alternatives, labels)``: writes a word's letters in its majority
   case (F/f, N/n, ...), for the letters whose two cases are separate classes.
 """
@@ -40,6 +42,7 @@ TO_LOWER = {"0": "o", "1": "l", "5": "s", "2": "z", "8": "B"}
 SAME_SHAPE = {c: TO_DIGIT.get(c) or TO_UPPER[c] for c in "Oo0Il1"}
 ON_BASELINE = {"g": "9", "q": "9", "p": "P", "y": "Y", "j": "J"}  # a descender without descent
 BY_HEIGHT = set("CMOSUVWXZ")  # case-merged letters whose lower case is x-height (c m o s ...)
+X_HEIGHT_LOWER = set("acemnorsuvwxz")  # lower-case letters without ascender or descender
 CODE_PRIOR = 0.1  # prior of a word being a code that mixes letters and digits ("AMW7K")
 MISSING = 1e-3  # probability of a kind none of a character's alternatives belongs to
 
@@ -224,6 +227,27 @@ def harmonize_case(
             c = c.swapcase()
         elif lower > upper and i > 0 and c.isupper() and c.lower() not in present:
             c = c.lower() if short is None or short[i] else c
+        out.append(c)
+    return "".join(out)
+
+
+def tall_lower_case(
+    word: str, alternatives: Sequence[Sequence], labels: Sequence[str], short: Sequence[bool]
+) -> str:
+    """A letter read in lower case without ascender or descender (a e n r, ...: ``X_HEIGHT_LOWER``)
+    but as tall as the word's tallest letter, in a word with another letter read as a capital
+    (one whose lower case is a class of its own in ``labels``), is a capital: its best
+    capital alternative ("CAr" -> "CAT" when T is among the r's alternatives, "QaIZ" ->
+    "QUIZ"), else its own capital. ``short`` marks the x-height letters. A word of lower-case
+    letters only ("ran") has no capital and stays."""
+    present = set(labels)
+    capital = [c.isupper() and c.lower() in present for c in word]
+    out = []
+    for i, (c, low) in enumerate(zip(word, short, strict=True)):
+        others = capital[:i] + capital[i + 1 :]
+        if c in X_HEIGHT_LOWER and c in present and not low and any(others):
+            ups = [str(a) for a, p in alternatives[i] if p > 0 and str(a).isupper()]
+            c = ups[0] if ups else c.upper() if c.upper() in present else c
         out.append(c)
     return "".join(out)
 

@@ -198,9 +198,9 @@ class Recognizer:
     def _apply_context(self, chars: list[Char], by_kind: list, labels: list[str]) -> list[Char]:
         """The optional word rules (rejected characters neither vote nor change): the word
         read as letters, digits or a code (``by_kind``: each character's best letter and
-        best digit with their probabilities), then its letters in the word's majority case
-        (a case-merged letter, such as EMNIST-47's O, by its height: x-height is lower
-        case)."""
+        best digit with their probabilities), a lower-case a, e, n or r as tall as the word's
+        capitals read as a capital, then its letters in the word's majority case (a
+        case-merged letter, such as EMNIST-47's O, by its height: x-height is lower case)."""
         if not self.context or not chars:
             return chars
         text = "".join(NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars)
@@ -208,6 +208,7 @@ class Recognizer:
         text = charsets.apply_context(text, alternatives, labels)
         tallest = max(c.box[3] for c in chars)
         short = [c.box[3] < X_HEIGHT * tallest for c in chars]
+        text = charsets.tall_lower_case(text, [c.alternatives for c in chars], labels, short)
         text = charsets.harmonize_case(text, [c.alternatives for c in chars], labels, short)
         for c, new in zip(chars, text, strict=True):
             if c.char != self.reject_char:

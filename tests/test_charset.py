@@ -13,6 +13,7 @@ from hwr_edge.charset import (
     charset_transfer,
     descender_transfer,
     harmonize_case,
+    tall_lower_case,
 )
 from hwr_edge.errors import HwrError
 
@@ -211,3 +212,21 @@ def test_harmonize_case_breaks_a_tie_by_the_height_of_merged_letters():
 
 def test_harmonize_case_needs_the_other_case_among_the_alternatives():
     assert harmonize_case("FIfTH", alts("FIfTH", "FIgTH"), EMNIST47) == "FIfTH"
+
+
+def test_a_tall_x_height_lower_case_letter_in_a_word_of_capitals_is_a_capital():
+    def read(word, alternatives, short):
+        return tall_lower_case(word, alternatives, EMNIST47, short)
+
+    r_or_t = [("r", 0.65), ("T", 0.33), ("F", 0.01)]
+    cat = [[("C", 1.0)], [("A", 1.0)], r_or_t]
+    assert read("CAr", cat, [False] * 3) == "CAT"  # the r is as tall as the A
+    assert read("CAr", cat, [False, False, True]) == "CAr"  # an x-height r stays
+    only_e = [[("W", 1.0)], [("e", 1.0)], [("V", 1.0)]]
+    assert read("WeV", only_e, [False] * 3) == "WeV"  # no letter says the word is in capitals
+    assert read("WEe", [[("W", 1.0)], [("E", 1.0)], [("e", 1.0)]], [False] * 3) == "WEE"
+    ran = [[("r", 1.0)], [("a", 1.0)], [("n", 1.0)]]
+    assert read("ran", ran, [False] * 3) == "ran"  # lower case only, all of one height
+    tea = [[("T", 1.0)], [("e", 1.0)], [("a", 0.9), ("A", 0.1)]]
+    assert read("Tea", tea, [False, True, True]) == "Tea"
+    assert read("Tbd", [[("T", 1.0)], [("b", 1.0)], [("d", 1.0)]], [False] * 3) == "Tbd"
