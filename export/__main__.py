@@ -16,6 +16,7 @@ COMMANDS = {
     "synth": "export.synth",
     "accuracy": "export.accuracy",
     "restamp": "export.restamp",
+    "rejection": "export.rejection",
 }
 
 
@@ -23,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m export",
         description="Build-stage jobs: train, evaluate, convert, quantize, build, synth, accuracy, "
-        "restamp.",
+        "restamp, rejection.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMANDS.values():

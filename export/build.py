@@ -29,7 +29,7 @@ from export.manifest import (
     write_metadata,
 )
 from export.quantize import METHODS, QuantConfig, fallback_configs, quantize_gated
-from hwr_edge.classifier import NOT_A_CHARACTER
+from hwr_edge.classifier import NON_CHARACTERS
 from hwr_edge.convention import InputConvention
 
 MIB = 1024 * 1024
@@ -48,6 +48,7 @@ class Spec:
     ship_fp32: bool = True  # False: fp32 is rebuilt into the run directory, not committed
     more_epochs: int = 0  # then continue the best checkpoint this many epochs (--resume-from)
     negatives: int = 0  # ... adding this many non-characters as a class (--negatives)
+    touching: int = 0  # ... and this many runs of touching characters as one (--touching)
 
     @property
     def name(self) -> str:
@@ -58,7 +59,7 @@ class Spec:
 SPECS = (
     Spec("lenet5", "mnist", 12),
     Spec("lenet5", "emnist47", 15),
-    Spec("edgenet", "emnist47", 24, more_epochs=5, negatives=12000),
+    Spec("edgenet", "emnist47", 24, more_epochs=5, negatives=12000, touching=12000),
     Spec("alexnet", "mnist", 10, ship_fp32=False, more_epochs=4),
 )
 
@@ -89,7 +90,7 @@ def ensure_run(spec: Spec, data_root: Path, runs: Path, retrain: bool, log) -> P
     train(spec.arch, spec.dataset, data_dir, spec.epochs, base, verbose=2)
     log(f"[{spec.name}] train: {spec.more_epochs} more epochs from {base} into {run_dir}")
     resume = base / "model.keras"
-    more = {"resume_from": resume, "negatives": spec.negatives}
+    more = {"resume_from": resume, "negatives": spec.negatives, "touching": spec.touching}
     train(spec.arch, spec.dataset, data_dir, spec.more_epochs, run_dir, verbose=2, **more)
     return run_dir
 
@@ -131,7 +132,9 @@ def build_one(spec: Spec, args, log=print) -> dict:
         raise ExportError(f"{run_dir}: no convention.json (the model's input convention)")
     convention = json.loads(InputConvention.from_json(json.dumps(info["convention"])).to_json())
     labels = info["metrics"].get("labels", test.labels)
-    if labels not in (test.labels, [*test.labels, NOT_A_CHARACTER]):
+    if labels[: len(test.labels)] != test.labels or not set(labels[len(test.labels) :]) <= set(
+        NON_CHARACTERS
+    ):
         raise ExportError(f"{run_dir}: run labels differ from the {spec.dataset} loader's labels")
     source = file_sha256(info["keras"])
     keras_acc = float(np.mean(keras_probs.argmax(1) == test.y))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from export.data import DataError, digits_subset, load
-from hwr_edge.classifier import NOT_A_CHARACTER
+from hwr_edge.classifier import NON_CHARACTERS
 
 
 def as_input(x: np.ndarray) -> np.ndarray:
@@ -49,13 +49,13 @@ def most_confused(cm: np.ndarray, labels: list[str], top: int = 10) -> list[dict
 def evaluate(model_or_predict_fn: Callable | object, x, y, labels: list[str]) -> dict:
     """Accuracy, macro precision/recall/F1 (scikit-learn), confusion matrix and the
     most-confused pairs of a model (or predict function) on uint8 crops ``x`` with labels ``y``.
-    A "not a character" prediction counts as an error; that class is left out of the macro
-    averages (the evaluation sets have no such images)."""
+    A "not a character" or "touching characters" prediction counts as an error; those classes
+    are left out of the macro averages (the evaluation sets have no such images)."""
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
     y = np.asarray(y)
     pred = predict_proba(model_or_predict_fn, x).argmax(axis=1)
-    classes = [i for i, label in enumerate(labels) if label != NOT_A_CHARACTER]
+    classes = [i for i, label in enumerate(labels) if label not in NON_CHARACTERS]
     precision, recall, f1, _ = precision_recall_fscore_support(
         y, pred, labels=classes, average="macro", zero_division=0
     )

@@ -10,9 +10,9 @@ loose spirals (e, 6, 9).
 ``negative_crops(n, seed, convention)`` draws ``n`` shapes at random sizes, pen widths, slants
 and rotations on a black canvas and normalizes each with the runtime's ``normalize_crop``,
 so they look exactly like crops cut from a photo. ``touching_runs`` makes crops of two or
-three training characters whose ink touches, for the same class: what the segmenter hands
-over when it cannot part touching letters, so that the runtime splits such a glyph rather
-than read it as one confident M.
+three training characters whose ink touches, for a "touching characters" class of their own:
+what the segmenter hands over when it cannot part touching letters, so that the runtime
+splits such a glyph rather than read it as one confident M.
 """
 
 from __future__ import annotations
@@ -47,11 +47,40 @@ def _blob(rng: np.random.Generator, img: np.ndarray, pen: int) -> None:
     cv2.ellipse(img, (48, 48), axes, float(rng.uniform(0, 180)), 0, 360, 255, -1)
 
 
-def _smiley(rng: np.random.Generator, img: np.ndarray, pen: int) -> None:
+def _face(rng: np.random.Generator, img: np.ndarray, pen: int) -> None:
+    """A face: a smile, a frown or a flat mouth, with eyes or (drawn quickly) without."""
     cv2.circle(img, (48, 48), 38, 255, pen, cv2.LINE_AA)
-    for x in (34, 62):
-        cv2.circle(img, (x, 38), max(2, pen), 255, -1)
-    cv2.ellipse(img, (48, 54), (18, 12), 0, 10, 170, 255, pen, cv2.LINE_AA)
+    if rng.random() < 0.7:
+        for x in (34, 62):
+            cv2.circle(img, (x, 38), max(2, pen), 255, -1)
+    mouth = int(rng.integers(3))
+    if mouth == 0:
+        cv2.ellipse(img, (48, 54), (18, 12), 0, 10, 170, 255, pen, cv2.LINE_AA)
+    elif mouth == 1:
+        cv2.ellipse(img, (48, 72), (18, 12), 0, 190, 350, 255, pen, cv2.LINE_AA)
+    else:
+        cv2.line(img, (32, 64), (64, 64), 255, pen, cv2.LINE_AA)
+
+
+def _heart(rng: np.random.Generator, img: np.ndarray, pen: int) -> None:
+    t = np.linspace(0, 2 * np.pi, 80)
+    x = 16 * np.sin(t) ** 3
+    y = 13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t)
+    points = np.stack([48 + 2.3 * x, 46 - 2.3 * y], axis=1)
+    filled = rng.random() < 0.2
+    cv2.polylines(img, [points.astype(np.int32)], True, 255, pen, cv2.LINE_AA)
+    if filled:
+        cv2.fillPoly(img, [points.astype(np.int32)], 255, cv2.LINE_AA)
+
+
+def _bolt(rng: np.random.Generator, img: np.ndarray, pen: int) -> None:
+    """A lightning bolt, as an outline or a zigzag line."""
+    zigzag = np.array([[58, 6], [30, 52], [60, 46], [38, 90]], np.int32)
+    if rng.random() < 0.5:
+        cv2.polylines(img, [zigzag], False, 255, pen, cv2.LINE_AA)
+    else:
+        outline = np.array([[56, 6], [26, 54], [46, 52], [34, 90], [70, 40], [50, 42], [70, 6]])
+        cv2.polylines(img, [outline.astype(np.int32)], True, 255, pen, cv2.LINE_AA)
 
 
 def _star(rng: np.random.Generator, img: np.ndarray, pen: int) -> None:
@@ -84,8 +113,8 @@ def _spiral(rng: np.random.Generator, img: np.ndarray, pen: int) -> None:
     cv2.polylines(img, [points.astype(np.int32)], False, 255, pen, cv2.LINE_AA)
 
 
-DRAWERS = (_symbol, _symbol, _symbol, _scribble, _blob, _smiley, _star, _hatch, _box_with_tick)
-DRAWERS += (_arrow, _spiral)
+DRAWERS = (_symbol, _symbol, _symbol, _scribble, _blob, _face, _star, _hatch, _box_with_tick)
+DRAWERS += (_arrow, _spiral, _heart, _bolt)
 
 
 def negative_crops(n: int, seed: int, convention: InputConvention) -> np.ndarray:
@@ -116,8 +145,8 @@ def touching_runs(
 ) -> np.ndarray:
     """``n`` crops of two or three training characters (``x``: upright bright-on-black
     images, ``y``: their classes) written so that their ink touches, normalized like a photo
-    crop: what a segmenter hands over when it cannot part touching letters. Trained as "not a
-    character", they teach the model that "AR" is no M, so the runtime splits such a glyph.
+    crop: what a segmenter hands over when it cannot part touching letters. Trained as a class
+    of their own, they teach the model that "AR" is no M, so the runtime splits such a glyph.
     Bars and pairs that look like one character (``LOOK_LIKE_ONE``) are left out."""
     rng = np.random.default_rng([seed, 104729])
     usable = np.flatnonzero([labels[c] not in BARS for c in y.tolist()])

@@ -21,7 +21,7 @@ from export.augment import AugmentConfig, augment_batch, framing_scale
 from export.data import DIGITS, DataError, Dataset, digits_subset, load, load_folder
 from export.evaluate import as_input, evaluate, plot_confusion, summary
 from export.negatives import negative_crops, touching_runs
-from hwr_edge.classifier import NOT_A_CHARACTER
+from hwr_edge.classifier import NOT_A_CHARACTER, TOUCHING_CHARACTERS
 from hwr_edge.convention import InputConvention
 from hwr_edge.normalize import ink_binary, stroke_width
 
@@ -68,13 +68,11 @@ def split_validation(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np
     return order[n_val:], order[:n_val]
 
 
-def class_weights(y: np.ndarray, num_classes: int, last_kinds: int = 1) -> np.ndarray:
+def class_weights(y: np.ndarray, num_classes: int) -> np.ndarray:
     """Inverse-frequency class weights (mean 1 over the samples): the evaluation sets are
-    balanced while the EMNIST ByClass training pool is not. The last class weighs as much as
-    ``last_kinds`` classes (a "not a character" class of drawn symbols and touching runs)."""
+    balanced while the EMNIST ByClass training pool is not."""
     counts = np.bincount(y, minlength=num_classes).astype(float)
     weights = np.where(counts > 0, len(y) / (num_classes * np.maximum(counts, 1)), 0.0)
-    weights[-1] *= last_kinds
     return weights / (weights[y].mean())
 
 
@@ -240,28 +238,27 @@ def fit(
     verbose,
     learning_rate: float,
     first_epoch: int = 0,
-    negatives: np.ndarray | None = None,
-    kinds: int = 1,
+    extra: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple:
     """Fit ``model`` with a validation split, checkpointing the best epoch to ``work``;
     returns (best model, Keras history dict, fit seconds, n_train, validation indices).
-    ``negatives`` (crops of the last class) are split 90/10 on their own, so the dataset's
-    own validation split stays the same with or without them; they hold ``kinds`` kinds of
-    thing (drawn symbols, touching runs), and the class weighs as much as that many classes."""
+    ``extra`` (crops and labels of the classes that are no character: drawn symbols,
+    touching runs) is split 90/10 on its own, so the dataset's own validation split stays
+    the same with or without it."""
     import keras
 
     labels = train_set.labels
     tr, va = split_validation(len(train_set.y), 0.1, seed)
     x_tr, y_tr = train_set.x[tr], train_set.y[tr]
     x_va, y_va = train_set.x[va], train_set.y[va]
-    if negatives is not None:
-        n_va = len(negatives) // 10
-        other = len(labels) - 1
-        x_tr = np.concatenate([x_tr, negatives[n_va:]])
-        y_tr = np.concatenate([y_tr, np.full(len(negatives) - n_va, other, y_tr.dtype)])
-        x_va = np.concatenate([x_va, negatives[:n_va]])
-        y_va = np.concatenate([y_va, np.full(n_va, other, y_va.dtype)])
-    weights = class_weights(y_tr, len(labels), kinds) if dataset == "emnist47" else None
+    if extra is not None:
+        x_extra, y_extra = extra
+        n_va = len(y_extra) // 10
+        x_tr = np.concatenate([x_tr, x_extra[n_va:]])
+        y_tr = np.concatenate([y_tr, y_extra[n_va:].astype(y_tr.dtype)])
+        x_va = np.concatenate([x_va, x_extra[:n_va]])
+        y_va = np.concatenate([y_va, y_extra[:n_va].astype(y_va.dtype)])
+    weights = class_weights(y_tr, len(labels)) if dataset == "emnist47" else None
     aug = AugmentConfig(scale=framing_scale(convention.fit_box)) if augment else None
     steps = int(np.ceil(len(y_tr) / batch_size)) * epochs
     rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.02)
@@ -340,9 +337,9 @@ def train(
     the training of an earlier run's best checkpoint on the same data, validation split and
     seed, for ``epochs`` more epochs (new shuffles and augmentations). ``negatives`` > 0 adds
     that many drawn non-characters (``export.negatives``) as a "not a character" class, and
-    ``touching`` > 0 that many runs of two or three touching training characters to the same
-    class; a resumed model without that class gets it added to its output layer. Returns
-    ``out``.
+    ``touching`` > 0 that many runs of two or three touching training characters as a class of
+    their own ("touching characters"); a resumed model without those classes gets them added
+    to its output layer. Returns ``out``.
     """
     import keras
 
@@ -358,9 +355,12 @@ def train(
     dataset, train_set, test_set, convention = load_training_data(
         dataset, data_dir, finetune_from, folder
     )
+    specials = [NOT_A_CHARACTER] * bool(negatives) + [TOUCHING_CHARACTERS] * bool(touching)
+    grown = [*train_set.labels, *specials]
     if base is not None:
-        grown = [*train_set.labels, NOT_A_CHARACTER] if negatives or touching else None
-        if base["labels"] not in (train_set.labels, grown):
+        if base["labels"] != grown[: len(base["labels"])] or len(base["labels"]) < len(
+            train_set.labels
+        ):
             raise DataError(f"{data_dir}: dataset labels differ from the model's labels")
         convention = base["convention"]
     if limit:
@@ -368,22 +368,16 @@ def train(
     if convention is None:
         convention = measure_convention(train_set.x, dataset)
     extra = None
-    if negatives or touching:
-        extra = negative_crops(negatives, seed, convention)
-        if touching:
-            fit_part = split_validation(len(train_set.y), 0.1, seed)[0]  # no validation image
-            x, y = train_set.x[fit_part], train_set.y[fit_part]
-            runs = touching_runs(x, y, train_set.labels, touching, seed, convention)
-            extra = np.concatenate([extra, runs])  # both kinds in the validation tenth:
-            extra = extra[np.random.default_rng(seed).permutation(len(extra))]
-        train_set = Dataset(train_set.x, train_set.y, [*train_set.labels, NOT_A_CHARACTER])
+    if specials:
+        extra = _non_characters(train_set, grown, negatives, touching, seed, convention)
+        train_set = Dataset(train_set.x, train_set.y, grown)
     rate = learning_rate
     if finetune_from is None and resume_from is None:
         model, learning_rate = build_model(arch, len(train_set.labels)), learning_rate or 1e-3
     else:
         model = keras.models.load_model(finetune_from or resume_from)
         learning_rate, arch = learning_rate or 2e-4, model.name
-        if model.output_shape[-1] + 1 == len(train_set.labels):
+        while model.output_shape[-1] < len(train_set.labels):
             model = add_class(model)
     tuned = finetune_from is not None
     command = command_line(
@@ -425,7 +419,6 @@ def train(
         learning_rate,
         base["epochs_before"] if base else 0,
         extra,
-        bool(negatives) + bool(touching),
     )
     title = f"{arch} {dataset}"
     plot_curves(history, work / "curves.png", title)
@@ -456,6 +449,24 @@ def train(
     shutil.rmtree(out, ignore_errors=True)
     work.rename(out)
     return out
+
+
+def _non_characters(train_set, labels, negatives, touching, seed, convention) -> tuple:
+    """Crops and labels of the classes that are no character: ``negatives`` drawn symbols and
+    ``touching`` runs of touching training characters (from the fitting 90% of the training
+    set only), shuffled together when both are asked for, so that the validation tenth holds
+    both kinds."""
+    x = negative_crops(negatives, seed, convention)
+    y = np.full(len(x), labels.index(NOT_A_CHARACTER) if negatives else 0, np.int64)
+    if touching:
+        fit_part = split_validation(len(train_set.y), 0.1, seed)[0]  # no validation image
+        pool_x, pool_y = train_set.x[fit_part], train_set.y[fit_part]
+        runs = touching_runs(pool_x, pool_y, train_set.labels, touching, seed, convention)
+        x = np.concatenate([x, runs])
+        y = np.concatenate([y, np.full(len(runs), labels.index(TOUCHING_CHARACTERS), np.int64)])
+        order = np.random.default_rng(seed).permutation(len(y))
+        x, y = x[order], y[order]
+    return x, y
 
 
 def run(args: argparse.Namespace) -> int:
@@ -529,6 +540,6 @@ def register(subparsers) -> None:
         "--touching",
         type=int,
         default=0,
-        help="add N runs of 2-3 touching training characters to that class",
+        help="add N runs of 2-3 touching training characters as a 'touching characters' class",
     )
     p.set_defaults(func=run)

@@ -17,6 +17,8 @@ from hwr_edge.errors import ModelError
 LABELS_KEY = "hwr_edge.labels"
 INPUT_KEY = "hwr_edge.input"
 NOT_A_CHARACTER = "\ufffd"  # the label of a model's "not a character" class, when it has one
+TOUCHING_CHARACTERS = "\ufffc"  # ... and of its "several touching characters" class
+NON_CHARACTERS = (NOT_A_CHARACTER, TOUCHING_CHARACTERS)  # classes that are no reading
 MAX_BATCH = 32  # crops per onnxruntime run
 
 

@@ -26,8 +26,11 @@ extra character, minus its width penalties; it replaces the whole glyph only whe
 whole glyph's score by ``SPLIT_MARGIN``, and only pieces at or above the reject threshold can
 be in it. Log-odds, because the classifier is ~0.99 sure of most merged glyphs too: they tell a
 0.99 "U" from two 0.9999 "L"s where log-probabilities cannot. In effect a glyph read with full
-confidence is split only when wider than about 1.9 typical widths (2.9 for M, W, N). Constants
-chosen on synthetic pages of their own (docs/results-accuracy.md, "Touching characters").
+confidence is split only when wider than about 2.2 typical widths (2.7 for M, W, N). A model
+with a "touching characters" class (the default one) also says when a glyph is several
+letters: that class and "not a character" together make the whole glyph a reject, so a chain
+of confident pieces wins however narrow the glyph. Constants chosen on synthetic pages of
+their own (docs/results-accuracy.md, "Touching characters").
 
 A Recognizer holds no per-call state, so one instance may serve many threads at once.
 """
@@ -44,7 +47,7 @@ import numpy as np
 
 from hwr_edge import charset as charsets
 from hwr_edge.baseline import descends
-from hwr_edge.classifier import NOT_A_CHARACTER
+from hwr_edge.classifier import NON_CHARACTERS, NOT_A_CHARACTER
 from hwr_edge.defaults import CONTEXT, REJECT_CHAR, REJECT_THRESHOLD
 from hwr_edge.imageio import load_photo
 from hwr_edge.normalize import ink_mask, normalize_mask, stroke_width
@@ -56,7 +59,10 @@ LOGIT_CLIP = 7.0  # confidences are compared as log-odds, clipped to +-7 (p = 0.
 CHAR_COST = 1.5  # cost of reading one more character in a slot (mean log-odds units)
 WIDE_COST = 5.0  # cost per typical character width a piece is wider than its class may be
 MAX_WIDTH = {"": 1.5, **dict.fromkeys("MWNmnw", 2.0)}  # widest plausible, in typical widths
-SPLIT_MARGIN = 0.5  # a split must beat the whole glyph's score by this much
+# a split must beat the whole glyph's score by this much: 2.0 since the default model has a
+# "touching characters" class (seed-11 pages, other / touching errors: 0.5 657 / 1743,
+# 1.0 642 / 1750, 2.0 617 / 1783, 3.0 609 / 1841; docs/results-accuracy.md)
+SPLIT_MARGIN = 2.0
 BLOB_STROKE = 0.3  # a glyph whose mean stroke is wider than this part of its size is a blob
 X_HEIGHT = 0.8  # a letter lower than this part of its word's tallest is x-height (lower case)
 SHORT_GLYPH = 0.33  # a glyph shorter than this part of its line's median height is no character
@@ -234,15 +240,16 @@ def _best_by_kind(probs: np.ndarray, labels: list[str]) -> list[list[tuple[str, 
 
 
 def _split_unknown(probs: np.ndarray, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """A model with a "not a character" class: the rows where that class wins, and the
-    probabilities without it (its column zeroed, so it is never a reading or an
-    alternative). Other models: no row, probabilities unchanged."""
-    if NOT_A_CHARACTER not in labels or probs.shape[1] < 2:
+    """A model with classes that are no character ("not a character", "touching
+    characters"): the rows where they win together, and the probabilities without them
+    (their columns zeroed, so they are never a reading or an alternative). Other models: no
+    row, probabilities unchanged."""
+    columns = [i for i, c in enumerate(labels) if c in NON_CHARACTERS]
+    if not columns or probs.shape[1] <= len(columns):
         return probs, np.zeros(len(probs), dtype=bool)
-    u = labels.index(NOT_A_CHARACTER)
     probs = probs.copy()
-    unknown = probs[:, u] >= np.delete(probs, u, axis=1).max(axis=1)
-    probs[:, u] = 0.0
+    unknown = probs[:, columns].sum(axis=1) >= np.delete(probs, columns, axis=1).max(axis=1)
+    probs[:, columns] = 0.0
     return probs, unknown
 
 
@@ -285,13 +292,13 @@ def _second_look(clf, crops: np.ndarray, probs: np.ndarray) -> np.ndarray:
     photo crops vary in sharpness more than the training images did, and the two readings
     disagree mostly where one of them is wrong. A crop first read as "not a character" keeps
     that reading: the class was trained on sharp crops, and blur turns a smiley into a Q."""
+    others = [i for i, c in enumerate(clf.labels) if c in NON_CHARACTERS]
     sigma = SECOND_BLUR * clf.convention.blur
     if not sigma or len(probs) == 0:
         return probs
     best = probs.argmax(axis=1)
     unsure = probs[np.arange(len(best)), best] < SECOND_LOOK
-    if NOT_A_CHARACTER in clf.labels:
-        unsure &= best != clf.labels.index(NOT_A_CHARACTER)
+    unsure &= ~np.isin(best, others)
     unsure = np.flatnonzero(unsure)
     if len(unsure) == 0:
         return probs

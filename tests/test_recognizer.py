@@ -277,6 +277,18 @@ def test_a_not_a_character_class_rejects_and_never_shows_as_an_alternative():
     assert same is not None and not none.any()
 
 
+def test_the_classes_that_are_no_character_reject_together():
+    from hwr_edge.classifier import NOT_A_CHARACTER, TOUCHING_CHARACTERS
+    from hwr_edge.recognizer import _split_unknown
+
+    labels = ["A", "B", NOT_A_CHARACTER, TOUCHING_CHARACTERS]
+    # "not a character" and "touching characters" each lose to A, but together win
+    probs = np.array([[0.4, 0.0, 0.3, 0.3], [0.7, 0.0, 0.1, 0.2]], np.float32)
+    kept, unknown = _split_unknown(probs, labels)
+    assert unknown.tolist() == [True, False]
+    assert kept[:, 2:].sum() == 0 and kept[1, 0] == pytest.approx(0.7)
+
+
 @pytest.mark.parametrize("symbol", ["hash", "smiley", "star"])
 def test_symbols_are_rejected_by_the_not_a_character_class(classifier, symbol):
     image = block_letters([("T", 60, 60), ("E", 150, 55), ("L", 240, 55)])
