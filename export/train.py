@@ -23,7 +23,7 @@ from export.evaluate import as_input, evaluate, plot_confusion, summary
 from export.negatives import negative_crops, touching_runs
 from hwr_edge.classifier import NOT_A_CHARACTER, TOUCHING_CHARACTERS
 from hwr_edge.convention import InputConvention
-from hwr_edge.normalize import ink_binary, stroke_width
+from hwr_edge.normalize import ink_binary, normalize_crop, stroke_width
 
 # How each dataset centres its glyphs (MNIST: centre of mass; EMNIST: bounding box).
 CENTER = {"mnist": "mass", "emnist47": "box"}
@@ -329,6 +329,7 @@ def train(
     learning_rate: float | None = None,
     negatives: int = 0,
     touching: int = 0,
+    extra_digits: Path | None = None,
 ) -> Path:
     """Train (or fine-tune, or continue) a model and write its run directory ``out``.
 
@@ -371,6 +372,9 @@ def train(
     if specials:
         extra = _non_characters(train_set, grown, negatives, touching, seed, convention)
         train_set = Dataset(train_set.x, train_set.y, grown)
+    if extra_digits is not None:
+        digits = _digits_from(extra_digits, train_set.labels, convention)
+        extra = digits if extra is None else _shuffled(extra, digits, seed)
     rate = learning_rate
     if finetune_from is None and resume_from is None:
         model, learning_rate = build_model(arch, len(train_set.labels)), learning_rate or 1e-3
@@ -397,6 +401,7 @@ def train(
             "--limit": limit or None,
             "--negatives": negatives or None,
             "--touching": touching or None,
+            "--extra-digits": extra_digits,
         }
     )
 
@@ -469,6 +474,22 @@ def _non_characters(train_set, labels, negatives, touching, seed, convention) ->
     return x, y
 
 
+def _digits_from(mnist_dir: Path, labels: list[str], convention) -> tuple:
+    """MNIST's training digits as crops of the model's ``convention`` (re-framed and centred
+    like a photo crop) and their classes in ``labels``."""
+    mnist = load("mnist", mnist_dir, "train")
+    x = np.stack([normalize_crop(img, convention) for img in mnist.x])
+    y = np.array([labels.index(mnist.labels[c]) for c in mnist.y.tolist()], np.int64)
+    return x, y
+
+
+def _shuffled(a: tuple, b: tuple, seed: int) -> tuple:
+    """Two (crops, labels) sets as one, shuffled (both kinds in any validation tenth)."""
+    x, y = np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]])
+    order = np.random.default_rng([seed, 1]).permutation(len(y))
+    return x[order], y[order]
+
+
 def run(args: argparse.Namespace) -> int:
     """``python -m export train``: one-line errors for bad input, exit code 0 on success."""
     if args.finetune_from is None and args.data_dir is None:
@@ -496,6 +517,7 @@ def run(args: argparse.Namespace) -> int:
             learning_rate=args.lr,
             negatives=args.negatives,
             touching=args.touching,
+            extra_digits=args.extra_digits,
         )
     except (DataError, OSError, ValueError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -541,5 +563,10 @@ def register(subparsers) -> None:
         type=int,
         default=0,
         help="add N runs of 2-3 touching training characters as a 'touching characters' class",
+    )
+    p.add_argument(
+        "--extra-digits",
+        type=Path,
+        help="MNIST folder: add its 60,000 training digits, re-framed to the model's crops",
     )
     p.set_defaults(func=run)

@@ -238,3 +238,23 @@ def test_touching_runs_are_one_wide_component_of_two_or_three_characters():
         _, _, w, h = cv2.boundingRect(mask)
         assert w > h  # two or three characters side by side
     assert np.array_equal(runs, touching_runs(x, y, ["O", "X"], 40, 0, convention))
+
+
+def test_extra_digits_are_reframed_to_the_models_crops_and_classes(tmp_path):
+    import string
+
+    from export.train import _digits_from
+    from hwr_edge.normalize import ink_binary
+
+    x = np.zeros((2, 28, 28), np.uint8)
+    x[:, 4:24, 10:18] = 255  # MNIST framing: a 20-pixel-high glyph
+    header = "label," + ",".join(f"{r}x{c}" for r in range(1, 29) for c in range(1, 29))
+    pairs = zip(x, (7, 1), strict=True)
+    rows = [",".join(str(v) for v in [label, *img.ravel()]) for img, label in pairs]
+    (tmp_path / "mnist_train.csv").write_text("\n".join([header, *rows]) + "\n")
+    labels = list(string.digits + string.ascii_uppercase)
+    convention = InputConvention(fit_box=24, center="box", stroke_px=None)
+    crops, y = _digits_from(tmp_path, labels, convention)
+    assert y.tolist() == [labels.index("7"), labels.index("1")]
+    rows_with_ink = np.flatnonzero(ink_binary(crops[0]).any(axis=1))
+    assert rows_with_ink[-1] - rows_with_ink[0] + 1 == 24  # re-framed to the convention
