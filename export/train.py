@@ -242,8 +242,8 @@ def fit(
 ) -> tuple:
     """Fit ``model`` with a validation split, checkpointing the best epoch to ``work``;
     returns (best model, Keras history dict, fit seconds, n_train, validation indices).
-    ``extra`` (crops and labels of the classes that are no character: drawn symbols,
-    touching runs) is split 90/10 on its own, so the dataset's own validation split stays
+    ``extra`` (crops and labels added to the dataset: drawn symbols, touching runs, extra
+    digits) is split 90/10 on its own, so the dataset's own validation split stays
     the same with or without it."""
     import keras
 
