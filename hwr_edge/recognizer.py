@@ -290,15 +290,15 @@ def _second_look(clf, crops: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """``probs`` with the rows under ``SECOND_LOOK`` averaged with a reading of their crop blurred
     ``SECOND_BLUR`` times the convention's blur more (models that blur their crops only):
     photo crops vary in sharpness more than the training images did, and the two readings
-    disagree mostly where one of them is wrong. A crop first read as "not a character" keeps
-    that reading: the class was trained on sharp crops, and blur turns a smiley into a Q."""
-    others = [i for i, c in enumerate(clf.labels) if c in NON_CHARACTERS]
+    disagree mostly where one of them is wrong. A crop first read as "not a character" (or
+    "touching characters") keeps that reading: those classes were trained on sharp crops, and
+    blur turns a smiley into a Q."""
     sigma = SECOND_BLUR * clf.convention.blur
     if not sigma or len(probs) == 0:
         return probs
     best = probs.argmax(axis=1)
     unsure = probs[np.arange(len(best)), best] < SECOND_LOOK
-    unsure &= ~np.isin(best, others)
+    unsure &= ~np.isin(best, [i for i, c in enumerate(clf.labels) if c in NON_CHARACTERS])
     unsure = np.flatnonzero(unsure)
     if len(unsure) == 0:
         return probs
