@@ -374,7 +374,7 @@ def train(
         train_set = Dataset(train_set.x, train_set.y, grown)
     if extra_digits is not None:
         digits = _digits_from(extra_digits, train_set.labels, convention)
-        extra = digits if extra is None else _shuffled(extra, digits, seed)
+        extra = digits if extra is None else _shuffled(extra, digits, [seed, 1])
     rate = learning_rate
     if finetune_from is None and resume_from is None:
         model, learning_rate = build_model(arch, len(train_set.labels)), learning_rate or 1e-3
@@ -467,10 +467,8 @@ def _non_characters(train_set, labels, negatives, touching, seed, convention) ->
         fit_part = split_validation(len(train_set.y), 0.1, seed)[0]  # no validation image
         pool_x, pool_y = train_set.x[fit_part], train_set.y[fit_part]
         runs = touching_runs(pool_x, pool_y, train_set.labels, touching, seed, convention)
-        x = np.concatenate([x, runs])
-        y = np.concatenate([y, np.full(len(runs), labels.index(TOUCHING_CHARACTERS), np.int64)])
-        order = np.random.default_rng(seed).permutation(len(y))
-        x, y = x[order], y[order]
+        run_y = np.full(len(runs), labels.index(TOUCHING_CHARACTERS), np.int64)
+        x, y = _shuffled((x, y), (runs, run_y), seed)
     return x, y
 
 
@@ -483,10 +481,11 @@ def _digits_from(mnist_dir: Path, labels: list[str], convention) -> tuple:
     return x, y
 
 
-def _shuffled(a: tuple, b: tuple, seed: int) -> tuple:
-    """Two (crops, labels) sets as one, shuffled (both kinds in any validation tenth)."""
+def _shuffled(a: tuple, b: tuple, key) -> tuple:
+    """Two (crops, labels) sets as one, shuffled by ``np.random.default_rng(key)`` (both kinds
+    in any validation tenth)."""
     x, y = np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]])
-    order = np.random.default_rng([seed, 1]).permutation(len(y))
+    order = np.random.default_rng(key).permutation(len(y))
     return x[order], y[order]
 
 

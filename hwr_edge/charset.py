@@ -42,7 +42,8 @@ TO_LOWER = {"0": "o", "1": "l", "5": "s", "2": "z", "8": "B"}
 SAME_SHAPE = {c: TO_DIGIT.get(c) or TO_UPPER[c] for c in "Oo0Il1"}
 ON_BASELINE = {"g": "9", "q": "9", "p": "P", "y": "Y", "j": "J"}  # a descender without descent
 BY_HEIGHT = set("CMOSUVWXZ")  # case-merged letters whose lower case is x-height (c m o s ...)
-X_HEIGHT_LOWER = set("acemnorsuvwxz")  # lower-case letters without ascender or descender
+# lower-case letters without ascender or descender: those of BY_HEIGHT and a e n r
+X_HEIGHT_LOWER = {c.lower() for c in BY_HEIGHT} | set("aenr")
 CODE_PRIOR = 0.1  # prior of a word being a code that mixes letters and digits ("AMW7K")
 MISSING = 1e-3  # probability of a kind none of a character's alternatives belongs to
 
@@ -241,11 +242,10 @@ def tall_lower_case(
     "QUIZ"), else its own capital. ``short`` marks the x-height letters. A word of lower-case
     letters only ("ran") has no capital and stays."""
     present = set(labels)
-    capital = [c.isupper() and c.lower() in present for c in word]
+    capitals = sum(c.isupper() and c.lower() in present for c in word)
     out = []
     for i, (c, low) in enumerate(zip(word, short, strict=True)):
-        others = capital[:i] + capital[i + 1 :]
-        if c in X_HEIGHT_LOWER and c in present and not low and any(others):
+        if c in X_HEIGHT_LOWER and c in present and not low and capitals:
             ups = [str(a) for a, p in alternatives[i] if p > 0 and str(a).isupper()]
             c = ups[0] if ups else c.upper() if c.upper() in present else c
         out.append(c)
