@@ -295,7 +295,8 @@ def models(
         Format.text, "--format", "-f", help="text: a table; json: one JSON object per model."
     ),
 ) -> None:
-    """List the installed models: name, classes, size, accuracy and sha256 check."""
+    """List the installed models: name, classes (characters, +N classes that reject), size,
+    accuracy and sha256 check."""
     from hwr_edge.registry import list_models, models_dir
 
     rows = list_models()
@@ -317,7 +318,9 @@ def format_models(rows: list[dict], directory: Path) -> str:
         size = f"{row['bytes'] / 1024:.0f} KB" if row["bytes"] is not None else "missing"
         acc = f"{row['accuracy']:.4f}" if isinstance(row["accuracy"], int | float) else "-"
         sha = "OK" if row["sha_ok"] else "FAILED"
-        table.append([row["name"], str(row["classes"]), size, acc, sha, "default" * row["default"]])
+        rejects = row["reject_classes"]
+        classes = f"{row['classes']}+{rejects}" if rejects else str(row["classes"])
+        table.append([row["name"], classes, size, acc, sha, "default" * row["default"]])
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table]
     return "\n".join([*lines, f"({len(rows)} models in {directory})"])

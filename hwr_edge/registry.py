@@ -153,7 +153,11 @@ def _sha_ok(info: ModelInfo) -> bool:
 
 
 def list_models() -> list[dict]:
-    """One row per manifest model: name, file, classes, bytes, accuracy, sha_ok, default."""
+    """One row per manifest model: name, file, classes (characters it reads), reject_classes
+    (its "not a character" and "touching characters" classes), bytes, accuracy, sha_ok,
+    default."""
+    from hwr_edge.classifier import NON_CHARACTERS
+
     directory = models_dir()
     manifest = read_manifest(directory)
     default = manifest.get("default")
@@ -161,11 +165,14 @@ def list_models() -> list[dict]:
     for entry in manifest["models"]:
         info = ModelInfo(entry.get("name", "?"), directory / entry.get("file", ""), entry)
         exists = info.path.is_file()
+        labels = entry.get("labels") or []
+        rejects = sum(label in NON_CHARACTERS for label in labels)
         rows.append(
             {
                 "name": info.name,
                 "file": str(info.path),
-                "classes": len(entry.get("labels") or []),
+                "classes": len(labels) - rejects,
+                "reject_classes": rejects,
                 "bytes": info.path.stat().st_size if exists else None,
                 "accuracy": entry.get("accuracy"),
                 "eval_set": entry.get("eval_set"),

@@ -9,7 +9,7 @@ import pytest
 from test_classifier import write_model, write_models_dir
 
 from hwr_edge import registry
-from hwr_edge.classifier import load_model
+from hwr_edge.classifier import NOT_A_CHARACTER, TOUCHING_CHARACTERS, load_model
 from hwr_edge.errors import ModelError
 
 NAME = "tiny-test-fp32"
@@ -122,11 +122,19 @@ def test_verification_is_cached_per_size_and_mtime(models, monkeypatch):
     assert calls == [1]
 
 
+def test_list_models_counts_reject_classes_apart(tmp_path, monkeypatch):
+    labels = ["0", "1", NOT_A_CHARACTER, TOUCHING_CHARACTERS]
+    monkeypatch.setenv("HWR_EDGE_MODELS", str(write_models_dir(tmp_path / "m", labels)))
+    row = registry.list_models()[0]
+    assert (row["classes"], row["reject_classes"]) == (2, 2)
+
+
 def test_list_models_reports_sha_status(models):
     rows = registry.list_models()
     assert [r["name"] for r in rows] == [NAME]
     row = rows[0]
-    assert row["classes"] == 4 and row["sha_ok"] is True and row["default"] is True
+    assert (row["classes"], row["reject_classes"]) == (4, 0)
+    assert row["sha_ok"] is True and row["default"] is True
     assert row["bytes"] == (models / f"{NAME}.onnx").stat().st_size
     flip_byte(models / f"{NAME}.onnx", 40)
     os.utime(models / f"{NAME}.onnx", ns=(0, 123_000_000_000))
