@@ -3,9 +3,10 @@
 Text is rendered with jittered Hershey stroke fonts (random slant, rotation, scale, a smooth
 per-point displacement field and pen width) or, at test time only, with real glyphs from
 ../shared/data (EMNIST held-out / MNIST test; never written into the repository). The text is
-laid out on paper and photographed: lighting gradients, cast shadows, ruled lines, ink colours,
-markers, perspective on a table, webcam colour cast and vignetting, 12 MP sizes, noise, blur
-and JPEG artefacts. Each condition is a named recipe in ``CONDITIONS``.
+laid out on paper and photographed: lighting gradients, cast shadows, ruled lines, squared
+paper, ink colours, markers, pencil, a whiteboard (glare, wiped-out ghosts), perspective on a
+table, webcam colour cast and vignetting, 12 MP sizes, noise, blur and JPEG artefacts. Each
+condition is a named recipe in ``CONDITIONS``.
 
 ``python -m export synth --out DIR --pages N --seed S`` writes ``page_NNNN.jpg`` and
 ``truth.jsonl`` (one ``{"file", "condition", "text", "boxes"}`` object per page).
@@ -48,7 +49,9 @@ class Condition:
     gradient: bool = False
     shadow: bool = False
     ruled: bool = False
-    ink: str = "dark"  # "dark", "color" (blue/purple ballpoint) or "marker"
+    grid: bool = False  # squared (graph) paper, its lines crossing the letters both ways
+    ink: str = "dark"  # "dark", "color" (blue/purple ballpoint), "marker" or "pencil"
+    whiteboard: bool = False  # a marker on a glossy board: glare streaks, erased ghosts, frame
     table: bool = False  # paper in perspective on a table, paper edge in view
     rotate: float = 0.0  # max absolute rotation in degrees
     touching: float = 0.0  # probability that a letter touches its right neighbour
@@ -71,6 +74,11 @@ CONDITIONS: dict[str, Condition] = {
     "webcam": Condition(size="webcam", webcam=True, gradient=True, char_h=(26, 36)),
     "phone_12mp": Condition(size="phone", char_h=(70, 110), gradient=True, shadow=True),
     "lower_case": Condition(lower=True),
+    "grid": Condition(grid=True),
+    "pencil": Condition(ink="pencil"),
+    "whiteboard": Condition(
+        whiteboard=True, ink="marker", char_h=(40, 60), gradient=True, table=True, rotate=4.0
+    ),
 }
 
 SIZES = {"photo": (700, 577), "webcam": (640, 480), "phone": (4032, 3024)}
@@ -253,6 +261,8 @@ def random_text(rng: np.random.Generator, cond: Condition, alphabet: str) -> lis
 def _layout(lines: list[str], glyphs, cond: Condition, rng: np.random.Generator, char_h: int):
     """Render ``lines`` into a coverage image; returns ``(coverage, boxes, line_rows)``."""
     pen = char_h * (rng.uniform(0.14, 0.22) if cond.ink == "marker" else rng.uniform(0.05, 0.1))
+    if cond.ink == "pencil":
+        pen = char_h * rng.uniform(0.04, 0.07)
     line_gap = char_h * rng.uniform(1.7, 2.2)
     width = int(char_h * 2.0 * max(len(t) for t in lines) + 2 * char_h)
     height = int(line_gap * (len(lines) - 1) + 4 * char_h)
@@ -312,19 +322,48 @@ def _rule(paper: np.ndarray, rows: list[float], char_h: int, rng: np.random.Gene
         cv2.line(paper, (x, 0), (x, h), (0.45, 0.45, 0.85), thick, cv2.LINE_AA)
 
 
+def _grid(paper: np.ndarray, char_h: int, rng: np.random.Generator) -> None:
+    """Draw squared-paper lines (half to one capital's height apart) in place."""
+    h, w = paper.shape[:2]
+    step = char_h * rng.uniform(0.5, 1.0)
+    color = (rng.uniform(0.7, 0.9), rng.uniform(0.6, 0.8), rng.uniform(0.45, 0.7))
+    offset = rng.uniform(0, step, 2)
+    for x in np.arange(offset[0], w, step):
+        cv2.line(paper, (int(x), 0), (int(x), h), color, 1, cv2.LINE_AA)
+    for y in np.arange(offset[1], h, step):
+        cv2.line(paper, (0, int(y)), (w, int(y)), color, 1, cv2.LINE_AA)
+
+
+def _ghosts(board: np.ndarray, char_h: int, rng: np.random.Generator) -> None:
+    """Faint wiped-out marker strokes of earlier writing on a whiteboard, in place."""
+    h, w = board.shape[:2]
+    ghost = np.zeros((h, w), np.float32)
+    for _ in range(int(rng.integers(4, 12))):
+        pts = np.cumsum(rng.normal(0, char_h * 0.6, (6, 2)), axis=0) + rng.uniform(0, 1, 2) * [w, h]
+        cv2.polylines(ghost, [pts.astype(np.int32)], False, 1.0, max(2, char_h // 8), cv2.LINE_AA)
+    ghost = cv2.GaussianBlur(ghost, (0, 0), char_h * 0.15) * rng.uniform(0.06, 0.14)
+    board *= 1 - ghost[..., None]
+
+
 def _ink_color(cond: Condition, rng: np.random.Generator) -> np.ndarray:
     """Ink colour in BGR [0, 1] for the condition's pen."""
     if cond.ink == "color":
         blue = (rng.uniform(0.5, 0.75), rng.uniform(0.15, 0.3), rng.uniform(0.05, 0.2))
         purple = (rng.uniform(0.45, 0.6), rng.uniform(0.1, 0.2), rng.uniform(0.35, 0.5))
         return np.array(blue if rng.random() < 0.6 else purple)
+    if cond.ink == "marker" and cond.whiteboard:
+        colours = ((0.1, 0.1, 0.1), (0.55, 0.2, 0.1), (0.15, 0.15, 0.6), (0.2, 0.45, 0.15))
+        return np.array(colours[int(rng.integers(len(colours)))]) + rng.uniform(0, 0.08)
     if cond.ink == "marker":
         return np.array((0.12, 0.1, 0.1)) + rng.uniform(0, 0.1)
+    if cond.ink == "pencil":
+        return np.full(3, rng.uniform(0.3, 0.5))
     return np.full(3, rng.uniform(0.05, 0.25))
 
 
 def _lighting(img: np.ndarray, cond: Condition, rng: np.random.Generator) -> None:
-    """Multiply ``img`` in place by a lighting gradient, vignetting and a cast shadow."""
+    """Multiply ``img`` in place by a lighting gradient, vignetting and a cast shadow; add a
+    whiteboard's glare."""
     h, w = img.shape[:2]
     sw, sh = 160, max(2, round(160 * h / w))  # the light field is smooth: build it small
     light = np.ones((sh, sw), np.float32)
@@ -346,6 +385,13 @@ def _lighting(img: np.ndarray, cond: Condition, rng: np.random.Generator) -> Non
         mask = cv2.GaussianBlur(mask, (blur, blur), 0)
         light *= 1 - rng.uniform(0.35, 0.55) * mask
     img *= light[..., None]
+    if cond.whiteboard:  # the board's gloss: a streak of glare from a window or a lamp
+        streak = np.zeros((h, w), np.float32)
+        center = (int(rng.uniform(0.2, 0.8) * w), int(rng.uniform(0.2, 0.8) * h))
+        axes = (int(rng.uniform(0.1, 0.3) * w), int(rng.uniform(0.03, 0.08) * h))
+        cv2.ellipse(streak, center, axes, rng.uniform(-30, 30), 0, 360, 1.0, -1)
+        streak = cv2.GaussianBlur(streak, (0, 0), 0.02 * w) * rng.uniform(0.5, 0.85)
+        img += streak[..., None] * (1.0 - img)
 
 
 def _table_background(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
@@ -380,8 +426,15 @@ def _write_sheet(cov, boxes, rows, cond: Condition, rng, sheet_wh: tuple, char_h
     sheet = _paper((sh, sw), cond, rng)
     if cond.ruled:
         _rule(sheet, [r + y0 for r in rows], char_h, rng)
+    if cond.grid:
+        _grid(sheet, char_h, rng)
+    if cond.whiteboard:
+        _ghosts(sheet, char_h, rng)
     ink = _ink_color(cond, rng).astype(np.float32)
     alpha = full * (rng.uniform(0.75, 0.95) if cond.ink == "color" else 1.0)
+    if cond.ink == "pencil":  # graphite leaves grain: the paper's tooth shows through
+        grain = rng.uniform(0.6, 1.0, full.shape).astype(np.float32)
+        alpha = alpha * cv2.GaussianBlur(grain, (0, 0), 0.7)
     sheet = sheet * (1 - alpha[..., None]) + ink[None, None, :] * alpha[..., None]
     return sheet.astype(np.float32), boxes
 
@@ -473,6 +526,7 @@ EXAMPLES = {  # file -> (condition, seed, text); the EXIF one is stored rotated,
     "note.jpg": ("gradient", 7, ["HELLO WORLD", "CALL 5551234", "MEET AT 10"]),
     "webcam.jpg": ("webcam", 3, ["BUY MILK", "EGGS 12"]),
     "exif-rotated.jpg": ("shadow", 5, ["ROOM 42", "NORTH GATE"]),
+    "squared.jpg": ("grid", 1, ["PAGE 12", "HOMEWORK DUE", "FRIDAY"]),
 }
 
 

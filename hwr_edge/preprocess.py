@@ -14,7 +14,10 @@ Steps (``ink_map``):
    thickest stroke: when the text turns out large for the frame (a marker held close to a
    webcam), the page is read again with a closing of ``THICK_STROKE`` text heights, so that
    thick strokes are not taken for background and hollowed out; a first pass that finds no
-   text at all is retried as if the text were ``FILL_TEXT`` of the frame high (a tight crop);
+   text at all, or a few pieces whose strokes came out hollow (a short word written large:
+   its letters' outlines are pieces shorter than the letters, so the text height misleads),
+   is retried as if the text were ``FILL_TEXT`` of the frame high (a tight crop), with a
+   closing at least twice as wide as the hollow strokes;
 4. hysteresis threshold above the paper's own noise level: ONE connected-components pass gives
    the components, their boxes and whether they hold strong ink;
 5. ruled lines: only components longer than a few text heights can hold a rule (a cheap test on
@@ -22,7 +25,11 @@ Steps (``ink_map``):
    thin run removed, and the strokes that crossed it bridged again (``rules.py``). Rules are
    sized from the text height; when nearly every letter touches a rule (fewer than
    ``RULED_SAMPLES`` loose letter-like components beside page-long rules), from the page's
-   size, and the text height is measured again once they are gone. The boxes
+   size, and the text height is measured again once they are gone. When the long
+   components together form a grid (squared paper: several rows and columns inked along
+   most of the page, ``rules.is_grid``), the whole page is searched instead, for rules broken
+   by small gaps and for the thin ink of nearly full rows and columns: a faint grid
+   thresholds into pieces of every size, which joined letters across lines. The boxes
    drawn around characters on a form (among the tallest components, ink along all four
    sides) lose their sides and the walls between their characters the same way;
 6. table / desk areas (large dark regions at the frame that end in a sharp step up to the
@@ -42,7 +49,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from hwr_edge.rules import is_frame, remove_rules
+from hwr_edge.rules import is_frame, is_grid, remove_rules
 
 PREVIEW_PX = 1280  # longest side of the first, text-scale-estimating pass
 TARGET_TEXT_PX = 36  # capital height wanted at working resolution when re-reading a photo
@@ -52,6 +59,9 @@ CLOSE_CELLS = 5  # the background closing's diameter, in cells, for text small i
 MIN_CLOSE_PX = 15  # ... and at least this many pixels (a small image has 1-pixel cells)
 THICK_STROKE = 0.4  # the thickest stroke expected, in text heights (a felt marker)
 FILL_TEXT = 0.25  # text height to allow for, in frame heights, when the first pass finds none
+KERNEL3 = np.ones((3, 3), np.uint8)
+FEW_PIECES = 24  # a first pass with fewer components may have drawn large letters hollow
+HOLLOW = 0.1  # strokes are hollow when this many dark pixels per ink pixel lie outside the mask
 MIN_LOW, MIN_HIGH = 28, 60  # hysteresis floors on the 0..255 darkness scale
 INK_LOW, INK_HIGH = 0.5, 0.7  # hysteresis ceilings, as parts of the ink's darkness
 DIM_PAPER = 0.15  # paper darker than this part of the brightest is unreadable: noise, not ink
@@ -120,15 +130,47 @@ def _resize(gray: np.ndarray, factor: float) -> np.ndarray:
 
 def _ink_at(gray: np.ndarray, scale: float, bgr: np.ndarray) -> InkImage:
     """Steps 3-6 at one resolution (``bgr``: the photo, for the table's colour), again with a
-    wider background closing when the text is large enough to have strokes wider than it."""
+    wider background closing when the text is large enough to have strokes wider than it.
+    When the first pass found no text, or strokes that came out hollow (``_hollow_stroke``),
+    the text may fill the frame: the closing is made for text ``FILL_TEXT`` of the frame
+    high, and at least twice as wide as the hollow strokes."""
     first = max(CLOSE_CELLS, int(np.ceil(MIN_CLOSE_PX / _cell(gray))) | 1)
     result = _ink_with(gray, scale, bgr, first)
-    text_h = result.text_height or FILL_TEXT * min(gray.shape)  # none found: text may fill it
-    cells = int(np.ceil(THICK_STROKE * text_h / _cell(gray))) | 1
+    text_h = result.text_height
+    stroke = _hollow_stroke(gray, result)
+    if text_h == 0 or stroke:  # the text may fill the frame
+        text_h = max(text_h, FILL_TEXT * min(gray.shape))
+    cells = int(np.ceil(max(THICK_STROKE * text_h, 2 * stroke) / _cell(gray))) | 1
     if cells <= first:
         return result
     del result  # its arrays go before the second pass allocates its own
     return _ink_with(gray, scale, bgr, cells)
+
+
+def _hollow_stroke(gray: np.ndarray, result: InkImage) -> float:
+    """The width of the widest stroke (its joints included) in pixels when the strokes came
+    out as outlines (wider than the background closing, they were taken for paper), else 0.
+    Only a short text is looked at (under ``FEW_PIECES`` components: large letters, few of
+    them in the frame). Outlines: in the boxes of the components, ``HOLLOW`` as many pixels
+    outside the mask as inside it are as dark as most of the box's ink (thin traces, such as
+    a rule's that was taken out, not counted)."""
+    if result.boxes is None or not 0 < len(result.boxes) < FEW_PIECES:
+        return 0.0
+    below = np.zeros_like(gray)  # per box: one more than the upper quartile of its ink's grey
+    for x, y, w, h in result.boxes.astype(np.int64):
+        box, on = gray[y : y + h, x : x + w], result.mask[y : y + h, x : x + w] > 0
+        level = min(255, int(np.percentile(box[on], 75)) + 1)
+        np.maximum(below[y : y + h, x : x + w], level, out=below[y : y + h, x : x + w])
+    ink = result.mask > 0
+    dark = cv2.compare(gray, below, cv2.CMP_LT)
+    dark[ink] = 0
+    hollow = cv2.countNonZero(cv2.erode(dark, KERNEL3))  # not the thin trace of a rule
+    if hollow <= HOLLOW * cv2.countNonZero(result.mask):
+        return 0.0
+    level = np.percentile(gray[ink], 75)
+    n, labels, _ = label_components((gray <= level).view(np.uint8))
+    strokes = np.take(np.bincount(labels[ink], minlength=n) > 0, labels) & (labels > 0)
+    return 2.0 * float(cv2.distanceTransform(strokes.view(np.uint8), cv2.DIST_L2, 3).max())
 
 
 def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int) -> InkImage:
@@ -156,13 +198,15 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     long = strong & ((extent >= length) | page_long)
     long[frames] = False
     if long.any() or len(frames):
+        grid = bool(long.any()) and _grid(labels, long)
         mask = remove_rules(
             np.take(strong.astype(np.uint8), labels),
             darkness,
-            stats[long, :4],
+            np.array([[0, 0, gray.shape[1], gray.shape[0]]]) if grid else stats[long, :4],
             length,
             thin,
             stats[frames, :4],
+            grid,
         )
         n, labels, stats = label_components(mask)
         strong = np.ones(n, bool)
@@ -369,7 +413,16 @@ def _page_long(stats: np.ndarray, shape: tuple) -> np.ndarray:
     letter in a tight crop of one line is as tall as the frame, but not thin."""
     w, h = stats[:, 2], stats[:, 3]
     wide, tall = w >= 0.5 * shape[1], h >= 0.5 * shape[0]
-    return (wide & (w >= RULE_ASPECT * h)) | (tall & (h >= RULE_ASPECT * w)) | (wide & tall)
+    out = (wide & (w >= RULE_ASPECT * h)) | (tall & (h >= RULE_ASPECT * w)) | (wide & tall)
+    out[0] = False  # label 0, the paper, is no component
+    return out
+
+
+def _grid(labels: np.ndarray, long: np.ndarray) -> bool:
+    """Whether the ``long`` components together are a grid of rules (squared paper,
+    ``rules.is_grid``): its rules are then looked for on the whole page, because a faint
+    grid thresholds into pieces of every size that no rule's box holds."""
+    return is_grid(np.take(long.astype(np.uint8), labels) > 0)
 
 
 def _text_height(stats: np.ndarray, keep: np.ndarray, samples: int = 1) -> float:

@@ -1,11 +1,13 @@
-"""Ruled lines out of an ink mask: notebook rules, margins, form lines and the boxes drawn
-around characters on forms, slightly tilted.
+"""Ruled lines out of an ink mask: notebook rules, margins, form lines, squared paper and the
+boxes drawn around characters on forms, slightly tilted.
 
 ``remove_rules`` works only inside the boxes of components long enough to hold a rule, so a page
 without rules costs nothing. In each box, per direction: the rule's tilt is measured from the
 ink's projection profile (up to ``MAX_TILT_DEG``), the box is sheared level, long thin runs are
 found by a morphological opening, and sheared back. Rule pixels that are much darker than the
 rule itself are ink lying on the rule and stay; strokes that crossed the rule are bridged again.
+Squared paper (``is_grid``) is searched as one box, the whole page, and there a rule may be
+broken by small gaps, and rows and columns inked along most of their length count as rules.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ MARGIN = 3  # pixels around a component's box
 WALL_BAND = 0.3  # a frame's level sides are found in its top and bottom this part
 WALL_SPAN = 0.8  # ... whose walls are vertical runs this part of the rules' distance long
 FRAME_SIDE = 0.85  # a component with ink along this part of each of its 4 sides is a frame
+RUN_GAP = 5  # a grid's rule may be broken by gaps narrower than this many pixels
+ROW_FILL = 0.4  # a row of a grid inked along this part of its length is a rule
+GRID_RULES = 2  # a grid has at least this many such rows, and as many such columns
 
 
 def remove_rules(
@@ -29,18 +34,21 @@ def remove_rules(
     length: int,
     thin: int,
     frames: np.ndarray = (),
+    grid: bool = False,
 ) -> np.ndarray:
     """``mask`` (uint8 0/1) without the runs at least ``length`` long and under ``thin`` thick
     found inside ``boxes`` (x, y, w, h rows), and without the sides of the boxes drawn around
     characters on a form, ``frames`` (x, y, w, h rows of such components, ``is_frame``);
-    ``darkness`` tells ink on a rule from the rule."""
+    ``darkness`` tells ink on a rule from the rule. ``grid``: the boxes hold a grid of
+    rules (squared paper): the thin ink of rows and columns inked along ``ROW_FILL`` of a
+    box goes too, however broken."""
     out = mask.copy()
     for box in np.asarray(boxes, dtype=np.int64).reshape(-1, 4):
         roi, dark = _patch(out, darkness, box)
         if box[2] >= length:
-            roi[:] = _remove_level(roi, dark, length, thin)
+            roi[:] = _remove_level(roi, dark, length, thin, grid)
         if box[3] >= length:
-            roi[:] = _remove_level(roi.T, dark.T, length, thin).T
+            roi[:] = _remove_level(roi.T, dark.T, length, thin, grid).T
     for box in np.asarray(frames, dtype=np.int64).reshape(-1, 4):
         roi, dark = _patch(out, darkness, box)
         before = roi.copy()
@@ -75,6 +83,24 @@ def is_frame(patch: np.ndarray, label=True) -> bool:
     return all(side().mean() >= FRAME_SIDE for side in sides)
 
 
+def is_grid(patch: np.ndarray) -> bool:
+    """Whether a component (a boolean patch of its box) is a grid of rules, squared paper:
+    levelled, at least ``GRID_RULES`` of its rows and of its columns are inked along
+    ``ROW_FILL`` of their length. Lines of text that touch into one large component have
+    no such rows."""
+    for mask in (patch, patch.T):
+        mask = mask.astype(np.uint8)
+        level = _sheared(mask, _tilt(mask))
+        if np.count_nonzero(_full(level)) < GRID_RULES:
+            return False
+    return True
+
+
+def _full(level: np.ndarray) -> np.ndarray:
+    """Per row of a levelled patch: whether it is inked along ``ROW_FILL`` of its length."""
+    return np.count_nonzero(level, axis=1) >= ROW_FILL * level.shape[1]
+
+
 def _walls(before: np.ndarray, after: np.ndarray) -> tuple[int, int]:
     """For a frame whose level sides were just removed (``before`` and ``after``): when they
     were removed near its top and near its bottom, the length of its boxes' walls (most of
@@ -88,10 +114,18 @@ def _walls(before: np.ndarray, after: np.ndarray) -> tuple[int, int]:
     return length, max(1, round(min(top.size, bottom.size) / w))
 
 
-def _remove_level(roi: np.ndarray, dark: np.ndarray, length: int, thin: int) -> np.ndarray:
-    """Remove near-horizontal rules (any tilt up to ``MAX_TILT_DEG``) from a mask patch."""
+def _remove_level(
+    roi: np.ndarray, dark: np.ndarray, length: int, thin: int, grid: bool = False
+) -> np.ndarray:
+    """Remove near-horizontal rules (any tilt up to ``MAX_TILT_DEG``) from a mask patch; in a
+    ``grid``, rules broken by gaps under ``RUN_GAP`` pixels and the thin ink of nearly full
+    rows (``_full_rows``) too: a faint grid thresholds into dashes."""
     slope = _tilt(roi)
-    core = _sheared(_level_runs(_sheared(roi, slope), length, thin), -slope, roi.shape) & roi
+    level = _sheared(roi, slope)
+    runs = _level_runs(level, length, thin, RUN_GAP if grid else 1)
+    if grid:
+        runs |= _full_rows(level, thin)
+    core = _sheared(runs, -slope, roi.shape) & roi
     if not core.any():
         return roi
     level = float(np.percentile(dark[core > 0], 75))
@@ -140,9 +174,23 @@ def _sheared(img: np.ndarray, slope: float, shape: tuple | None = None) -> np.nd
     return cv2.warpAffine(img, m, (w, shape[0]), flags=cv2.INTER_NEAREST)
 
 
-def _level_runs(mask: np.ndarray, length: int, thin: int) -> np.ndarray:
-    """Horizontal runs at least ``length`` long and under ``thin`` thick."""
-    lines = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+def _full_rows(mask: np.ndarray, thin: int) -> np.ndarray:
+    """The thin ink of the rows inked along ``ROW_FILL`` of their length: the rules of a
+    faint grid, which the threshold broke into pieces shorter than any rule."""
+    full = _full(mask)
+    if not full.any():
+        return np.zeros_like(mask)
+    thick = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((thin, 1), np.uint8))
+    return cv2.subtract(mask, thick) * full[:, None].astype(np.uint8)
+
+
+def _level_runs(mask: np.ndarray, length: int, thin: int, gap: int = 1) -> np.ndarray:
+    """Horizontal runs at least ``length`` long and under ``thin`` thick, broken by gaps
+    under ``gap`` pixels at most."""
+    bridged = mask
+    if gap > 1:
+        bridged = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
+    lines = cv2.morphologyEx(bridged, cv2.MORPH_OPEN, np.ones((1, length), np.uint8)) & mask
     if not lines.any():
         return lines
     thick = cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones((thin, 1), np.uint8))

@@ -2,7 +2,9 @@
 
 import cv2
 import numpy as np
+import pytest
 
+from export import synth
 from hwr_edge.preprocess import ink_map
 
 
@@ -234,3 +236,56 @@ def test_noise_in_a_nearly_black_corner_is_no_ink():
     assert recall(result.mask, truth) > 0.9
     far = cv2.dilate(truth.astype(np.uint8), np.ones((9, 9))) == 0
     assert result.mask[far].sum() == 0
+
+
+@pytest.mark.parametrize("seed, glyphs", [(10, "hershey"), (11, "hershey"), (18, "strokes")])
+def test_squared_paper_is_removed_and_every_letter_kept(seed, glyphs):
+    # a faint grid thresholds into pieces: pieces that join letters across lines made one
+    # component too large to be text (dropped with its letters), loose pieces read as L or I
+    page = synth.make_page(np.random.default_rng(seed), "grid", glyphs)
+    ink = ink_map(page.image)
+    assert ink.scale == 1.0
+    mask = ink.mask > 0
+    near_text = np.zeros(mask.shape, bool)
+    for x, y, w, h in page.boxes:
+        x0, y0 = max(x, 0), max(y, 0)
+        assert mask[y0 : y + h, x0 : x + w].mean() > 0.05, (x, y, w, h)
+        near_text[max(y - 4, 0) : y + h + 4, max(x - 4, 0) : x + w + 4] = True
+    assert mask[~near_text].sum() < 0.02 * mask.sum()
+
+
+def test_is_grid_tells_squared_paper_from_lines_of_text():
+    from hwr_edge.rules import is_grid
+
+    grid = np.zeros((300, 400), np.uint8)
+    for k in range(0, 400, 20):
+        cv2.line(grid, (k, 0), (k + 15, 299), 1, 1)  # tilted like a rotated photo
+        cv2.line(grid, (0, k), (399, k - 15), 1, 1)
+    assert is_grid(grid > 0)
+    text = np.zeros((300, 400), np.uint8)
+    for row, words in enumerate(("HEMLOCK WAVE", "MUTED HOUR", "THEN BOAT")):
+        cv2.putText(text, words, (5, 80 + 90 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 1, 6)
+    assert not is_grid(text > 0)
+
+
+@pytest.mark.parametrize("text, scale, thick", [("HI", 4, 10), ("OK", 4, 10), ("42", 5, 14)])
+def test_a_short_word_written_large_for_the_frame_keeps_whole_strokes(text, scale, thick):
+    # strokes wider than the first background closing come out as hollow outlines, in pieces
+    # shorter than the letters: a few pieces are read again with a closing for large text
+    truth = np.zeros((300, 420), np.uint8)
+    cv2.putText(truth, text, (30, 200), cv2.FONT_HERSHEY_SIMPLEX, scale, 255, thick)
+    img = np.full((300, 420, 3), 235, np.uint8)
+    img[truth > 0] = (30, 30, 30)
+    inner = cv2.erode(truth, np.ones((7, 7), np.uint8)) > 0  # stroke centres
+    result = ink_map(img)
+    assert recall(result.mask, inner) > 0.98
+    letters_h = np.ptp(np.nonzero(truth.any(1))[0])
+    assert result.text_height > 0.8 * letters_h
+
+
+@pytest.mark.parametrize("text", ["7", "58"])
+def test_one_or_two_small_characters_are_text(text):
+    img, truth = page_with_text(w=420, h=300, text=text, scale=2.0, thick=5)
+    result = ink_map(img)
+    assert result.text_height > 0
+    assert recall(result.mask, truth) > 0.9
