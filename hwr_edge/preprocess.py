@@ -198,9 +198,10 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     long = strong & ((extent >= length) | page_long)
     long[frames] = False
     if long.any() or len(frames):
-        grid = bool(long.any()) and _grid(labels, long)
+        mask = np.take(strong.astype(np.uint8), labels)
+        grid = _grid(mask, stats, long)
         mask = remove_rules(
-            np.take(strong.astype(np.uint8), labels),
+            mask,
             darkness,
             np.array([[0, 0, gray.shape[1], gray.shape[0]]]) if grid else stats[long, :4],
             length,
@@ -418,11 +419,16 @@ def _page_long(stats: np.ndarray, shape: tuple) -> np.ndarray:
     return out
 
 
-def _grid(labels: np.ndarray, long: np.ndarray) -> bool:
-    """Whether the ``long`` components together are a grid of rules (squared paper,
-    ``rules.is_grid``): its rules are then looked for on the whole page, because a faint
-    grid thresholds into pieces of every size that no rule's box holds."""
-    return is_grid(np.take(long.astype(np.uint8), labels) > 0)
+def _grid(mask: np.ndarray, stats: np.ndarray, long: np.ndarray) -> bool:
+    """Whether the strong ink ``mask`` is squared paper (``rules.is_grid``): its rules are
+    then looked for on the whole page, because a faint grid thresholds into pieces of every
+    size that no rule's box holds. Only looked at when some ``long`` component spans a
+    quarter of the page across and one a quarter down (not on ruled paper without a margin,
+    nor beside touching letters)."""
+    h, w = mask.shape
+    if not (long & (stats[:, 2] >= w / 4)).any() or not (long & (stats[:, 3] >= h / 4)).any():
+        return False
+    return is_grid(mask)
 
 
 def _text_height(stats: np.ndarray, keep: np.ndarray, samples: int = 1) -> float:

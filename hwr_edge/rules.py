@@ -25,6 +25,7 @@ FRAME_SIDE = 0.85  # a component with ink along this part of each of its 4 sides
 RUN_GAP = 5  # a grid's rule may be broken by gaps narrower than this many pixels
 ROW_FILL = 0.4  # a row of a grid inked along this part of its length is a rule
 GRID_RULES = 2  # a grid has at least this many such rows, and as many such columns
+GRID_CELL = 8  # pixels per cell side when a page is looked at for a grid
 
 
 def remove_rules(
@@ -84,11 +85,16 @@ def is_frame(patch: np.ndarray, label=True) -> bool:
 
 
 def is_grid(patch: np.ndarray) -> bool:
-    """Whether a component (a boolean patch of its box) is a grid of rules, squared paper:
+    """Whether an ink patch (boolean or 0/1) is a grid of rules, squared paper:
     levelled, at least ``GRID_RULES`` of its rows and of its columns are inked along
     ``ROW_FILL`` of their length. Lines of text that touch into one large component have
-    no such rows."""
-    for mask in (patch, patch.T):
+    no such rows. Looked at in cells of ``GRID_CELL`` pixels (a cell with ink is inked), the
+    columns first: ruled paper has rows of ink only."""
+    h, w = (max(GRID_CELL, n - n % GRID_CELL) for n in patch.shape)  # whole cells: faster
+    cells = (w // GRID_CELL, h // GRID_CELL)
+    ink = np.asarray(patch[:h, :w], np.uint8) * 255
+    small = cv2.resize(ink, cells, interpolation=cv2.INTER_AREA) > 0
+    for mask in (small.T, small):
         mask = mask.astype(np.uint8)
         level = _sheared(mask, _tilt(mask))
         if np.count_nonzero(_full(level)) < GRID_RULES:
