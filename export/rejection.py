@@ -94,11 +94,11 @@ def icon_images() -> tuple[list[str], np.ndarray]:
 
 
 def rejected(clf, crops: np.ndarray) -> np.ndarray:
-    """Per model input: whether the runtime rejects it (``recognizer._split_unknown``: the
+    """Per model input: whether the runtime rejects it (``recognizer.split_unknown``: the
     classes that are no character are together more probable than any character)."""
-    from hwr_edge.recognizer import _split_unknown
+    from hwr_edge.recognizer import split_unknown
 
-    return _split_unknown(clf.predict_proba(crops), clf.labels)[1]
+    return split_unknown(clf.predict_proba(crops), clf.labels)[1]
 
 
 def measure(model: str, data_dir: Path | None, n: int = 600, seed: int = 123) -> dict:

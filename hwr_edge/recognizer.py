@@ -141,7 +141,7 @@ class Recognizer:
         crops = np.stack([normalize_mask(m, clf.convention) for m in masks] or [_empty(clf)])
         probs = clf.predict_proba(crops[: len(glyphs)]) if glyphs else np.zeros((0, 1))
         probs = _second_look(clf, crops, probs)
-        probs, unknown = _split_unknown(probs, clf.labels)
+        probs, unknown = split_unknown(probs, clf.labels)
         if self._transfer is not None:
             probs = probs @ self._transfer
         if self._no_descent is not None and glyphs:
@@ -239,7 +239,7 @@ def _best_by_kind(probs: np.ndarray, labels: list[str]) -> list[list[tuple[str, 
     return [list(pair) for pair in zip(*out, strict=True)]
 
 
-def _split_unknown(probs: np.ndarray, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def split_unknown(probs: np.ndarray, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """A model with classes that are no character ("not a character", "touching
     characters"): the rows where they win together, and the probabilities without them
     (their columns zeroed, so they are never a reading or an alternative). Other models: no

@@ -266,25 +266,25 @@ def test_wide_single_letters_are_not_split(classifier, wide):
 
 def test_a_not_a_character_class_rejects_and_never_shows_as_an_alternative():
     from hwr_edge.classifier import NOT_A_CHARACTER
-    from hwr_edge.recognizer import _split_unknown
+    from hwr_edge.recognizer import split_unknown
 
     labels = ["A", "B", NOT_A_CHARACTER]
     probs = np.array([[0.7, 0.2, 0.1], [0.3, 0.1, 0.6], [0.4, 0.1, 0.5]], np.float32)
-    kept, unknown = _split_unknown(probs, labels)
+    kept, unknown = split_unknown(probs, labels)
     assert unknown.tolist() == [False, True, True]
     assert kept[:, 2].tolist() == [0, 0, 0] and kept[0, 0] == pytest.approx(0.7)
-    same, none = _split_unknown(probs[:, :2], labels[:2])
+    same, none = split_unknown(probs[:, :2], labels[:2])
     assert same is not None and not none.any()
 
 
 def test_the_classes_that_are_no_character_reject_together():
     from hwr_edge.classifier import NOT_A_CHARACTER, TOUCHING_CHARACTERS
-    from hwr_edge.recognizer import _split_unknown
+    from hwr_edge.recognizer import split_unknown
 
     labels = ["A", "B", NOT_A_CHARACTER, TOUCHING_CHARACTERS]
     # "not a character" and "touching characters" each lose to A, but together win
     probs = np.array([[0.4, 0.0, 0.3, 0.3], [0.7, 0.0, 0.1, 0.2]], np.float32)
-    kept, unknown = _split_unknown(probs, labels)
+    kept, unknown = split_unknown(probs, labels)
     assert unknown.tolist() == [True, False]
     assert kept[:, 2:].sum() == 0 and kept[1, 0] == pytest.approx(0.7)
 
