@@ -96,15 +96,14 @@ def is_grid(patch: np.ndarray) -> bool:
     small = cv2.resize(ink, cells, interpolation=cv2.INTER_AREA) > 0
     for mask in (small.T, small):
         mask = mask.astype(np.uint8)
-        level = _sheared(mask, _tilt(mask))
-        if np.count_nonzero(_full(level)) < GRID_RULES:
+        if np.count_nonzero(_full(_sheared(mask, _tilt(mask)))) < GRID_RULES:
             return False
     return True
 
 
-def _full(level: np.ndarray) -> np.ndarray:
+def _full(levelled: np.ndarray) -> np.ndarray:
     """Per row of a levelled patch: whether it is inked along ``ROW_FILL`` of its length."""
-    return np.count_nonzero(level, axis=1) >= ROW_FILL * level.shape[1]
+    return np.count_nonzero(levelled, axis=1) >= ROW_FILL * levelled.shape[1]
 
 
 def _walls(before: np.ndarray, after: np.ndarray) -> tuple[int, int]:
@@ -127,10 +126,10 @@ def _remove_level(
     ``grid``, rules broken by gaps under ``RUN_GAP`` pixels and the thin ink of nearly full
     rows (``_full_rows``) too: a faint grid thresholds into dashes."""
     slope = _tilt(roi)
-    level = _sheared(roi, slope)
-    runs = _level_runs(level, length, thin, RUN_GAP if grid else 1)
+    levelled = _sheared(roi, slope)
+    runs = _level_runs(levelled, length, thin, RUN_GAP if grid else 1)
     if grid:
-        runs |= _full_rows(level, thin)
+        runs |= _full_rows(levelled, thin)
     core = _sheared(runs, -slope, roi.shape) & roi
     if not core.any():
         return roi
