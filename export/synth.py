@@ -527,6 +527,8 @@ EXAMPLES = {  # file -> (condition, seed, text); the EXIF one is stored rotated,
     "webcam.jpg": ("webcam", 3, ["BUY MILK", "EGGS 12"]),
     "exif-rotated.jpg": ("shadow", 5, ["ROOM 42", "NORTH GATE"]),
     "squared.jpg": ("grid", 1, ["PAGE 12", "HOMEWORK DUE", "FRIDAY"]),
+    "whiteboard.jpg": ("whiteboard", 1, ["TEAM MEETING", "ROOM 12"]),
+    "pencil.jpg": ("pencil", 1, ["SHOPPING", "BREAD 2", "APPLES 6"]),
 }
 
 
