@@ -228,7 +228,14 @@ def register(subparsers) -> None:
         help="glyph sources: held-out EMNIST/MNIST handwriting, block-letter strokes, "
         "OpenCV's plain SIMPLEX/DUPLEX fonts",
     )
-    p.add_argument("--conditions", nargs="+", default=None, metavar="NAME")
+    p.add_argument(
+        "--conditions",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        choices=list(synth.CONDITIONS),
+        help=f"default: all {len(synth.CONDITIONS)}, in this order: {' '.join(synth.CONDITIONS)}",
+    )
     p.add_argument("--reject-threshold", type=float, default=REJECT_THRESHOLD)
     p.add_argument("--context", action=argparse.BooleanOptionalAction, default=CONTEXT)
     p.add_argument(

@@ -75,3 +75,13 @@ def test_dataset_capital_l_is_never_a_bare_bar():
     assert len(glyphs.pool["L"]) >= 40
     assert not any(synth.is_bar(img) for img in glyphs.pool["L"])
     assert any(synth.is_bar(img) for img in glyphs.pool["I"])  # a capital I is a bar
+
+
+def test_accuracy_names_its_conditions_and_refuses_an_unknown_one(capsys):
+    from export.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["accuracy", "--conditions", "clean", "squared"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'squared'" in err and "'grid'" in err
