@@ -156,12 +156,12 @@ def _hollow_stroke(gray: np.ndarray, result: InkImage) -> float:
     a rule's that was taken out, not counted)."""
     if result.boxes is None or not 0 < len(result.boxes) < FEW_PIECES:
         return 0.0
+    ink = result.mask > 0
     below = np.zeros_like(gray)  # per box: one more than the upper quartile of its ink's grey
     for x, y, w, h in result.boxes.astype(np.int64):
-        box, on = gray[y : y + h, x : x + w], result.mask[y : y + h, x : x + w] > 0
+        box, on = gray[y : y + h, x : x + w], ink[y : y + h, x : x + w]
         level = min(255, int(np.percentile(box[on], 75)) + 1)
         np.maximum(below[y : y + h, x : x + w], level, out=below[y : y + h, x : x + w])
-    ink = result.mask > 0
     dark = cv2.compare(gray, below, cv2.CMP_LT)
     dark[ink] = 0
     hollow = cv2.countNonZero(cv2.erode(dark, KERNEL3))  # not the thin trace of a rule
@@ -346,8 +346,7 @@ def _hard_edges(closed: np.ndarray, paper: float) -> np.ndarray:
     ``EDGE_STEP`` of the paper's brightness ``paper`` along ``EDGE_LENGTH`` of the frame.
     Vignetting and soft shadows change slowly; dense text left in the estimate makes short
     steps."""
-    kernel = np.ones((3, 3), np.uint8)
-    step = cv2.morphologyEx(closed, cv2.MORPH_GRADIENT, kernel, borderType=cv2.BORDER_REPLICATE)
+    step = cv2.morphologyEx(closed, cv2.MORPH_GRADIENT, KERNEL3, borderType=cv2.BORDER_REPLICATE)
     edges = (step > EDGE_STEP * paper).astype(np.uint8)
     if not edges.any():
         return edges
@@ -382,7 +381,7 @@ def _table_region(background: np.ndarray) -> np.ndarray:
     for i in np.nonzero(keep)[0]:
         keep[i] = _sharp_edge(background, labels == i, paper_level)
     table = keep[labels].astype(np.uint8)
-    return cv2.dilate(table, np.ones((3, 3), np.uint8))
+    return cv2.dilate(table, KERNEL3)
 
 
 def _sharp_edge(background: np.ndarray, region: np.ndarray, paper_level: float) -> bool:
