@@ -5,8 +5,8 @@
    it vertically (broken strokes, dots of i and j);
 3. lines: the page's skew is estimated from neighbouring characters, centres are de-skewed and
    clustered by height; lines are read top to bottom, characters left to right;
-4. words: a gap clearly wider than the line's usual letter gap starts a new word (between
-   0.3 and 0.6 character heights);
+4. words: a gap clearly wider than the line's usual letter gap (among letters whose boxes
+   do not overlap) starts a new word (between 0.3 and 0.6 character heights);
 5. touching characters: a glyph wider than ``SPLIT_WIDTH`` typical character widths (the
    page's median glyph width in line heights, kept within ``CHAR_ASPECT``, times the line height)
    gets cut candidates: top-to-bottom paths that cross the least ink (moving at most one
@@ -117,12 +117,15 @@ def _components(image: InkImage) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _word_starts(boxes: np.ndarray, line_h: float) -> list[bool]:
-    """For each glyph of a line (sorted by x), whether it starts a new word."""
+    """For each glyph of a line (sorted by x), whether it starts a new word. The usual letter
+    gap is measured between boxes that do not overlap: overlapping ones (slanted or touching
+    letters) say nothing about how far apart this writer's letters stand."""
     right = np.maximum.accumulate(boxes[:, 0] + boxes[:, 2])
     gaps = boxes[1:, 0] - right[:-1]
     if gaps.size == 0:
         return [False]
-    usual = float(np.percentile(np.maximum(gaps, 0), 30))
+    apart = gaps[gaps > 0]
+    usual = float(np.percentile(apart, 30)) if apart.size else 0.0
     threshold = np.clip(2.5 * usual + 0.1 * line_h, WORD_GAP[0] * line_h, WORD_GAP[1] * line_h)
     return [False, *(gaps > threshold).tolist()]
 

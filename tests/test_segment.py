@@ -41,6 +41,24 @@ def test_lines_and_words_in_reading_order():
     assert lines[0][0][0].glyph.box[1] < lines[1][0][0].glyph.box[1]
 
 
+def test_overlapping_letter_boxes_do_not_make_letter_gaps_word_gaps():
+    """Slanted letters whose boxes overlap (gaps below 0) say nothing about the usual gap
+    between letters: a line's other letter gaps stay inside its words."""
+
+    def draw(img):
+        x = 40
+        for _ in range(4):  # slanted strokes, boxes overlapping, ink apart
+            cv2.line(img, (x, 160), (x + 16, 120), 255, 3)
+            x += 13
+        x += 16 + 13
+        for gap in (13, 13, 13, 30, 13, 0):  # bars 13 px apart, then a word gap
+            cv2.rectangle(img, (x, 120), (x + 5, 160), 255, -1)
+            x += 6 + gap
+
+    lines = segment(ink_from(draw, text_h=40))
+    assert shape_of(lines) == [[8, 2]]
+
+
 def test_slightly_rotated_lines_are_not_interleaved():
     draw = texts([("ABCDEFGH JK", (40, 160)), ("LMNPRSTU VW", (40, 260))])
     lines = segment(ink_from(draw, angle=4.0, text_h=30))
