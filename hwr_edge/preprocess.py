@@ -36,7 +36,10 @@ Steps (``ink_map``):
    paper's brightness; a vignetted corner or a shadow rises slowly) are masked, and so is
    paper under ``DIM_PAPER`` of the brightest paper's light (a nearly black corner, where
    noise divided by the dark paper looks like bold strokes); components touching them,
-   specks and huge blobs are dropped. Components touching the frame are kept.
+   specks and huge blobs are dropped. Components touching the frame are kept. Sets of four
+   or more solid squarish shapes of one size (a keyboard's dark keys, tiles; ``_scenery``:
+   bold letters on the benchmark fill at most 0.84 of their box, keys 0.82-0.99) are dropped
+   first, before they count towards the text height.
 
 The components found here are handed to ``segment`` (``labels`` and ``boxes``), so the page is
 labelled once, or twice when it has rules.
@@ -76,6 +79,9 @@ RULE_ASPECT = 6.0  # a component half the frame long is a rule when this many ti
 RULED_SAMPLES = 3  # fewer character-like components beside page-long rules: all touch a rule
 FRAME_HEIGHT = 1.2  # a box around characters is this many times as tall as the other ink
 MIN_FRAME_PX = 12  # ... and at least this many pixels
+SOLID_FILL = 0.8  # a squarish component inked over this part of its box is a solid shape
+SCENERY_COUNT = 4  # this many solid shapes of one size are scenery (keys), not ink
+SAME_SIZE = 0.1  # ... one size: widths and heights within this part of each other
 
 
 @dataclass
@@ -186,6 +192,7 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     ys, xs = np.nonzero(darkness[::2, ::2] > high)  # every strong stroke has pixels here
     strong = np.bincount(labels[2 * ys, 2 * xs], minlength=n) > 0
     strong[0] = False
+    strong &= ~_scenery(stats)
     extent = np.maximum(stats[:, 2], stats[:, 3])
     page_long = _page_long(stats, gray.shape)
     loose = strong & ~page_long
@@ -428,6 +435,26 @@ def _grid(mask: np.ndarray, stats: np.ndarray, long: np.ndarray) -> bool:
     if not (long & (stats[:, 2] >= w / 4)).any() or not (long & (stats[:, 3] >= h / 4)).any():
         return False
     return is_grid(mask)
+
+
+def _scenery(stats: np.ndarray) -> np.ndarray:
+    """Solid squarish shapes (at least ``SOLID_FILL`` of their box inked) that come in a set
+    of ``SCENERY_COUNT`` or more of one size: a keyboard's keys, tiles, filled bubbles; never
+    characters, and so many of them would set the text height. A lone one is left to be read
+    as a blob (a smudge, a thumb: the reject character)."""
+    w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
+    solid = (np.minimum(w, h) >= 6) & (w <= 2 * h) & (h <= 2 * w) & (area >= SOLID_FILL * w * h)
+    solid[0] = False
+    ids = np.flatnonzero(solid)
+    if ids.size < SCENERY_COUNT:
+        return np.zeros_like(solid)
+    sw, sh = w[ids].astype(np.float64), h[ids].astype(np.float64)
+    alike = (np.abs(sw[:, None] - sw[None]) <= SAME_SIZE * sw[:, None]) & (
+        np.abs(sh[:, None] - sh[None]) <= SAME_SIZE * sh[:, None]
+    )
+    scenery = np.zeros_like(solid)
+    scenery[ids[alike.sum(axis=1) >= SCENERY_COUNT]] = True
+    return scenery
 
 
 def _text_height(stats: np.ndarray, keep: np.ndarray, samples: int = 1) -> float:

@@ -103,6 +103,43 @@ def test_table_around_paper_is_ignored():
     assert recall(result.mask[50:550, 100:800], truth) > 0.9
 
 
+def keyboard(width: int, key: int, rows: int = 3) -> np.ndarray:
+    """A laptop's keyboard as a photo shows it: rows of dark keys with light legends on a
+    silver body, BGR."""
+    gap = key // 5
+    body = np.full((rows * (key + gap) + gap, width, 3), 190, np.uint8)
+    legends = "QWERTYUIOPASDFGHJKLZXCVBNM"
+    for r in range(rows):
+        for c in range((width - key // 2) // (key + gap)):
+            x, y = gap + c * (key + gap) + (r * key // 3) % key, gap + r * (key + gap)
+            if x + key >= width:
+                continue
+            cv2.rectangle(body, (x, y), (x + key, y + key), (30, 30, 30), -1)
+            legend = legends[(r * 7 + c) % len(legends)]
+            org = (x + key // 4, y + 2 * key // 3)
+            cv2.putText(body, legend, org, cv2.FONT_HERSHEY_SIMPLEX, key / 60, (215,) * 3, 1)
+    return body
+
+
+def test_keyboard_keys_beside_the_page_are_no_ink():
+    img, truth = page_with_text()
+    keys = keyboard(img.shape[1], key=36)
+    photo = np.concatenate([img, keys])
+    result = ink_map(photo)
+    assert result.mask[img.shape[0] :].sum() == 0  # no key is read as a character
+    assert recall(result.mask[: img.shape[0]], truth) > 0.9
+    ys = np.flatnonzero(truth.any(axis=1))
+    assert abs(result.text_height - (ys[-1] + 1 - ys[0])) <= 6  # the text's height, not a key's
+
+
+def test_fewer_solid_shapes_than_a_keyboard_stay_ink():
+    img, truth = page_with_text()
+    for x in (100, 250, 400):  # three blots: a smudge each, for the reader to reject
+        cv2.rectangle(img, (x, 380), (x + 40, 420), (40, 30, 30), -1)
+    result = ink_map(img)
+    assert result.mask[380:421].sum() >= 3 * 40 * 40
+
+
 def test_text_in_a_dark_vignetted_corner_is_kept():
     # vignetting plus a shadow: the paper's bottom-left corner falls slowly to a fifth of
     # its brightness. It is paper with text on it, not a desk (a desk ends in a sharp edge).
