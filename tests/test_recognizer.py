@@ -344,3 +344,19 @@ def test_boxes_of_a_form_are_not_read_as_characters(classifier, seed):
     for text in ("HELLO 42", "CALL 5551234"):
         page = Recognizer(classifier).recognize(form_field(text, seed))
         assert edit_distance(page.text, text) <= 1, page.text
+
+
+@pytest.mark.parametrize("turn", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE])
+def test_a_photo_stored_sideways_without_exif_reads_as_upright(classifier, turn):
+    page = synth.make_page(np.random.default_rng(4), "clean", "strokes")
+    upright = Recognizer(classifier).recognize(page.image)
+    assert upright.text == page.text  # the page itself reads exactly
+    photo = cv2.rotate(page.image, turn)
+    sideways = Recognizer(classifier).recognize(photo)
+    assert sideways.text == page.text
+    assert sideways.size == (photo.shape[1], photo.shape[0])
+    for a, b in zip(upright.chars, sideways.chars, strict=True):
+        mark = np.zeros(page.image.shape[:2], np.uint8)
+        x, y, w, h = a.box
+        mark[y : y + h, x : x + w] = 255
+        assert np.allclose(cv2.boundingRect(cv2.rotate(mark, turn)), b.box, atol=3)
