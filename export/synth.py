@@ -522,13 +522,15 @@ def with_exif_orientation(jpeg: bytes, orientation: int) -> bytes:
     return jpeg[:2] + app1 + jpeg[2:]
 
 
-EXAMPLES = {  # file -> (condition, seed, text); the EXIF one is stored rotated, tag 6
+EXAMPLES = {  # file -> (condition, seed, text); the EXIF one is stored rotated, tag 6, and
+    # the sideways one stored turned a quarter clockwise without a tag
     "note.jpg": ("gradient", 7, ["HELLO WORLD", "CALL 5551234", "MEET AT 10"]),
     "webcam.jpg": ("webcam", 3, ["BUY MILK", "EGGS 12"]),
     "exif-rotated.jpg": ("shadow", 5, ["ROOM 42", "NORTH GATE"]),
     "squared.jpg": ("grid", 1, ["PAGE 12", "HOMEWORK DUE", "FRIDAY"]),
     "whiteboard.jpg": ("whiteboard", 1, ["TEAM MEETING", "ROOM 12"]),
     "pencil.jpg": ("pencil", 1, ["SHOPPING", "BREAD 2", "APPLES 6"]),
+    "sideways.jpg": ("table", 1, ["PARCEL FOR", "FLAT 21"]),
 }
 
 
@@ -540,6 +542,8 @@ def write_examples(out: Path) -> list[Path]:
         image = make_page(np.random.default_rng(seed), condition, "strokes", text=text).image
         if name.startswith("exif"):
             image = cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)
+        if name.startswith("sideways"):
+            image = cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)
         data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
         if name.startswith("exif"):
             data = with_exif_orientation(data, 6)
