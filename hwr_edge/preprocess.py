@@ -66,6 +66,7 @@ KERNEL3 = np.ones((3, 3), np.uint8)
 FEW_PIECES = 24  # a first pass with fewer components may have drawn large letters hollow
 HOLLOW = 0.1  # strokes are hollow when this many dark pixels per ink pixel lie outside the mask
 MIN_LOW, MIN_HIGH = 28, 60  # hysteresis floors on the 0..255 darkness scale
+CLEAN_HIGH = 40  # the strong floor for faint ink on clean paper (rising with noise to MIN_HIGH)
 INK_LOW, INK_HIGH = 0.5, 0.7  # hysteresis ceilings, as parts of the ink's darkness
 DIM_PAPER = 0.15  # paper darker than this part of the brightest is unreadable: noise, not ink
 TABLE_LEVEL = 0.35  # a background darker than this fraction of the paper's is not paper
@@ -404,14 +405,20 @@ def _sharp_edge(background: np.ndarray, region: np.ndarray, paper_level: float) 
 def _thresholds(darkness: np.ndarray) -> tuple[float, float]:
     """Hysteresis levels (weak, strong) above the paper's own noise, and at most
     ``INK_LOW`` / ``INK_HIGH`` of the ink's darkness (the 99th percentile): on paper with
-    many rules or a texture the noise estimate alone would rise above the strokes."""
+    many rules or a texture the noise estimate alone would rise above the strokes. The
+    strong level never falls below ``MIN_HIGH``, or, when the ink itself is fainter than
+    that (pencil), below a floor that is ``CLEAN_HIGH`` on clean paper and rises with the
+    paper's noise to ``MIN_HIGH`` (noise is no stroke)."""
     sample = darkness[::4, ::4]
     hist = np.bincount(sample.ravel(), minlength=256).cumsum()
     median = float(np.searchsorted(hist, 0.5 * hist[-1]))
     spread = float(np.searchsorted(hist, 0.75 * hist[-1])) - median
     ink = float(np.searchsorted(hist, 0.99 * hist[-1]))
     low = max(MIN_LOW, min(median + 8 * spread + 6, INK_LOW * ink))
-    return low, max(MIN_HIGH, min(2 * low, INK_HIGH * ink))
+    floor = MIN_HIGH
+    if INK_HIGH * ink < MIN_HIGH:  # faint ink: the floor sits just above the paper's noise
+        floor = float(np.clip(median + 10 * spread + 20, CLEAN_HIGH, MIN_HIGH))
+    return low, max(floor, min(2 * low, INK_HIGH * ink))
 
 
 def _page_long(stats: np.ndarray, shape: tuple) -> np.ndarray:

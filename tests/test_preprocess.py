@@ -74,6 +74,31 @@ def test_blank_page_has_no_text():
     assert result.text_height == 0 and not result.mask.any()
 
 
+def noisy_blank_paper(seed: int) -> np.ndarray:
+    """A blank sheet as a cheap camera sees it: grain, sensor noise, JPEG at quality 50."""
+    rng = np.random.default_rng(seed)
+    h, w = 480, 640
+    grain = cv2.resize(rng.normal(0, 8, (h // 8, w // 8)).astype(np.float32), (w, h))
+    img = 210 + grain[..., None] + rng.normal(0, 6, (h, w, 3))
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    return cv2.imdecode(cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 50])[1], 1)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_noise_of_a_grainy_blank_sheet_is_no_ink(seed):
+    result = ink_map(noisy_blank_paper(seed))
+    assert not result.mask.any()
+
+
+def test_faint_pencil_on_clean_paper_is_found():
+    img, truth = page_with_text(text="FAINT 7", thick=4)
+    img[truth] = (196, 196, 196)  # a sixth of the paper's light taken away (the others: 0.8)
+    result = ink_map(img)
+    assert recall(result.mask, truth) > 0.8
+    far = cv2.dilate(truth.astype(np.uint8), np.ones((9, 9))) == 0
+    assert not result.mask[far].any()
+
+
 def test_a_hard_shadow_edge_across_the_text_is_no_stroke_and_hides_none():
     # a lamp casts the hand's shadow with a sharp edge: the background must follow the
     # step, or its blur leaves a dark line (read as a rule or an "I") and eats the letters
