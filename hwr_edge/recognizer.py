@@ -18,7 +18,8 @@ dashes) -> optional context rule (each word read as letters, digits or a code; o
 A page whose glyphs run in columns (a photo stored sideways without an EXIF tag,
 ``orientation.sideways``) is read again turned a quarter each way, and the most confident of
 the three readings is kept, its boxes mapped back to the photo's pixels.
-``timings_ms`` has load, preprocess, segment, infer (crop normalization + inference) and total.
+``timings_ms`` has load, preprocess, segment, infer (crop normalization + inference) and total
+(a sideways photo's stages summed over its three readings).
 
 Touching characters. A wide glyph comes with pieces between cut candidates (``segment``). Each
 piece is scored by the log-odds of its best class (that class's probability plus its O/0, I/1,
