@@ -33,13 +33,15 @@ def sideways(boxes) -> bool:
     if len(boxes) < MIN_GLYPHS:
         return False
     b = np.asarray(boxes, np.float64)
-    centre = b[:, :2] + b[:, 2:] / 2
+    centre = (b[:, :2] + b[:, 2:] / 2).astype(np.float32)  # half-pixel centres: exact
     own = np.unique(np.linspace(0, len(b) - 1, min(len(b), MAX_QUERIES)).astype(np.intp))
-    delta = centre[None] - centre[own, None]
-    distance = np.hypot(delta[..., 0], delta[..., 1])
-    distance[np.arange(len(own)), own] = np.inf
+    across = centre[None, :, 0] - centre[own, None, 0]
+    down = centre[None, :, 1] - centre[own, None, 1]
+    distance = across * across + down * down  # squared: the same nearest, cheaper
+    rows = np.arange(len(own))
+    distance[rows, own] = np.inf
     other = distance.argmin(axis=1)
-    dx, dy = np.abs(delta[np.arange(len(own)), other]).T
+    dx, dy = np.abs(across[rows, other]), np.abs(down[rows, other])
     gap = dy - (b[own, 3] + b[other, 3]) / 2  # between the two boxes, top to bottom
     size = np.maximum(b[own, 2:].max(axis=1), b[other, 2:].max(axis=1))
     return float(np.mean((dy > dx) & (gap < LETTER_GAP * size))) >= SIDEWAYS
