@@ -65,7 +65,9 @@ def _fit(mask: np.ndarray, longest: int) -> np.ndarray:
     # percent a re-fit after a stroke change shrinks by
     interp = cv2.INTER_AREA if scale < MILD_SHRINK else cv2.INTER_LINEAR
     resized = cv2.resize(box, (new_w, new_h), interpolation=interp)
-    return cv2.threshold(resized, 127, 255, cv2.THRESH_BINARY)[1]
+    # a hairline shrunk a lot averages below half: keep its brightest pixels, never nothing
+    level = min(127, int(resized.max()) - 1)
+    return cv2.threshold(resized, level, 255, cv2.THRESH_BINARY)[1]
 
 
 def _set_stroke(glyph: np.ndarray, target: float) -> np.ndarray:

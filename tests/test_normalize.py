@@ -80,3 +80,11 @@ def test_blur_softens_the_crop_only_when_the_convention_asks():
     assert (soft == 255).sum() < (sharp == 255).sum() // 2
     assert ((soft > 0) & (soft < 255)).sum() > ((sharp > 0) & (sharp < 255)).sum()
     assert abs(int(soft.sum()) - int(sharp.sum())) < 0.05 * int(sharp.sum())
+
+
+def test_hairline_in_a_wide_box_keeps_its_ink():
+    wavy = np.zeros((130, 700), np.uint8)  # a wavy ruled line taken for one glyph
+    xs = np.arange(700)
+    wavy[(65 + 60 * np.sin(xs / 700 * 2 * np.pi)).astype(int), xs] = 255
+    out = normalize_crop(wavy, InputConvention(fit_box=20, stroke_px=2.5))
+    assert out.shape == (28, 28) and out.max() > 0
