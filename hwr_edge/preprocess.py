@@ -70,11 +70,13 @@ CLEAN_HIGH = 40  # the strong floor for faint ink on clean paper (rising with no
 INK_LOW, INK_HIGH = 0.5, 0.7  # hysteresis ceilings, as parts of the ink's darkness
 DIM_PAPER = 0.15  # paper darker than this part of the brightest is unreadable: noise, not ink
 TABLE_LEVEL = 0.35  # a background darker than this fraction of the paper's is not paper
+LOCAL_PAPER = 0.25  # ... or of the paper's within this part of the frame (under a shadow)
 EDGE_STEP = 0.2  # a background step this part of the paper's brightness per cell: hard shadow
 EDGE_LENGTH = 0.2  # ... along at least this part of the frame's shorter side (not text)
 EDGE_BAND = 2  # ... whose background is measured at full resolution this many cells around
 EDGE_RING = (3, 6)  # ... when this many cells outside it the background is back at
 EDGE_LEVEL = 0.7  # this fraction of the paper's (a desk's edge; vignetting rises slowly)
+EDGE_RATIO = 3.0  # ... or this many times its own level (a desk and paper under one shadow)
 RULE_LENGTH = 2.5  # a component this many text heights long may hold a ruled line
 RULE_ASPECT = 6.0  # a component half the frame long is a rule when this many times thinner
 RULED_SAMPLES = 3  # fewer character-like components beside page-long rules: all touch a rule
@@ -375,9 +377,14 @@ def _closed_min_channel(small: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
 
 def _table_region(background: np.ndarray) -> np.ndarray:
-    """Large dark regions touching the frame (desk, table, laptop), uint8 0/1, slightly grown."""
+    """Large dark regions touching the frame (desk, table, laptop), uint8 0/1, slightly grown.
+    Dark is below ``TABLE_LEVEL`` of the paper's brightness, or of the brightest paper within
+    ``LOCAL_PAPER`` of the frame's shorter side (a shadow over most of the page dims the
+    paper's usual level, not the desk beside its lit part)."""
     paper_level = _quantile(background, 0.9)
-    dark = (background < TABLE_LEVEL * paper_level).astype(np.uint8)
+    reach = int(LOCAL_PAPER * min(background.shape)) | 1
+    local = cv2.dilate(background, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach)))
+    dark = (background < TABLE_LEVEL * np.maximum(paper_level, local)).astype(np.uint8)
     if not dark.any():
         return dark
     n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=4)
@@ -395,11 +402,15 @@ def _table_region(background: np.ndarray) -> np.ndarray:
 def _sharp_edge(background: np.ndarray, region: np.ndarray, paper_level: float) -> bool:
     """Whether a dark region ends in a step up to paper (a desk's edge), not in a slow rise
     (vignetting, the soft edge of a shadow): the background ``EDGE_RING`` cells outside it is
-    back above ``EDGE_LEVEL`` of the paper's brightness."""
-    region = region.astype(np.uint8)
+    back above ``EDGE_LEVEL`` of the paper's brightness, or ``EDGE_RATIO`` times as bright as
+    the region (a shadow across the desk and the page dims the paper around it too)."""
     near, far = (np.ones((2 * r + 1, 2 * r + 1), np.uint8) for r in EDGE_RING)
-    ring = (cv2.dilate(region, far) - cv2.dilate(region, near)) > 0
-    return not ring.any() or float(background[ring].mean()) >= EDGE_LEVEL * paper_level
+    cells = region.astype(np.uint8)
+    ring = (cv2.dilate(cells, far) - cv2.dilate(cells, near)) > 0
+    if not ring.any():
+        return True
+    around = float(background[ring].mean())
+    return around >= EDGE_LEVEL * paper_level or around >= EDGE_RATIO * background[region].mean()
 
 
 def _thresholds(darkness: np.ndarray) -> tuple[float, float]:

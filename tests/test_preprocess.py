@@ -128,6 +128,29 @@ def test_table_around_paper_is_ignored():
     assert recall(result.mask[50:550, 100:800], truth) > 0.9
 
 
+def test_table_around_paper_under_a_hard_shadow_is_ignored():
+    # the phone's shadow falls across the desk and most of the page: the paper's usual level
+    # is the shadowed paper's, and the desk beside the lit part is no darker than that
+    img, truth = page_with_text()
+    photo = np.full((600, 900, 3), (40, 70, 110), np.uint8)
+    rng = np.random.default_rng(1)
+    photo = np.clip(photo + rng.normal(0, 12, photo.shape), 0, 255).astype(np.uint8)
+    photo[50:550, 100:800] = img
+    shade = np.zeros((600, 900), np.uint8)
+    cv2.fillPoly(shade, [np.array([[300, 0], [900, 0], [900, 600], [60, 600]], np.int32)], 1)
+    photo = photo.astype(np.float32)
+    photo[shade > 0] *= 0.4
+    result = ink_map(photo.astype(np.uint8))
+    outside = np.ones((600, 900), bool)
+    outside[50:550, 100:800] = False
+    assert result.mask[outside].mean() < 0.005  # the shadow's edge across the desk's corner
+    far = cv2.dilate(truth.astype(np.uint8), np.ones((9, 9))) == 0
+    assert result.mask[50:550, 100:800][far].mean() < 0.002
+    assert recall(result.mask[50:550, 100:800], truth) > 0.9
+    ys = np.flatnonzero(truth.any(axis=1))
+    assert abs(result.text_height - (ys[-1] + 1 - ys[0])) <= 6
+
+
 def keyboard(width: int, key: int, rows: int = 3) -> np.ndarray:
     """A laptop's keyboard as a photo shows it: rows of dark keys with light legends on a
     silver body, BGR."""
