@@ -3,8 +3,9 @@
 1. connected components of the mask;
 2. pieces of one character are merged: a piece mostly inside another's column and close to
    it vertically (broken strokes, dots of i and j);
-3. lines: the page's skew is estimated from neighbouring characters, centres are de-skewed and
-   clustered by height; lines are read top to bottom, characters left to right;
+3. lines: glyphs taken left to right join the line whose course (its last glyphs, continued
+   at its own slope or the page's skew) passes nearest; lines are read top to bottom,
+   characters left to right;
 4. words: a gap clearly wider than the line's usual letter gap (among letters whose boxes
    do not overlap) starts a new word (between 0.3 and 0.6 character heights);
 5. touching characters: a glyph wider than ``SPLIT_WIDTH`` typical character widths (the
@@ -33,7 +34,8 @@ from hwr_edge.results import Box
 
 MERGE_GAP = 0.35  # max vertical gap between pieces of one character, in text heights
 MERGE_HEIGHT = 1.4  # max height of a merged character, in text heights
-LINE_GAP = 0.55  # de-skewed centre gap that starts a new line, in text heights
+LINE_GAP = 0.55  # a glyph this many text heights off every line's course starts a line
+LINE_TAIL = 4  # a line's course is followed from this many of its last glyphs
 WORD_GAP = (0.3, 0.6)  # bounds of the word-gap threshold, in line character heights
 SPLIT_WIDTH = 1.3  # a glyph wider than this many typical character widths may be several
 CHAR_ASPECT = (0.6, 0.9)  # bounds of the typical character width, in line heights
@@ -178,19 +180,62 @@ def _skew(centres: np.ndarray, text_h: float) -> float:
 
 
 def _group_lines(boxes: np.ndarray, text_h: float) -> list[list[int]]:
-    """Glyph indices per line: de-skewed centres clustered top to bottom, sorted by x."""
+    """Glyph indices per line, lines top to bottom, each sorted by x. Glyphs are taken left to
+    right; each joins the line whose course (``_Line``) passes nearest its centre, within
+    ``LINE_GAP`` text heights, or starts a line. Following each line's own course keeps lines
+    apart that curve, drift or converge (a bent notebook page, unruled writing, perspective),
+    where one page-wide skew would interleave them. Lines are ordered by their median
+    de-skewed height."""
     centres = boxes[:, :2] + boxes[:, 2:] / 2
     slope = _skew(centres, text_h)
+    reach = LINE_GAP * text_h
+    far = reach + text_h  # a tail's centres differ by less than a text height
+    lines: list[_Line] = []
+    xs, ys = centres[:, 0].tolist(), centres[:, 1].tolist()
+    for i in np.lexsort((centres[:, 1], boxes[:, 0])).tolist():
+        x, y = xs[i], ys[i]
+        best, nearest = None, reach
+        for line in lines:
+            lx, ly = line.tail[-1]
+            if abs(y - ly - line.slope * (x - lx)) > far:  # far off even its last glyph
+                continue
+            d = line.distance(x, y)
+            if d < nearest:
+                best, nearest = line, d
+        if best is None:
+            best = _Line(slope, text_h)
+            lines.append(best)
+        best.add(i, x, y)
     level = centres[:, 1] - slope * centres[:, 0]
-    order = np.argsort(level, kind="stable")
-    lines, current = [], [int(order[0])]
-    for prev, i in zip(order[:-1], order[1:], strict=True):
-        if level[i] - level[prev] > LINE_GAP * text_h:
-            lines.append(current)
-            current = []
-        current.append(int(i))
-    lines.append(current)
-    return [sorted(line, key=lambda i: (boxes[i, 0], boxes[i, 1])) for line in lines]
+    lines.sort(key=lambda line: float(np.median(level[line.members])))
+    return [sorted(line.members, key=lambda i: (boxes[i, 0], boxes[i, 1])) for line in lines]
+
+
+class _Line:
+    """A text line being followed left to right. Its course at x continues each of its last
+    ``LINE_TAIL`` centres at its own slope and takes the median; the slope is fitted to those
+    centres when they span two text heights, else it is the page's."""
+
+    def __init__(self, slope: float, text_h: float):
+        self.page_slope, self.slope, self.text_h = slope, slope, text_h
+        self.members: list[int] = []
+        self.tail: list[tuple[float, float]] = []
+
+    def distance(self, x: float, y: float) -> float:
+        """Vertical distance from (``x``, ``y``) to the line's course."""
+        course = sorted(ty + self.slope * (x - tx) for tx, ty in self.tail)
+        n = len(course)
+        return abs(y - (course[(n - 1) // 2] + course[n // 2]) / 2)
+
+    def add(self, i: int, x: float, y: float) -> None:
+        self.members.append(i)
+        self.tail = [*self.tail[1 - LINE_TAIL :], (x, y)]
+        self.slope = self.page_slope
+        if len(self.tail) == LINE_TAIL and x - self.tail[0][0] >= 2 * self.text_h:
+            mx = sum(tx for tx, _ in self.tail) / LINE_TAIL
+            sxx = sum((tx - mx) ** 2 for tx, _ in self.tail)
+            sxy = sum((tx - mx) * ty for tx, ty in self.tail)
+            self.slope = min(max(sxy / sxx, -0.3), 0.3)
 
 
 def _slot(image: InkImage, labels: np.ndarray, ids: np.ndarray, box, line: tuple) -> Slot:

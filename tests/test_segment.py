@@ -68,6 +68,23 @@ def test_slightly_rotated_lines_are_not_interleaved():
         assert xs == sorted(xs)
 
 
+def test_lines_on_a_bent_page_are_followed_not_interleaved():
+    """Lines that curve together (a bent notebook page) or converge (perspective) overlap in
+    height across the page; each line is followed along its own course."""
+
+    def draw(img):
+        for row, base in enumerate((110, 160, 210)):
+            for k, letter in enumerate("ABCDEFGHKLMNPRST"):
+                x = 30 + 40 * k
+                bend = 22 * np.sin(2 * np.pi * x / 640) - (row - 1) * 0.02 * x
+                cv2.putText(img, letter, (x, int(base + bend)), FONT, 1.1, 255, 3)
+
+    lines = segment(ink_from(draw, shape=(400, 700), text_h=30))
+    assert [sum(shape) for shape in shape_of(lines)] == [16, 16, 16]
+    tops = np.array([[s.glyph.box[1] for w in words for s in w] for words in lines])
+    assert (np.diff(tops, axis=0) > 0).all()  # each letter below the one above it
+
+
 def test_three_lines_with_scale_from_original_pixels():
     ink = ink_from(texts([("12", (50, 80)), ("34", (50, 180)), ("56", (50, 280))]), text_h=30)
     ink.scale = 2.0
