@@ -63,6 +63,10 @@ MIN_CLOSE_PX = 15  # ... and at least this many pixels (a small image has 1-pixe
 THICK_STROKE = 0.4  # the thickest stroke expected, in text heights (a felt marker)
 FILL_TEXT = 0.25  # text height to allow for, in frame heights, when the first pass finds none
 KERNEL3 = np.ones((3, 3), np.uint8)
+KERNEL5 = np.ones((5, 5), np.uint8)
+DARK_GROUND = 0.5  # a frame whose median is under this part of its brightest may be a board
+MIN_CONTRAST = 60  # ... when its writing is this many grey levels brighter than the ground
+THIN_LIGHT = 0.8  # ... and this part of that light is strokes: the photo is read inverted
 FEW_PIECES = 24  # a first pass with fewer components may have drawn large letters hollow
 HOLLOW = 0.1  # strokes are hollow when this many dark pixels per ink pixel lie outside the mask
 MIN_LOW, MIN_HIGH = 28, 60  # hysteresis floors on the 0..255 darkness scale
@@ -94,7 +98,8 @@ class InkImage:
     character height in working pixels, 0 when no text was found). ``labels`` (int32) and
     ``boxes`` (x, y, w, h per kept label, ``ids`` their label numbers) describe the mask's
     components when the preprocessing already found them; None makes ``segment`` label the
-    mask itself."""
+    mask itself. ``light_strokes``: how much the photo looks like light writing on a dark
+    ground (``light_strokes``), a reason to read it inverted too."""
 
     ink: np.ndarray
     mask: np.ndarray
@@ -103,6 +108,7 @@ class InkImage:
     labels: np.ndarray | None = None
     boxes: np.ndarray | None = None
     ids: np.ndarray | None = None
+    light_strokes: float = 0.0
 
 
 def ink_map(image: np.ndarray, colour: np.ndarray | None = None) -> InkImage:
@@ -184,7 +190,10 @@ def _hollow_stroke(gray: np.ndarray, result: InkImage) -> float:
 
 def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int) -> InkImage:
     """Steps 3-6 with a background closing ``close_cells`` cells wide."""
-    background, table = _background(gray, bgr, close_cells)
+    cell = _cell(gray)
+    small = _shrink(gray, (max(1, gray.shape[1] // cell), max(1, gray.shape[0] // cell)), cell)
+    inverse = light_strokes(small)
+    background, table = _background(gray, small, bgr, close_cells)
     darkness = cv2.divide(gray, background, scale=255)
     del background  # full-size arrays go as soon as they are used: a 12 MP photo's are large
     cv2.subtract(255, darkness, dst=darkness)
@@ -224,18 +233,18 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
         strong[0] = False
         text_h = _text_height(stats, strong) or text_h  # a rule left over is too thin to count
     if text_h == 0:
-        return _empty(gray, scale)
+        return _empty(gray, scale, inverse)
     keep = strong & _plausible(stats, labels, table, text_h)
     ids = np.nonzero(keep)[0]
     if ids.size == 0:
-        return _empty(gray, scale)
+        return _empty(gray, scale, inverse)
     if keep[1:].all():  # nothing dropped: the labelled pixels are the mask
         mask = (labels > 0).view(np.uint8)
     else:
         mask = np.take(keep.astype(np.uint8), labels)  # faster than keep[labels]
     ink = cv2.bitwise_and(darkness, darkness, mask=mask)
     boxes = stats[ids, :4].astype(np.float64)
-    return InkImage(ink, mask, scale, float(text_h), labels, boxes, ids)
+    return InkImage(ink, mask, scale, float(text_h), labels, boxes, ids, inverse)
 
 
 def _frames(labels: np.ndarray, stats: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -274,9 +283,9 @@ def label_components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return n, labels, stats
 
 
-def _empty(gray: np.ndarray, scale: float) -> InkImage:
+def _empty(gray: np.ndarray, scale: float, inverse: float) -> InkImage:
     zeros = np.zeros_like(gray)
-    return InkImage(zeros, zeros, scale, 0.0)
+    return InkImage(zeros, zeros, scale, 0.0, light_strokes=inverse)
 
 
 def _cell(gray: np.ndarray) -> int:
@@ -285,16 +294,16 @@ def _cell(gray: np.ndarray) -> int:
 
 
 def _background(
-    gray: np.ndarray, bgr: np.ndarray, close_cells: int
+    gray: np.ndarray, small: np.ndarray, bgr: np.ndarray, close_cells: int
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Paper brightness (same size as ``gray``, >= 1) and a bool mask of non-paper and
     unreadably dark areas (None when there are none), with strokes up to ``close_cells``
-    cells wide closed away. The table is found on the photo's darkest colour channel, where a brown
-    desk is much darker than white paper."""
+    cells wide closed away; ``small``: ``gray`` in whole cells (``_shrink``). The table is
+    found on the photo's darkest colour channel, where a brown desk is much darker than white
+    paper."""
     h, w = gray.shape
     cell = _cell(gray)
-    small_size = (max(1, w // cell), max(1, h // cell))
-    small = _shrink(gray, small_size, cell)
+    small_size = (small.shape[1], small.shape[0])
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (close_cells, close_cells))
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
     closed = cv2.medianBlur(closed, 5)
@@ -323,6 +332,23 @@ def _background(
     if not table_small.any():
         return background, None
     return background, _grow(table_small, (h, w), cell, cv2.INTER_NEAREST) > 0
+
+
+def light_strokes(small: np.ndarray) -> float:
+    """How much of a photo's light is thin strokes on a dark ground (chalk on a board, white
+    ink on black paper), on its background estimate's small copy: the part of its light
+    pixels that an opening a few cells wide takes away, away from the wide light that stays
+    (a sheet of paper, a lit page, a lamp, and the gaps between the letters on them), when
+    most of the frame is under ``DARK_GROUND`` of its brightest light and that light is
+    ``MIN_CONTRAST`` grey levels above it; else 0."""
+    counts = cv2.calcHist([small], [0], None, [256], [0, 256]).ravel().cumsum()
+    ground, light = (float(np.searchsorted(counts, q * counts[-1])) for q in (0.5, 0.99))
+    if light - ground < MIN_CONTRAST or ground > DARK_GROUND * light:
+        return 0.0
+    lit = cv2.threshold(small, (ground + light) / 2, 1, cv2.THRESH_BINARY)[1]
+    wide = cv2.morphologyEx(lit, cv2.MORPH_OPEN, KERNEL5)
+    strokes = cv2.subtract(lit, cv2.dilate(wide, KERNEL5))  # not a sheet's edge or its text
+    return cv2.countNonZero(strokes) / max(1, cv2.countNonZero(lit))
 
 
 def _quantile(small: np.ndarray, q: float) -> float:

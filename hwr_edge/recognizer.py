@@ -74,6 +74,8 @@ SHORT_GLYPH = 0.33  # a glyph shorter than this part of its line's median height
 SECOND_LOOK = 0.9  # a crop read with a lower best probability is read again, more blurred,
 SECOND_BLUR = 1.25  # by a Gaussian of this many times the convention's blur (0.5 -> 0.8 in all)
 TURN_MARGIN = 0.05  # a page taken for sideways is read as it lies when that is this much surer
+THIN_LIGHT = 0.02  # a dark photo with this part of its light in thin strokes is read inverted too
+INVERT_MARGIN = 0.05  # ... and that reading is kept when it is this much surer
 TIMINGS = ("load", "preprocess", "segment", "infer", "total")  # a Page's timings_ms, in order
 
 
@@ -139,9 +141,18 @@ class Recognizer:
         photo = load_photo(image)
         timings = dict.fromkeys(("preprocess", "segment", "infer"), 0.0)
         timings["load"] = time.perf_counter() - t0
-        page_lines, kept_crops, components = self._read(clf, photo.image, photo.colour, timings)
-        if sideways(components):
-            page_lines, kept_crops = self._turned(clf, photo, page_lines, kept_crops, timings)
+        pixels, colour = photo.image, photo.colour
+        reading = self._read(clf, pixels, colour, timings)
+        if reading[2].light_strokes >= THIN_LIGHT:  # chalk on a board? read it inverted too
+            inverted = cv2.bitwise_not(pixels), cv2.bitwise_not(colour)
+            other = self._read(clf, *inverted, timings)
+            if _mean_confidence(other[0]) > _mean_confidence(reading[0]) + INVERT_MARGIN:
+                (pixels, colour), reading = inverted, other
+        page_lines, kept_crops, ink = reading
+        if ink.boxes is not None and sideways(ink.boxes):
+            page_lines, kept_crops = self._turned(
+                clf, pixels, colour, page_lines, kept_crops, timings
+            )
         timings["total"] = time.perf_counter() - t0
         page = Page(
             lines=page_lines,
@@ -152,7 +163,7 @@ class Recognizer:
         )
         return page, kept_crops
 
-    def _turned(self, clf, photo, page_lines: list, crops: list, timings: dict):
+    def _turned(self, clf, image, colour, page_lines: list, crops: list, timings: dict):
         """Lines and crops of a photo whose text runs up or down it (stored sideways without
         an EXIF tag): the photo is read turned a quarter each way, and the reading with the
         highest mean confidence wins, the photo as it lies only by ``TURN_MARGIN`` (turned
@@ -160,20 +171,21 @@ class Recognizer:
         the photo's own pixels."""
         best = (_mean_confidence(page_lines) - TURN_MARGIN, page_lines, crops)
         for turn in QUARTER_TURNS:
-            image, colour = cv2.rotate(photo.image, turn), cv2.rotate(photo.colour, turn)
-            lines, kept, _ = self._read(clf, image, colour, timings)
+            lines, kept, _ = self._read(
+                clf, cv2.rotate(image, turn), cv2.rotate(colour, turn), timings
+            )
             confidence = _mean_confidence(lines)
             if confidence > best[0]:
                 best = (confidence, lines, kept)
                 for line in lines:
                     for word in line.words:
                         for c in word.chars:
-                            c.box = turn_back(c.box, turn, photo.image.shape)
+                            c.box = turn_back(c.box, turn, image.shape)
         return best[1], best[2]
 
     def _read(self, clf, image: np.ndarray, colour: np.ndarray, timings: dict):
-        """Lines, each Char's model input and the ink components' boxes of a photo as it
-        lies; adds the seconds each stage took to ``timings``."""
+        """Lines, each Char's model input and the ink map of a photo as it lies; adds the
+        seconds each stage took to ``timings``."""
         t1 = time.perf_counter()
         ink = ink_map(image, colour)
         t2 = time.perf_counter()
@@ -221,7 +233,7 @@ class Recognizer:
         timings["preprocess"] += t2 - t1
         timings["segment"] += t3 - t2
         timings["infer"] += t4 - t3
-        return page_lines, kept_crops, [] if ink.boxes is None else ink.boxes
+        return page_lines, kept_crops, ink
 
     def _char(self, box, alternatives: list[tuple[str, float]], blob: bool = False) -> Char:
         """One Char: best allowed class, or the reject character below the threshold or for

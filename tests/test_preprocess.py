@@ -374,3 +374,12 @@ def test_one_or_two_small_characters_are_text(text):
     result = ink_map(img)
     assert result.text_height > 0
     assert recall(result.mask, truth) > 0.9
+
+
+def test_light_writing_on_a_dark_ground_is_told_from_paper_on_a_desk():
+    img, _ = page_with_text()
+    assert ink_map(img).light_strokes == 0.0  # ink on paper
+    assert ink_map(cv2.bitwise_not(img)).light_strokes > 0.9  # chalk on a board: thin light
+    desk = np.full((900, 1200, 3), (40, 70, 110), np.uint8)
+    desk[300:800, 400:1100] = img  # a sheet on a desk, a third of the frame
+    assert ink_map(desk).light_strokes < 0.01  # wide light: the sheet and the gaps in its text

@@ -360,3 +360,15 @@ def test_a_photo_stored_sideways_without_exif_reads_as_upright(classifier, turn)
         x, y, w, h = a.box
         mark[y : y + h, x : x + w] = 255
         assert np.allclose(cv2.boundingRect(cv2.rotate(mark, turn)), b.box, atol=3)
+
+
+@pytest.mark.parametrize("condition", ["clean", "table"])
+def test_chalk_on_a_board_reads_like_ink_on_paper(classifier, condition):
+    # light writing on a dark ground: the page inverted (a "table" page: the board hangs on
+    # a light wall)
+    page = synth.make_page(np.random.default_rng(4), condition, "strokes")
+    upright = Recognizer(classifier).recognize(page.image)
+    board = Recognizer(classifier).recognize(cv2.bitwise_not(page.image))
+    assert board.text == upright.text
+    assert edit_distance(board.text, page.text) <= 2
+    assert [c.box for c in board.chars] == [c.box for c in upright.chars]
