@@ -42,7 +42,8 @@ Steps (``ink_map``):
    first, before they count towards the text height.
 
 The components found here are handed to ``segment`` (``labels`` and ``boxes``), so the page is
-labelled once, or twice when it has rules.
+labelled once, or twice when it has rules. ``light_strokes`` tells the reader when the photo
+may be light writing on a dark ground (chalk on a board), to be read inverted too.
 """
 
 from __future__ import annotations

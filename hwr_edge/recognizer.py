@@ -15,11 +15,13 @@ chain of pieces (below) -> reject low confidence and what no class can be (what 
 own "not a character" class wins, when it has one; blobs: strokes wider than
 ``BLOB_STROKE`` of their size; glyphs shorter than ``SHORT_GLYPH`` of their line, such as
 dashes) -> optional context rule (each word read as letters, digits or a code; one case).
-A page whose glyphs run in columns (a photo stored sideways without an EXIF tag,
+A dark photo whose light is thin strokes (chalk on a board, ``InkImage.light_strokes``) is
+read again inverted, and that reading is kept when it is ``INVERT_MARGIN`` surer. A page
+whose glyphs run in columns (a photo stored sideways without an EXIF tag,
 ``orientation.sideways``) is read again turned a quarter each way, and the most confident of
 the three readings is kept, its boxes mapped back to the photo's pixels.
 ``timings_ms`` has load, preprocess, segment, infer (crop normalization + inference) and total
-(a sideways photo's stages summed over its three readings).
+(the stages summed over all the readings of a photo read more than once).
 
 Touching characters. A wide glyph comes with pieces between cut candidates (``segment``). Each
 piece is scored by the log-odds of its best class (that class's probability plus its O/0, I/1,
