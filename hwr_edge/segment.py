@@ -34,6 +34,9 @@ from hwr_edge.results import Box
 
 MERGE_GAP = 0.35  # max vertical gap between pieces of one character, in text heights
 MERGE_HEIGHT = 1.4  # max height of a merged character, in text heights
+ACROSS_LINES = 1.6  # a component this many text heights tall may be letters of two lines
+THIN_JOIN = 0.35  # ... joined by a row with under this part of its widest row's ink
+LINE_REACH = 3.0  # ... when letters of both lines stand within this many text heights
 LINE_GAP = 0.55  # a glyph this many text heights off every line's course starts a line
 LINE_TAIL = 4  # a line's course is followed from this many of its last glyphs
 WORD_GAP = (0.3, 0.6)  # bounds of the word-gap threshold, in line character heights
@@ -91,6 +94,7 @@ def segment(image: InkImage) -> list[Words]:
     labels, boxes, ids = _components(image)
     if ids.size == 0:
         return []
+    boxes, ids = _split_across_lines(labels, boxes, ids, image.text_height)
     groups = _merge_pieces(boxes, image.text_height)
     glyph_boxes = np.array([_union(boxes[g]) for g in groups])
     grouped = _group_lines(glyph_boxes, image.text_height)
@@ -136,6 +140,62 @@ def _union(boxes: np.ndarray) -> np.ndarray:
     x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
     x1, y1 = (boxes[:, 0] + boxes[:, 2]).max(), (boxes[:, 1] + boxes[:, 3]).max()
     return np.array([x0, y0, x1 - x0, y1 - y0])
+
+
+def _split_across_lines(
+    labels: np.ndarray, boxes: np.ndarray, ids: np.ndarray, text_h: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Components that are letters of two lines touching (dense writing: a descender on the
+    next line's capital) cut in two: a component ``ACROSS_LINES`` text heights tall with
+    letter-sized components of both lines beside it (within ``LINE_REACH`` text heights) is
+    cut at its thinnest row near where those lines part, when that row holds under
+    ``THIN_JOIN`` of its widest row's ink. A large letter among small ones (a title) has no
+    two lines beside it; a tall stroke has no thin row. Both parts keep the component's
+    label, each with its own box."""
+    tall = np.flatnonzero(boxes[:, 3] >= ACROSS_LINES * text_h)
+    if tall.size == 0:
+        return boxes, ids
+    letters = boxes[boxes[:, 3] < MERGE_HEIGHT * text_h]
+    cut = np.ones(len(boxes), bool)
+    parts = []
+    for i in tall.tolist():
+        row = _parting_row(boxes[i], letters, text_h)
+        if row is None:
+            continue
+        x, y, w, h = (int(v) for v in boxes[i])
+        own = (labels[y : y + h, x : x + w] == ids[i]).view(np.uint8)
+        ink = own.sum(axis=1)
+        band = np.arange(max(1, row - int(text_h / 4)), min(h - 1, row + int(text_h / 4)) + 1)
+        row = int(band[(ink[band] + np.abs(band - row) / h).argmin()])  # ties: the nearest
+        if ink[row] > THIN_JOIN * ink.max():
+            continue
+        upper, lower = cv2.boundingRect(own[:row]), cv2.boundingRect(own[row:])
+        cut[i] = False
+        parts += [(x + upper[0], y + upper[1], upper[2], upper[3])]
+        parts += [(x + lower[0], y + row + lower[1], lower[2], lower[3])]
+    if not parts:
+        return boxes, ids
+    return (
+        np.concatenate([boxes[cut], np.array(parts, np.float64)]),
+        np.concatenate([ids[cut], np.repeat(ids[~cut], 2)]),
+    )
+
+
+def _parting_row(box: np.ndarray, letters: np.ndarray, text_h: float) -> int | None:
+    """The row (from ``box``'s top) halfway between the bottoms of the letters beside ``box``
+    in its upper half and the tops of those in its lower half (``letters``: x, y, w, h rows;
+    beside: at most ``LINE_REACH`` text heights away, within its height); None without
+    letters in both halves."""
+    x, y, w, h = box
+    gap = np.maximum(letters[:, 0] - (x + w), x - (letters[:, 0] + letters[:, 2]))
+    centre = letters[:, 1] + letters[:, 3] / 2
+    beside = (gap >= 0) & (gap <= LINE_REACH * text_h) & (centre > y) & (centre < y + h)
+    upper, lower = beside & (centre < y + h / 2), beside & (centre >= y + h / 2)
+    if not upper.any() or not lower.any():
+        return None
+    bottom = np.median(letters[upper, 1] + letters[upper, 3])
+    top = np.median(letters[lower, 1])
+    return int(round((bottom + top) / 2 - y))
 
 
 def _merge_pieces(boxes: np.ndarray, text_h: float) -> list[np.ndarray]:

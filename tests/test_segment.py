@@ -85,6 +85,21 @@ def test_lines_on_a_bent_page_are_followed_not_interleaved():
     assert (np.diff(tops, axis=0) > 0).all()  # each letter below the one above it
 
 
+def test_letters_of_two_lines_touching_are_cut_apart_but_a_large_letter_is_not():
+    def draw(img):
+        cv2.putText(img, "ABCDEF", (40, 100), FONT, 1.4, 255, 4)
+        cv2.putText(img, "GHKLMN", (40, 140), FONT, 1.4, 255, 4)
+        cv2.line(img, (110, 97), (111, 115), 255, 3)  # C's tail on K: one component
+        cv2.putText(img, "B", (40, 330), FONT, 3.0, 255, 6)  # a title's capital, twice as tall
+        cv2.putText(img, "ROWN", (110, 330), FONT, 1.4, 255, 4)
+
+    lines = segment(ink_from(draw, text_h=30))
+    assert [sum(shape) for shape in shape_of(lines[:2])] == [6, 6]
+    heights = [s.glyph.box[3] for words in lines[:2] for w in words for s in w]
+    assert max(heights) < 38  # no glyph spans both lines (letters: 28 px)
+    assert max(s.glyph.box[3] for words in lines[2:] for w in words for s in w) > 55  # B whole
+
+
 def test_three_lines_with_scale_from_original_pixels():
     ink = ink_from(texts([("12", (50, 80)), ("34", (50, 180)), ("56", (50, 280))]), text_h=30)
     ink.scale = 2.0
