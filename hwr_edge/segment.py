@@ -39,6 +39,7 @@ THIN_JOIN = 0.35  # ... joined by a row with under this part of its widest row's
 LINE_REACH = 3.0  # ... when letters of both lines stand within this many text heights
 LINE_GAP = 0.55  # a glyph this many text heights off every line's course starts a line
 LINE_TAIL = 4  # a line's course is followed from this many of its last glyphs
+PIECE_HEIGHT = 0.5  # a line of glyphs under this many text heights may be pieces of another
 WORD_GAP = (0.3, 0.6)  # bounds of the word-gap threshold, in line character heights
 SPLIT_WIDTH = 1.3  # a glyph wider than this many typical character widths may be several
 CHAR_ASPECT = (0.6, 0.9)  # bounds of the typical character width, in line heights
@@ -266,9 +267,28 @@ def _group_lines(boxes: np.ndarray, text_h: float) -> list[list[int]]:
             best = _Line(slope, text_h)
             lines.append(best)
         best.add(i, x, y)
+    lines = _attach_pieces(lines, boxes[:, 3] < PIECE_HEIGHT * text_h, xs, ys, text_h)
     level = centres[:, 1] - slope * centres[:, 0]
     lines.sort(key=lambda line: float(np.median(level[line.members])))
     return [sorted(line.members, key=lambda i: (boxes[i, 0], boxes[i, 1])) for line in lines]
+
+
+def _attach_pieces(lines: list, small: np.ndarray, xs: list, ys: list, text_h: float) -> list:
+    """``lines`` with each line made only of ``small`` glyphs (a broken letter's loose top,
+    a dot, a dash: their centres sit off the line's) joined to the line whose course passes
+    within a text height of its first glyph, when there is one."""
+    whole = [line for line in lines if not small[line.members].all()]
+    out = list(whole)
+    for line in lines:
+        if line in whole:
+            continue
+        i = line.members[0]
+        near = [(other.distance(xs[i], ys[i]), k) for k, other in enumerate(whole)]
+        if near and min(near)[0] < text_h:
+            whole[min(near)[1]].members.extend(line.members)
+        else:
+            out.append(line)
+    return out
 
 
 class _Line:
