@@ -22,10 +22,12 @@ Steps (``ink_map``):
    the components, their boxes and whether they hold strong ink;
 5. ruled lines: only components longer than a few text heights can hold a rule (a cheap test on
    the component boxes); inside those boxes the rule's tilt is measured (up to ~8 degrees), its
-   thin run removed, and the strokes that crossed it bridged again (``rules.py``). Rules are
-   sized from the text height; when nearly every letter touches a rule (fewer than
-   ``RULED_SAMPLES`` loose letter-like components beside page-long rules), from the page's
-   size, and the text height is measured again once they are gone. When the long
+   thin run removed, and the strokes that crossed it bridged again (``rules.py``); rules left
+   unfollowed by that one tilt (curved by a bent page, converging in perspective) are followed
+   in short straight pieces at their own tilts. Rules are sized from the text height; when
+   nearly every letter touches a rule (fewer than ``RULED_SAMPLES`` loose letter-like
+   components beside page-long rules), from the page's size, and the text height is measured
+   again once they are gone. When the long
    components together form a grid (squared paper: several rows and columns inked along
    most of the page, ``rules.is_grid``), the whole page is searched instead, for rules broken
    by small gaps and for the thin ink of nearly full rows and columns: a faint grid

@@ -4,7 +4,11 @@ boxes drawn around characters on forms, slightly tilted.
 ``remove_rules`` works only inside the boxes of components long enough to hold a rule, so a page
 without rules costs nothing. In each box, per direction: the rule's tilt is measured from the
 ink's projection profile (up to ``MAX_TILT_DEG``), the box is sheared level, long thin runs are
-found by a morphological opening, and sheared back. Rule pixels that are much darker than the
+found by a morphological opening, and sheared back. Rules that this one tilt does not follow
+all along (a bent page curves them, perspective gives each its own slope) leave a long stretch
+of thin ink unfollowed; only then is a box several rule lengths long searched again, in
+straight pieces half a rule long at every tilt, joined into each rule's course and narrowed
+to its pen (straight rules cost one cheap check). Rule pixels that are much darker than the
 rule itself are ink lying on the rule and stay; strokes that crossed the rule are bridged again.
 Squared paper (``is_grid``) is searched as one box, the whole page, and there a rule may be
 broken by small gaps, and rows and columns inked along most of their length count as rules.
@@ -17,6 +21,10 @@ import numpy as np
 
 MAX_TILT_DEG = 8.0
 TILT_STEP_DEG = 0.75  # the opening tolerates a residual tilt of about thickness / length
+BENT_SPAN = 3  # rules bend away from one tilt over this many rule lengths (less: a word)
+PIECE = 0.5  # a bent rule is followed in straight pieces this part of a rule's length long
+BENT_STEP_DEG = 1.5  # ... at tilts this far apart (on ink thickened a row each side, that fits)
+POOL = 8  # columns per cell where rules found are compared with thin ink: cheap, rules are long
 INK_ON_RULE = 1.4  # a rule pixel this much darker than most of the rule's core is ink
 MARGIN = 3  # pixels around a component's box
 WALL_BAND = 0.3  # a frame's level sides are found in its top and bottom this part
@@ -47,9 +55,9 @@ def remove_rules(
     for box in np.asarray(boxes, dtype=np.int64).reshape(-1, 4):
         roi, dark = _patch(out, darkness, box)
         if box[2] >= length:
-            roi[:] = _remove_level(roi, dark, length, thin, grid)
+            roi[:] = _remove_level(roi, dark, length, thin, grid, bent=True)
         if box[3] >= length:
-            roi[:] = _remove_level(roi.T, dark.T, length, thin, grid).T
+            roi[:] = _remove_level(roi.T, dark.T, length, thin, grid, bent=True).T
     for box in np.asarray(frames, dtype=np.int64).reshape(-1, 4):
         roi, dark = _patch(out, darkness, box)
         before = roi.copy()
@@ -120,17 +128,26 @@ def _walls(before: np.ndarray, after: np.ndarray) -> tuple[int, int]:
 
 
 def _remove_level(
-    roi: np.ndarray, dark: np.ndarray, length: int, thin: int, grid: bool = False
+    roi: np.ndarray,
+    dark: np.ndarray,
+    length: int,
+    thin: int,
+    grid: bool = False,
+    bent: bool = False,
 ) -> np.ndarray:
     """Remove near-horizontal rules (any tilt up to ``MAX_TILT_DEG``) from a mask patch; in a
     ``grid``, rules broken by gaps under ``RUN_GAP`` pixels and the thin ink of nearly full
-    rows (``_full_rows``) too: a faint grid thresholds into dashes."""
+    rows (``_full_rows``) too: a faint grid thresholds into dashes. ``bent``: in a patch
+    ``BENT_SPAN`` rule lengths wide or more, rules that its one tilt does not follow all along
+    (``_rule_left``: a bent page, perspective) are followed in pieces (``_bent_runs``)."""
     slope = _tilt(roi)
     levelled = _sheared(roi, slope)
     runs = _level_runs(levelled, length, thin, RUN_GAP if grid else 1)
     if grid:
         runs |= _full_rows(levelled, thin)
     core = _sheared(runs, -slope, roi.shape) & roi
+    if bent and roi.shape[1] >= BENT_SPAN * length and _rule_left(roi, core, length, thin):
+        core |= _bent_runs(roi, core, length, thin)
     if not core.any():
         return roi
     level = float(np.percentile(dark[core > 0], 75))
@@ -142,6 +159,83 @@ def _remove_level(
     bridge = np.ones((thin + 4, 1), np.uint8)
     bridged = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, bridge)
     return kept | (bridged & lines)
+
+
+def _rule_left(roi: np.ndarray, core: np.ndarray, length: int, thin: int) -> bool:
+    """Whether the rules found at one tilt, ``core``, leave a rule of the patch unfollowed: a
+    stretch of thin ink at least ``length`` long (joined across the strokes that cross it) that
+    they leave unfollowed for a piece (``PIECE`` of ``length``) or more."""
+    thick = cv2.morphologyEx(roi, cv2.MORPH_OPEN, np.ones((thin, 1), np.uint8))
+    across = cv2.morphologyEx(
+        cv2.subtract(roi, thick), cv2.MORPH_CLOSE, np.ones((1, thin), np.uint8)
+    )
+    stretches, core = _pooled(across & roi), _pooled(core)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(stretches, connectivity=8)
+    long = stats[:, 2] >= length / POOL
+    long[0] = False
+    if not long.any():
+        return False
+    followed = np.zeros((n, core.shape[1]), bool)  # (stretch, cell) where a rule was found
+    found = cv2.findNonZero(core)
+    if found is not None:
+        xs, ys = found.reshape(-1, 2).T
+        followed[labels[ys, xs], xs] = True
+    left = stats[long, 2] - np.count_nonzero(followed[long], axis=1)
+    return bool((left >= PIECE * length / POOL).any())
+
+
+def _pooled(mask: np.ndarray) -> np.ndarray:
+    """``mask`` in cells ``POOL`` columns wide, a cell inked where any of its pixels is."""
+    return np.ascontiguousarray(cv2.dilate(mask, np.ones((1, POOL), np.uint8))[:, ::POOL])
+
+
+def _bent_runs(roi: np.ndarray, core: np.ndarray, length: int, thin: int) -> np.ndarray:
+    """The rules of a patch that bend or converge, each at its own tilts, away from the runs
+    found at one tilt, ``core``: straight pieces ``PIECE`` of ``length`` long at every tilt up
+    to ``MAX_TILT_DEG``, joined into courses at least ``length`` long, narrowed to each rule's
+    own pen (``_rule_band``), less where they are ``thin`` thick or more (a bold stroke)."""
+    piece = max(3, int(PIECE * length))
+    wide = cv2.dilate(roi, np.ones((3, 1), np.uint8))  # a row more each side: a tilt fits longer
+    runs, thick = np.zeros_like(roi), np.zeros_like(roi)
+    steps = int(np.ceil(MAX_TILT_DEG / BENT_STEP_DEG))
+    for deg in np.linspace(-MAX_TILT_DEG, MAX_TILT_DEG, 2 * steps + 1):
+        slope = float(np.tan(np.deg2rad(deg)))
+        levelled = _sheared(wide, slope)
+        lines = cv2.morphologyEx(levelled, cv2.MORPH_OPEN, np.ones((1, piece), np.uint8))
+        if lines.any():
+            runs |= _sheared(lines, -slope, roi.shape)
+            bold = cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones((thin + 2, 1), np.uint8))
+            thick |= _sheared(bold, -slope, roi.shape)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(runs & roi, connectivity=8)
+    long = stats[:, 2] >= length
+    long[0] = False
+    taken = cv2.dilate(core, np.ones((3, 1), np.uint8))  # what core's lines take out anyway
+    return cv2.subtract(_rule_band(labels, long), thick | taken)
+
+
+def _rule_band(labels: np.ndarray, long: np.ndarray) -> np.ndarray:
+    """The pixels of the ``long`` components of ``labels`` (rules, with the letters' strokes
+    that lie along them at some tilt) within half the rule's pen of its course. The pen is the
+    median ink per column; the course is the ink's mean row per column, interpolated across
+    the columns where letters add ink."""
+    w = labels.shape[1]
+    ys, xs = np.nonzero(np.take(long, labels))
+    ids = (np.cumsum(long) - 1)[labels[ys, xs]]  # numbered 0.. over the long components
+    rules = int(np.count_nonzero(long))
+    cells = ids * w + xs
+    count = np.bincount(cells, minlength=rules * w).reshape(rules, w)
+    course = np.bincount(cells, ys, rules * w).reshape(rules, w) / np.maximum(count, 1)
+    half = np.zeros(rules)
+    for i in range(rules):
+        inked = np.flatnonzero(count[i])
+        pen = float(np.median(count[i, inked]))
+        alone = inked[count[i, inked] <= pen]
+        course[i] = np.interp(np.arange(w), alone, course[i, alone])
+        half[i] = pen / 2 + 0.5  # the half row a stepped line's course is off by
+    near = np.abs(ys - course[ids, xs]) <= half[ids]
+    band = np.zeros(labels.shape, np.uint8)
+    band[ys[near], xs[near]] = 1
+    return band
 
 
 def _tilt(roi: np.ndarray) -> float:

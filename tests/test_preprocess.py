@@ -237,6 +237,36 @@ def test_tilted_rules_are_removed_and_ink_on_a_rule_is_kept():
     assert result.mask[off_text].mean() < 0.02
 
 
+def bent_rule(y: int, w: int, how: str) -> np.ndarray:
+    """Points of a rule at height ``y`` across a page ``w`` wide: curved along a page bent
+    about 6 degrees at its steepest, or straight at a slope of its own that grows 1.5 degrees
+    from rule to rule (perspective: rules converge)."""
+    xs = np.arange(0, w + 1, 5)
+    if how == "bent":
+        ys = y + 12 * np.sin(2 * np.pi * xs / w + y / 50)
+    else:
+        ys = y + np.tan(np.deg2rad(1.5 * (y - 252) / 36)) * (xs - w / 2)
+    return np.stack([xs, np.rint(ys)], axis=1).astype(np.int32)
+
+
+@pytest.mark.parametrize("how", ["bent", "converging"])
+def test_rules_that_bend_or_converge_are_removed_and_letters_kept(how):
+    # the margin joins every rule into one box, and one tilt per box follows such rules only
+    # in part: the rest joined the letters into one long component
+    img, truth = page_with_text(text="HILT 17")
+    h, w = truth.shape
+    cv2.line(img, (40, 0), (40, h), (120, 120, 220), 2)
+    rules = np.zeros((h, w), np.uint8)
+    for y in range(90, 440, 36):  # 198 and 234 cross the letters
+        cv2.polylines(img, [bent_rule(y, w, how)], False, (200, 160, 140), 2)
+        cv2.polylines(rules, [bent_rule(y, w, how)], False, 1, 2)
+    result = ink_map(img)
+    assert recall(result.mask, truth) > 0.85
+    off_text = (rules > 0) & (cv2.dilate(truth.astype(np.uint8), np.ones((5, 5))) == 0)
+    assert result.mask[off_text].mean() < 0.02
+    assert len(result.boxes) >= 6  # "HILT 17": no rule left to join the letters
+
+
 def test_background_cells_cover_a_frame_that_is_not_a_whole_number_of_cells():
     # the background is averaged over whole cells and scaled back up; the frame's last
     # partial row and column of cells must get the paper's level, not a black border
