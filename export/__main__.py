@@ -17,6 +17,7 @@ COMMANDS = {
     "accuracy": "export.accuracy",
     "restamp": "export.restamp",
     "rejection": "export.rejection",
+    "stress": "export.stress",
 }
 
 
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m export",
         description="Build-stage jobs: train, evaluate, convert, quantize, build, synth, accuracy, "
-        "restamp, rejection.",
+        "restamp, rejection, stress.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMANDS.values():

@@ -1,0 +1,168 @@
+"""Stress probes: photographic faults the benchmark's conditions do not draw.
+
+``python -m export stress [--pages 16] [--glyphs strokes] [--probes bent converging ...]``
+generates pages (seeds 0..pages-1, cycling through ``BASES``: clean, webcam, table, ruled),
+applies each probe to the finished photo and reports the errors (edit distance) and CER per
+probe, and the errors on the pages that are not ruled. ``none`` is the pages as generated.
+The same seeds make the same pages for every probe and glyph source.
+These are checks for failures that break whole pages (a bent notebook page, a hard shadow
+across the desk, chalk on a board), not a benchmark to tune to: the figures are the project's
+own generator's, with faults of the project's own making.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import cv2
+import numpy as np
+
+from export import synth
+from export.accuracy import edit_distance, page_alphabet
+
+BASES = ("clean", "webcam", "table", "ruled")
+
+
+def _text_height(page: synth.SynthPage) -> float:
+    return float(np.median([b[3] for b in page.boxes]))
+
+
+def _remap(img: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    h, w = img.shape[:2]
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(
+        img, xs, ys + dy.astype(np.float32), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+
+
+def bent(img, page, rng):
+    """A bent page: lines (and rules) curve by a sine of 0.35 text heights across the width."""
+    h, w = img.shape[:2]
+    xs = np.arange(w, dtype=np.float32)[None].repeat(h, 0)
+    return _remap(img, 0.35 * _text_height(page) * np.sin(2 * np.pi * xs / w + rng.uniform(0, 6)))
+
+
+def converging(img, page, rng):
+    """Perspective across the lines: the top ones tilt 4 degrees one way, the bottom ones the
+    other."""
+    h, w = img.shape[:2]
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return _remap(img, np.tan(np.radians(4.0)) * (ys - h / 2) / (h / 2) * (xs - w / 2))
+
+
+def keystone(img, page, rng):
+    """The phone tilted back: the top of the frame 30% narrower than the bottom."""
+    h, w = img.shape[:2]
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[0.15 * w, 0], [0.85 * w, 0], [w, h], [0, h]])
+    m = cv2.getPerspectiveTransform(src, dst)
+    return cv2.warpPerspective(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+
+
+def motion(img, page, rng):
+    """Camera shake: a 9-pixel horizontal motion blur."""
+    kernel = np.zeros((9, 9), np.float32)
+    kernel[4, :] = 1 / 9
+    return cv2.filter2D(img, -1, kernel)
+
+
+def defocus(img, page, rng):
+    """Out of focus: a Gaussian blur of 0.06 text heights."""
+    return cv2.GaussianBlur(img, (0, 0), 0.06 * _text_height(page))
+
+
+def hard_shadow(img, page, rng):
+    """The phone's shadow with a sharp edge over most of the frame, at 40% of the light."""
+    h, w = img.shape[:2]
+    shade = np.zeros((h, w), np.float32)
+    x0 = rng.uniform(0.3, 0.7) * w
+    cv2.fillPoly(shade, [np.int32([[x0, 0], [w, 0], [w, h], [x0 - 0.3 * w, h]])], 1.0)
+    shade = cv2.GaussianBlur(shade, (0, 0), 2)
+    return (img * (1 - 0.6 * shade[..., None])).astype(np.uint8)
+
+
+def glare(img, page, rng):
+    """A flash's glare: a round highlight that washes 85% of the way to white at its centre."""
+    h, w = img.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w]
+    cx, cy = rng.uniform(0.3, 0.7) * w, rng.uniform(0.3, 0.7) * h
+    spot = 0.85 * np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * (0.12 * w) ** 2))
+    return np.clip(img + (255 - img) * spot[..., None], 0, 255).astype(np.uint8)
+
+
+def low_light(img, page, rng):
+    """A dim room: 30% of the light and sensor noise of 6 grey levels."""
+    return np.clip(img * 0.3 + rng.normal(0, 6, img.shape), 0, 255).astype(np.uint8)
+
+
+def chalk(img, page, rng):
+    """Light writing on a dark ground: the photo inverted (a table page: a board on a wall)."""
+    return cv2.bitwise_not(img)
+
+
+def small(img, page, rng):
+    """The photo at half size: small text."""
+    return cv2.resize(img, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+
+
+def jpeg(img, page, rng):
+    """Heavy compression: JPEG quality 12."""
+    return cv2.imdecode(cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 12])[1], 1)
+
+
+def none(img, page, rng):
+    """The photo as generated."""
+    return img
+
+
+PROBES = {
+    f.__name__: f
+    for f in (none, bent, converging, keystone, motion, defocus, hard_shadow, glare)
+    + (low_light, chalk, small, jpeg)
+}
+
+
+def run_probe(recognizer, probe: str, pages: int, glyphs) -> dict:
+    """Errors, characters and errors on the pages that are not ruled, for one probe."""
+    alphabet = page_alphabet(recognizer.classifier.labels)
+    errors = chars = unruled = 0
+    for seed in range(pages):
+        base = BASES[seed % len(BASES)]
+        page = synth.make_page(np.random.default_rng(seed), base, glyphs, alphabet=alphabet)
+        photo = PROBES[probe](page.image, page, np.random.default_rng(1000 + seed))
+        d = edit_distance(recognizer.recognize(photo).text, page.text)
+        errors, chars = errors + d, chars + len(page.text)
+        unruled += d if base != "ruled" else 0
+    return {"errors": errors, "chars": chars, "unruled_errors": unruled}
+
+
+def _run(args: argparse.Namespace) -> int:
+    from hwr_edge import Recognizer
+
+    unknown = [p for p in args.probes if p not in PROBES]
+    if unknown:
+        print(f"error: unknown probe {unknown[0]!r} (choose from {', '.join(PROBES)})")
+        return 2
+    recognizer = Recognizer(model=args.model, threads=1)
+    glyphs = synth.DatasetGlyphs() if args.glyphs == "emnist" else args.glyphs
+    print(f"| probe | pages | errors | CER {args.glyphs} | errors on pages not ruled | s |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for probe in args.probes:
+        t0 = time.perf_counter()
+        r = run_probe(recognizer, probe, args.pages, glyphs)
+        cer = 100 * r["errors"] / r["chars"]
+        seconds = time.perf_counter() - t0
+        row = [probe, args.pages, r["errors"], f"{cer:.1f}%", r["unruled_errors"], f"{seconds:.0f}"]
+        print("| " + " | ".join(str(v) for v in row) + " |")
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add the ``stress`` subcommand."""
+    p = subparsers.add_parser("stress", help="CER under photographic faults the benchmark lacks")
+    p.add_argument("--pages", type=int, default=16, help="per probe: seeds 0..N-1")
+    p.add_argument("--glyphs", choices=["strokes", "hershey", "emnist"], default="strokes")
+    p.add_argument("--probes", nargs="+", default=list(PROBES), help=", ".join(PROBES))
+    p.add_argument("--model", default=None, help="model name or path (default: the default)")
+    p.set_defaults(func=_run)
