@@ -58,6 +58,8 @@ class Condition:
     frame: bool = False  # text runs off / touches the image frame
     webcam: bool = False  # colour cast, vignetting, heavy blur/noise/JPEG
     lower: bool = False  # include the lower-case letters of the 47-class set
+    lines: tuple[int, int] = (2, 5)  # lines of random text: at least, and fewer than
+    line_pitch: tuple[float, float] = (1.7, 2.2)  # baseline to baseline, in capital heights
 
 
 CONDITIONS: dict[str, Condition] = {
@@ -238,11 +240,12 @@ def _jitter(canvas: np.ndarray, height: int, slant: float, rng: np.random.Genera
 
 
 def random_text(rng: np.random.Generator, cond: Condition, alphabet: str) -> list[str]:
-    """Two to four lines of words and numbers drawn from ``alphabet`` (about 30 characters)."""
+    """Lines (two to four by default) of words and numbers drawn from ``alphabet`` (about 30
+    characters)."""
     letters = "".join(c for c in alphabet if c in UPPER)
     digits = "".join(c for c in alphabet if c in DIGITS)
     lines = []
-    for _ in range(int(rng.integers(2, 5))):
+    for _ in range(int(rng.integers(*cond.lines))):
         words = []
         for _ in range(int(rng.integers(1, 4))):
             kind = rng.random()
@@ -263,7 +266,7 @@ def _layout(lines: list[str], glyphs, cond: Condition, rng: np.random.Generator,
     pen = char_h * (rng.uniform(0.14, 0.22) if cond.ink == "marker" else rng.uniform(0.05, 0.1))
     if cond.ink == "pencil":
         pen = char_h * rng.uniform(0.04, 0.07)
-    line_gap = char_h * rng.uniform(1.7, 2.2)
+    line_gap = char_h * rng.uniform(*cond.line_pitch)
     width = int(char_h * 2.0 * max(len(t) for t in lines) + 2 * char_h)
     height = int(line_gap * (len(lines) - 1) + 4 * char_h)
     cov = np.zeros((height, width), np.float32)
@@ -488,16 +491,17 @@ def _camera(img: np.ndarray, cond: Condition, rng: np.random.Generator) -> np.nd
 
 def make_page(
     rng: np.random.Generator,
-    condition: str = "clean",
+    condition: str | Condition = "clean",
     glyphs: str | object = "hershey",
     text: list[str] | None = None,
     alphabet: str = DIGITS + UPPER,
 ) -> SynthPage:
-    """Generate one photo of handwritten ``text`` (random when None) under ``condition``.
+    """Generate one photo of handwritten ``text`` (random when None) under ``condition`` (a
+    name in ``CONDITIONS``, or a ``Condition``).
 
     ``glyphs`` is "hershey", "strokes" or a glyph source such as ``DatasetGlyphs()``;
     ``alphabet`` limits the random text (e.g. digits only for a digit model)."""
-    cond = CONDITIONS[condition]
+    cond = CONDITIONS[condition] if isinstance(condition, str) else condition
     if cond.lower:
         alphabet = alphabet + "".join(c for c in LOWER47 if c not in alphabet)
     lines = text or random_text(rng, cond, alphabet)

@@ -1,5 +1,6 @@
 """Synthetic page generator: sizes, ground truth, determinism, EXIF helper, CLI output."""
 
+import dataclasses
 import json
 
 import cv2
@@ -85,3 +86,12 @@ def test_accuracy_names_its_conditions_and_refuses_an_unknown_one(capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "invalid choice: 'squared'" in err and "'grid'" in err
+
+
+def test_a_condition_object_sets_the_number_of_lines_and_their_pitch():
+    dense = dataclasses.replace(synth.CONDITIONS["clean"], lines=(10, 11), line_pitch=(1.4, 1.4))
+    page = synth.make_page(np.random.default_rng(0), dense, "strokes")
+    assert page.text.count("\n") == 9
+    bottoms = sorted({b[1] + b[3] for b in page.boxes})
+    spread = (bottoms[-1] - bottoms[0]) / np.median([b[3] for b in page.boxes])
+    assert spread < 12.3  # in glyph heights: pitch 1.4 gives 11.1, the default 1.7-2.2 13.5+
