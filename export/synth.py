@@ -526,8 +526,8 @@ def with_exif_orientation(jpeg: bytes, orientation: int) -> bytes:
     return jpeg[:2] + app1 + jpeg[2:]
 
 
-EXAMPLES = {  # file -> (condition, seed, text); the EXIF one is stored rotated, tag 6, and
-    # the sideways one stored turned a quarter clockwise without a tag
+EXAMPLES = {  # file -> (condition, seed, text); the EXIF one is stored rotated, tag 6, the
+    # sideways one stored turned a quarter clockwise without a tag, the chalkboard inverted
     "note.jpg": ("gradient", 7, ["HELLO WORLD", "CALL 5551234", "MEET AT 10"]),
     "webcam.jpg": ("webcam", 3, ["BUY MILK", "EGGS 12"]),
     "exif-rotated.jpg": ("shadow", 5, ["ROOM 42", "NORTH GATE"]),
@@ -535,6 +535,7 @@ EXAMPLES = {  # file -> (condition, seed, text); the EXIF one is stored rotated,
     "whiteboard.jpg": ("whiteboard", 1, ["TEAM MEETING", "ROOM 12"]),
     "pencil.jpg": ("pencil", 1, ["SHOPPING", "BREAD 2", "APPLES 6"]),
     "sideways.jpg": ("table", 1, ["PARCEL FOR", "FLAT 21"]),
+    "chalkboard.jpg": ("shadow", 1, ["QUIZ ON FRIDAY", "PAGES 40 TO 52"]),
 }
 
 
@@ -548,6 +549,8 @@ def write_examples(out: Path) -> list[Path]:
             image = cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)
         if name.startswith("sideways"):
             image = cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)
+        if name.startswith("chalkboard"):  # light writing on a dark ground
+            image = cv2.bitwise_not(image)
         data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
         if name.startswith("exif"):
             data = with_exif_orientation(data, 6)

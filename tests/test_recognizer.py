@@ -1,6 +1,7 @@
 """Recognizer end to end: one batch per image, charset rejection, threads, crops, blank page."""
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -372,3 +373,8 @@ def test_chalk_on_a_board_reads_like_ink_on_paper(classifier, condition):
     assert board.text == upright.text
     assert edit_distance(board.text, page.text) <= 2
     assert [c.box for c in board.chars] == [c.box for c in upright.chars]
+
+
+def test_the_chalkboard_example_reads_exactly(classifier):
+    photo = Path(__file__).resolve().parents[1] / "examples" / "chalkboard.jpg"
+    assert Recognizer(classifier).recognize(photo).text == "QUIZ ON FRIDAY\nPAGES 40 TO 52"
