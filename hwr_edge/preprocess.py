@@ -33,7 +33,11 @@ Steps (``ink_map``):
    by small gaps and for the thin ink of nearly full rows and columns: a faint grid
    thresholds into pieces of every size, which joined letters across lines. The boxes
    drawn around characters on a form (among the tallest components, ink along all four
-   sides) lose their sides and the walls between their characters the same way;
+   sides) lose their sides and the walls between their characters the same way. Last, a
+   faint rule or margin that the threshold broke into pieces shorter than any rule (a dim,
+   noisy photo: every piece was read as a character) is found from its thin pieces, strong
+   and weak, on one straight course across much of the page (``rules.broken_rules``), and
+   taken out with the ink along that course when its pieces are fainter than the letters;
 6. table / desk areas (large dark regions at the frame that end in a sharp step up to the
    paper's brightness; a vignetted corner or a shadow rises slowly) are masked, and so is
    paper under ``DIM_PAPER`` of the brightest paper's light (a nearly black corner, where
@@ -44,8 +48,9 @@ Steps (``ink_map``):
    first, before they count towards the text height.
 
 The components found here are handed to ``segment`` (``labels`` and ``boxes``), so the page is
-labelled once, or twice when it has rules. ``light_strokes`` tells the reader when the photo
-may be light writing on a dark ground (chalk on a board), to be read inverted too.
+labelled once, and again after each kind of rule is taken out. ``light_strokes`` tells the
+reader when the photo may be light writing on a dark ground (chalk on a board), to be read
+inverted too.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from hwr_edge.rules import is_frame, is_grid, remove_rules
+from hwr_edge.rules import broken_rules, is_frame, is_grid, remove_broken, remove_rules
 
 PREVIEW_PX = 1280  # longest side of the first, text-scale-estimating pass
 TARGET_TEXT_PX = 36  # capital height wanted at working resolution when re-reading a photo
@@ -92,6 +97,9 @@ MIN_FRAME_PX = 12  # ... and at least this many pixels
 SOLID_FILL = 0.8  # a squarish component inked over this part of its box is a solid shape
 SCENERY_COUNT = 4  # this many solid shapes of one size are scenery (keys), not ink
 SAME_SIZE = 0.1  # ... one size: widths and heights within this part of each other
+BROKEN_PEN = 0.1  # the pieces of a rule broken by the threshold are this many text heights thick
+BROKEN_PIECE = 0.25  # ... and its pieces that find its course this many long (not noise)
+FAINT = 0.75  # ... and on average under this part of the letters' darkness (a pen's dash is not)
 
 
 @dataclass
@@ -208,6 +216,7 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     strong = np.bincount(labels[2 * ys, 2 * xs], minlength=n) > 0
     strong[0] = False
     strong &= ~_scenery(stats)
+    weak = stats[1:][~strong[1:]]  # a faint rule's pieces under the strong level show its course
     extent = np.maximum(stats[:, 2], stats[:, 3])
     page_long = _page_long(stats, gray.shape)
     loose = strong & ~page_long
@@ -237,6 +246,13 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
         text_h = _text_height(stats, strong) or text_h  # a rule left over is too thin to count
     if text_h == 0:
         return _empty(gray, scale, inverse)
+    broken = _broken(labels, stats, strong, darkness, text_h, length, weak)
+    if broken:
+        mask = np.take(strong.astype(np.uint8), labels)
+        mask = remove_broken(mask, darkness, labels, broken, thin)
+        n, labels, stats = label_components(mask)
+        strong = np.ones(n, bool)
+        strong[0] = False
     keep = strong & _plausible(stats, labels, table, text_h)
     ids = np.nonzero(keep)[0]
     if ids.size == 0:
@@ -248,6 +264,42 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     ink = cv2.bitwise_and(darkness, darkness, mask=mask)
     boxes = stats[ids, :4].astype(np.float64)
     return InkImage(ink, mask, scale, float(text_h), labels, boxes, ids, inverse)
+
+
+def _broken(
+    labels: np.ndarray,
+    stats: np.ndarray,
+    strong: np.ndarray,
+    darkness: np.ndarray,
+    text_h: float,
+    length: int,
+    weak: np.ndarray,
+) -> list:
+    """The faint rules that the threshold broke into pieces shorter than any rule
+    (``rules.broken_rules``, pieces at most ``BROKEN_PEN`` text heights thick), with their
+    ``strong`` pieces (the ``weak`` ones, rows of stats, help find their course), which are
+    fainter than ``FAINT`` of the letters' ink: a row of dashes drawn with the pen is as dark
+    as the letters."""
+    n = len(stats)
+    both = np.vstack([stats, weak])
+    pieces = np.concatenate([strong, np.ones(len(weak), bool)])
+    pieces &= np.maximum(both[:, 2], both[:, 3]) >= BROKEN_PIECE * text_h
+    rules = broken_rules(both, pieces, length, max(2.0, BROKEN_PEN * text_h))
+    if not rules:
+        return rules
+    ink = np.bincount(labels.ravel(), darkness.ravel(), n)
+    letters = strong & (stats[:, 3] >= text_h / 2)
+    for rule in rules:
+        letters[rule.ids[rule.ids < n]] = False
+    if not letters.any():
+        return []
+    level = ink[letters].sum() / stats[letters, 4].sum()
+    faint = []
+    for rule in rules:
+        ids = rule.ids[rule.ids < n]  # its strong pieces
+        if ids.size == 0 or ink[ids].sum() < FAINT * level * stats[ids, 4].sum():
+            faint.append(rule._replace(ids=ids))
+    return faint
 
 
 def _frames(labels: np.ndarray, stats: np.ndarray, candidates: np.ndarray) -> np.ndarray:

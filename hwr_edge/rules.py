@@ -12,9 +12,15 @@ to its pen (straight rules cost one cheap check). Rule pixels that are much dark
 rule itself are ink lying on the rule and stay; strokes that crossed the rule are bridged again.
 Squared paper (``is_grid``) is searched as one box, the whole page, and there a rule may be
 broken by small gaps, and rows and columns inked along most of their length count as rules.
+A faint rule that the threshold broke into pieces shorter than any rule is in no such box:
+``broken_rules`` finds it from thin pieces that vote for one straight course (a Hough
+transform over the components' boxes, cheap), and ``remove_broken`` takes out its pieces and
+its pen's width of ink along that course, as for the rules above.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -34,6 +40,11 @@ RUN_GAP = 5  # a grid's rule may be broken by gaps narrower than this many pixel
 ROW_FILL = 0.4  # a row of a grid inked along this part of its length is a rule
 GRID_RULES = 2  # a grid has at least this many such rows, and as many such columns
 GRID_CELL = 8  # pixels per cell side when a page is looked at for a grid
+BROKEN_PIECES = 3  # a rule that a faint threshold broke leaves at least this many pieces ...
+BROKEN_SPAN = BENT_SPAN  # ... spread over this many rule lengths (more than a word's dashes)
+COURSE_BIN = 2  # pixels per bin when the pieces vote for a course (two bins are one course)
+ON_COURSE = 2.0  # a piece's centre lies this many pixels from its rule's course at most
+REACH = 0.5  # a broken rule goes on this part of a rule's length past its last loose pieces
 
 
 def remove_rules(
@@ -65,6 +76,107 @@ def remove_rules(
         wall, pen = _walls(before, roi)
         if wall:  # bridged only across the walls' own width: letters sit close to them
             roi[:] = _remove_level(roi.T, dark.T, wall, min(thin, pen + 2)).T
+    return out
+
+
+class Course(NamedTuple):
+    """A straight rule that a faint threshold broke into pieces shorter than any rule."""
+
+    ids: np.ndarray  # the label numbers of its pieces
+    upright: bool  # it runs down the page: x = offset + slope * y
+    slope: float
+    offset: float
+    ends: tuple[int, int]  # where it starts and ends along its course (``REACH`` beyond
+    # its first and last loose pieces: pieces that cross another rule are not loose)
+    pen: float  # its pieces' median thickness
+
+
+def broken_rules(stats: np.ndarray, pieces: np.ndarray, length: int, pen: float) -> list:
+    """The rules (``Course``) that a faint threshold broke into pieces shorter than any rule,
+    among the components ``pieces`` (a boolean per row of ``stats``: x, y, w, h, area). A
+    piece is at most ``pen`` thick (its area per pixel of length), straight along either
+    direction at a tilt up to ``MAX_TILT_DEG``; a rule is ``BROKEN_PIECES`` or more of them
+    on one straight course (``_courses``), together at least ``length`` long, spread over
+    ``BROKEN_SPAN`` rule lengths."""
+    x, y, w, h, area = (stats[:, i].astype(np.float64) for i in range(5))
+    slant = np.tan(np.deg2rad(MAX_TILT_DEG))
+    rules = []
+    for upright, (along, size, across, side) in enumerate(((x, w, y, h), (y, h, x, w))):
+        ids = np.flatnonzero(pieces & (area <= pen * size) & (side <= pen + slant * size))
+        if ids.size < BROKEN_PIECES or size[ids].sum() < length:
+            continue
+        start, end = along[ids], along[ids] + size[ids]
+        centres = ((start + end) / 2, across[ids] + side[ids] / 2)
+        for on, slope, offset in _courses(*centres, size[ids], length):
+            ends = (int(start[on].min()), int(end[on].max()) - 1)
+            if ends[1] - ends[0] >= BROKEN_SPAN * length:
+                ends = (ends[0] - int(REACH * length), ends[1] + int(REACH * length))
+                thick = float(np.median(area[ids[on]] / size[ids[on]]))
+                rules.append(Course(ids[on], bool(upright), slope, offset, ends, thick))
+    return rules
+
+
+def _courses(along: np.ndarray, across: np.ndarray, size: np.ndarray, length: int) -> list:
+    """The straight courses of pieces (centres ``along`` and ``across`` a course, ``size``
+    long): ``BROKEN_PIECES`` or more together ``length`` long; per course, the indices of its
+    pieces, its slope and offset (``across = offset + slope * along``). The pieces vote with
+    their length for a course at each tilt up to ``MAX_TILT_DEG`` (a Hough transform); the
+    course with most votes is fitted to its pieces, which leave the vote, and so on while a
+    course gets ``length`` votes."""
+    steps = int(MAX_TILT_DEG / TILT_STEP_DEG)
+    slopes = np.tan(np.deg2rad(np.arange(-steps, steps + 1) * TILT_STEP_DEG))
+    bins = np.floor((across[None] - slopes[:, None] * along[None]) / COURSE_BIN).astype(np.int64)
+    bins -= bins.min()
+    width = int(bins.max()) + 2
+    cells = (np.arange(slopes.size)[:, None] * width + bins).ravel()
+    left, courses = np.ones(along.size, bool), []
+    while True:
+        weights = np.where(left, size, 0.0)
+        votes = np.bincount(cells, np.tile(weights, slopes.size), slopes.size * width)
+        votes = votes.reshape(slopes.size, width)
+        votes = votes[:, :-1] + votes[:, 1:]  # a course on the edge of two bins
+        tilt, row = np.unravel_index(int(np.argmax(votes)), votes.shape)
+        if votes[tilt, row] < length:
+            return courses
+        near = left & (bins[tilt] >= row) & (bins[tilt] <= row + 1)
+        slope, offset = _fitted(along[near], across[near], size[near], slopes[tilt])
+        on = left & (np.abs(across - offset - slope * along) <= ON_COURSE)
+        left &= ~(near | on)
+        if np.count_nonzero(on) >= BROKEN_PIECES and size[on].sum() >= length:
+            courses.append((on, slope, offset))
+
+
+def _fitted(along: np.ndarray, across: np.ndarray, size: np.ndarray, slope: float) -> tuple:
+    """Slope and offset of the straight course through pieces (least squares weighted by
+    their ``size``; at ``slope`` when they share one centre ``along``)."""
+    mean_along = np.average(along, weights=size)
+    mean_across = np.average(across, weights=size)
+    spread = np.average((along - mean_along) ** 2, weights=size)
+    if spread > 0:
+        slope = np.average((along - mean_along) * (across - mean_across), weights=size) / spread
+    return float(slope), float(mean_across - slope * mean_along)
+
+
+def remove_broken(
+    mask: np.ndarray, darkness: np.ndarray, labels: np.ndarray, courses: list, thin: int
+) -> np.ndarray:
+    """``mask`` (uint8 0/1) without the rules that the threshold broke (``courses``, from
+    ``broken_rules``, numbering their pieces as ``labels`` does): their pieces, and the ink
+    within their pen of each course where it crosses other ink, which is bridged again and
+    kept where it is much darker than the rule (``_take_out``)."""
+    out = mask.copy()
+    for upright in (False, True):
+        band = np.zeros(out.T.shape if upright else out.shape, np.uint8)
+        pieces = np.zeros(int(labels.max()) + 1, np.uint8)
+        for c in courses:
+            if c.upright == upright:
+                ends = [(a, round(c.offset + c.slope * a)) for a in c.ends]
+                cv2.line(band, *ends, 1, round(c.pen) + 2)
+                pieces[c.ids] = 1
+        if not pieces.any():
+            continue
+        roi, dark, ids = (out.T, darkness.T, labels.T) if upright else (out, darkness, labels)
+        roi[:] = _take_out(roi, dark, (band | np.take(pieces, ids)) & roi, thin)
     return out
 
 
@@ -150,6 +262,13 @@ def _remove_level(
         core |= _bent_runs(roi, core, length, thin)
     if not core.any():
         return roi
+    return _take_out(roi, dark, core, thin)
+
+
+def _take_out(roi: np.ndarray, dark: np.ndarray, core: np.ndarray, thin: int) -> np.ndarray:
+    """A mask patch without its level rules' pixels ``core`` (grown a row each side), less
+    those much darker than the rule (ink on it); the strokes that crossed a rule are bridged
+    across it again."""
     level = float(np.percentile(dark[core > 0], 75))
     lines = cv2.dilate(core, np.ones((3, 1), np.uint8)) & roi
     on_rule = lines & (dark > INK_ON_RULE * level).astype(np.uint8)

@@ -267,6 +267,53 @@ def test_rules_that_bend_or_converge_are_removed_and_letters_kept(how):
     assert len(result.boxes) >= 6  # "HILT 17": no rule left to join the letters
 
 
+def broken_line(img, start, end, colour, rng):
+    """Draw a faint 1-pixel line from ``start`` to ``end`` (x, y) as the threshold leaves it:
+    pieces 20-45 pixels long with gaps of 4-12 pixels."""
+    (x0, y0), (x1, y1) = start, end
+    length = float(np.hypot(x1 - x0, y1 - y0))
+    at = float(rng.uniform(0, 10))
+    while at < length:
+        piece = min(length, at + rng.uniform(20, 45))
+        a, b = at / length, piece / length
+        p0 = (round(x0 + a * (x1 - x0)), round(y0 + a * (y1 - y0)))
+        p1 = (round(x0 + b * (x1 - x0)), round(y0 + b * (y1 - y0)))
+        cv2.line(img, p0, p1, colour, 1)
+        at = piece + rng.uniform(4, 12)
+
+
+def test_faint_rules_and_margin_broken_into_pieces_are_removed_and_letters_kept():
+    # each piece is shorter than a rule, so no box holds a rule: every piece was a character
+    img, truth = page_with_text(text="HILT 17")
+    h, w = truth.shape
+    rng = np.random.default_rng(3)
+    rules = np.zeros((h, w), np.uint8)
+    for y in range(40, 480, 36):  # tilted 3 degrees, the margin 2
+        ends = ((0, y), (w, y + round(w * np.tan(np.deg2rad(3)))))
+        broken_line(img, *ends, (170, 150, 140), rng)
+        cv2.line(rules, *ends, 1, 1)
+    ends = ((30, 0), (30 + round(h * np.tan(np.deg2rad(2))), h))
+    broken_line(img, *ends, (150, 150, 230), rng)
+    cv2.line(rules, *ends, 1, 1)
+    result = ink_map(img)
+    assert recall(result.mask, truth) > 0.85
+    off_text = (rules > 0) & (cv2.dilate(truth.astype(np.uint8), np.ones((9, 9))) == 0)
+    assert result.mask[off_text].mean() < 0.02
+
+
+def test_a_row_of_dashes_drawn_with_the_pen_is_kept():
+    # thin dashes on one straight course across the page, as dark as the letters: blanks
+    # to fill in, not a faint rule broken by the threshold
+    img, truth = page_with_text(text="HILT 17", thick=2)
+    dashes = np.zeros_like(truth, np.uint8)
+    for x in range(60, 600, 60):
+        cv2.line(dashes, (x, 380), (x + 40, 380), 1, 2)
+    img[dashes > 0] = (40, 30, 30)
+    result = ink_map(img)
+    assert recall(result.mask, truth) > 0.9
+    assert recall(result.mask, dashes > 0) > 0.9
+
+
 def test_background_cells_cover_a_frame_that_is_not_a_whole_number_of_cells():
     # the background is averaged over whole cells and scaled back up; the frame's last
     # partial row and column of cells must get the paper's level, not a black border
