@@ -74,7 +74,6 @@ KERNEL3 = np.ones((3, 3), np.uint8)
 KERNEL5 = np.ones((5, 5), np.uint8)
 DARK_GROUND = 0.5  # a frame whose median is under this part of its brightest may be a board
 MIN_CONTRAST = 60  # ... when its writing is this many grey levels brighter than the ground
-THIN_LIGHT = 0.8  # ... and this part of that light is strokes: the photo is read inverted
 FEW_PIECES = 24  # a first pass with fewer components may have drawn large letters hollow
 HOLLOW = 0.1  # strokes are hollow when this many dark pixels per ink pixel lie outside the mask
 MIN_LOW, MIN_HIGH = 28, 60  # hysteresis floors on the 0..255 darkness scale
@@ -109,8 +108,8 @@ class InkImage:
     character height in working pixels, 0 when no text was found). ``labels`` (int32) and
     ``boxes`` (x, y, w, h per kept label, ``ids`` their label numbers) describe the mask's
     components when the preprocessing already found them; None makes ``segment`` label the
-    mask itself. ``light_strokes``: how much the photo looks like light writing on a dark
-    ground (``light_strokes``), a reason to read it inverted too."""
+    mask itself. ``light_strokes``: the part of the photo's light that is thin strokes on a
+    dark ground (the function ``light_strokes``), a reason to read it inverted too."""
 
     ink: np.ndarray
     mask: np.ndarray
@@ -203,7 +202,7 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     """Steps 3-6 with a background closing ``close_cells`` cells wide."""
     cell = _cell(gray)
     small = _shrink(gray, (max(1, gray.shape[1] // cell), max(1, gray.shape[0] // cell)), cell)
-    inverse = light_strokes(small)
+    light = light_strokes(small)
     background, table = _background(gray, small, bgr, close_cells)
     darkness = cv2.divide(gray, background, scale=255)
     del background  # full-size arrays go as soon as they are used: a 12 MP photo's are large
@@ -245,7 +244,7 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
         strong[0] = False
         text_h = _text_height(stats, strong) or text_h  # a rule left over is too thin to count
     if text_h == 0:
-        return _empty(gray, scale, inverse)
+        return _empty(gray, scale, light)
     broken = _broken(labels, stats, strong, darkness, text_h, length, weak)
     if broken:
         mask = np.take(strong.astype(np.uint8), labels)
@@ -256,14 +255,14 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     keep = strong & _plausible(stats, labels, table, text_h)
     ids = np.nonzero(keep)[0]
     if ids.size == 0:
-        return _empty(gray, scale, inverse)
+        return _empty(gray, scale, light)
     if keep[1:].all():  # nothing dropped: the labelled pixels are the mask
         mask = (labels > 0).view(np.uint8)
     else:
         mask = np.take(keep.astype(np.uint8), labels)  # faster than keep[labels]
     ink = cv2.bitwise_and(darkness, darkness, mask=mask)
     boxes = stats[ids, :4].astype(np.float64)
-    return InkImage(ink, mask, scale, float(text_h), labels, boxes, ids, inverse)
+    return InkImage(ink, mask, scale, float(text_h), labels, boxes, ids, light)
 
 
 def _broken(
@@ -338,9 +337,9 @@ def label_components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return n, labels, stats
 
 
-def _empty(gray: np.ndarray, scale: float, inverse: float) -> InkImage:
+def _empty(gray: np.ndarray, scale: float, light: float) -> InkImage:
     zeros = np.zeros_like(gray)
-    return InkImage(zeros, zeros, scale, 0.0, light_strokes=inverse)
+    return InkImage(zeros, zeros, scale, 0.0, light_strokes=light)
 
 
 def _cell(gray: np.ndarray) -> int:

@@ -280,7 +280,7 @@ def _attach_pieces(lines: list, small: np.ndarray, xs: list, ys: list, text_h: f
     whole = [line for line in lines if not small[line.members].all()]
     out = list(whole)
     for line in lines:
-        if line in whole:
+        if not small[line.members].all():
             continue
         i = line.members[0]
         near = [(other.distance(xs[i], ys[i]), k) for k, other in enumerate(whole)]
@@ -308,6 +308,7 @@ class _Line:
         return abs(y - (course[(n - 1) // 2] + course[n // 2]) / 2)
 
     def add(self, i: int, x: float, y: float) -> None:
+        """Take glyph ``i``, centred at (``x``, ``y``), into the line; refit its slope."""
         self.members.append(i)
         self.tail = [*self.tail[1 - LINE_TAIL :], (x, y)]
         self.slope = self.page_slope
