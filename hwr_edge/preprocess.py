@@ -6,8 +6,10 @@ Steps (``ink_map``):
    light blue rules get lighter);
 2. working resolution: a photo larger than ``PREVIEW_PX`` is first read at that size to
    estimate the text height; small text in a large photo (12 MP) is re-read at a resolution
-   where capitals are ~``TARGET_TEXT_PX`` tall. ``InkImage.scale`` maps working pixels back to
-   original ones;
+   where capitals are ~``TARGET_TEXT_PX`` tall, and text under ``MIN_TEXT_PX`` in a photo read
+   at full size (a small photo, text far from the webcam) is read again enlarged up to
+   ``MAX_UPSCALE`` times (bicubic: thin gaps between strokes survive the threshold).
+   ``InkImage.scale`` maps working pixels back to original ones;
 3. background normalization: the paper's brightness is estimated by a morphological closing
    on a small copy (removes the strokes, keeps shadow edges) and divided out, which flattens
    gradients, vignetting, cast shadows and colour casts. The closing must be wider than the
@@ -64,7 +66,8 @@ from hwr_edge.rules import broken_rules, is_frame, is_grid, remove_broken, remov
 
 PREVIEW_PX = 1280  # longest side of the first, text-scale-estimating pass
 TARGET_TEXT_PX = 36  # capital height wanted at working resolution when re-reading a photo
-MIN_TEXT_PX = 20  # below this preview text height, a large photo is re-read at higher resolution
+MIN_TEXT_PX = 20  # below this preview text height, a photo is re-read at higher resolution
+MAX_UPSCALE = 2.0  # ... enlarged at most this much when it was read at full size (small text)
 BG_CELLS = 120  # the background estimate's shorter side, in cells
 CLOSE_CELLS = 5  # the background closing's diameter, in cells, for text small in the frame
 MIN_CLOSE_PX = 15  # ... and at least this many pixels (a small image has 1-pixel cells)
@@ -129,9 +132,10 @@ def ink_map(image: np.ndarray, colour: np.ndarray | None = None) -> InkImage:
     h, w = gray.shape
     factor = min(1.0, PREVIEW_PX / max(h, w))
     preview = _ink_at(_resize(gray, factor), 1.0 / factor, colour)
-    if not (factor < 1.0 and 0 < preview.text_height < MIN_TEXT_PX):
+    if not 0 < preview.text_height < MIN_TEXT_PX:
         return preview
-    factor = min(1.0, factor * TARGET_TEXT_PX / preview.text_height)
+    limit = 1.0 if factor < 1.0 else MAX_UPSCALE  # a large photo is never enlarged
+    factor = min(limit, factor * TARGET_TEXT_PX / preview.text_height)
     del preview  # its arrays go before the larger pass allocates its own
     return _ink_at(_resize(gray, factor), 1.0 / factor, colour)
 
@@ -146,11 +150,11 @@ def _darkness_source(bgr: np.ndarray) -> np.ndarray:
 
 
 def _resize(gray: np.ndarray, factor: float) -> np.ndarray:
-    if factor >= 1.0:
+    if factor == 1.0:
         return gray
     h, w = gray.shape
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
-    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC)
 
 
 def _ink_at(gray: np.ndarray, scale: float, bgr: np.ndarray) -> InkImage:

@@ -223,6 +223,15 @@ def test_large_photo_with_small_text_is_read_at_higher_resolution():
     assert result.text_height * result.scale > 35  # about the 44 px capitals, in original px
 
 
+def test_small_text_in_a_small_photo_is_read_enlarged():
+    img, truth = page_with_text(w=350, h=300, text="HELLO 42", scale=0.6, thick=2)
+    result = ink_map(img)
+    assert 0.5 <= result.scale < 1.0  # working pixels are smaller than the photo's
+    assert result.text_height * result.scale < 20  # the text's own height, in photo pixels
+    mask = cv2.resize(result.mask, (350, 300), interpolation=cv2.INTER_AREA) > 0
+    assert recall(mask, truth) > 0.8
+
+
 def test_tilted_rules_are_removed_and_ink_on_a_rule_is_kept():
     img, truth = page_with_text(text="HILT 17")
     h, w = truth.shape
