@@ -399,8 +399,7 @@ def light_strokes(small: np.ndarray) -> float:
     (a sheet of paper, a lit page, a lamp, and the gaps between the letters on them), when
     most of the frame is under ``DARK_GROUND`` of its brightest light and that light is
     ``MIN_CONTRAST`` grey levels above it; else 0."""
-    counts = cv2.calcHist([small], [0], None, [256], [0, 256]).ravel().cumsum()
-    ground, light = (float(np.searchsorted(counts, q * counts[-1])) for q in (0.5, 0.99))
+    ground, light = _quantile(small, 0.5), _quantile(small, 0.99)
     if light - ground < MIN_CONTRAST or ground > DARK_GROUND * light:
         return 0.0
     lit = cv2.threshold(small, (ground + light) / 2, 1, cv2.THRESH_BINARY)[1]

@@ -144,13 +144,12 @@ class Recognizer:
         timings = dict.fromkeys(("preprocess", "segment", "infer"), 0.0)
         timings["load"] = time.perf_counter() - t0
         pixels, colour = photo.image, photo.colour
-        reading = self._read(clf, pixels, colour, timings)
-        if reading[2].light_strokes >= THIN_LIGHT:  # chalk on a board? read it inverted too
+        page_lines, kept_crops, ink = self._read(clf, pixels, colour, timings)
+        if ink.light_strokes >= THIN_LIGHT:  # chalk on a board? read it inverted too
             inverted = cv2.bitwise_not(pixels), cv2.bitwise_not(colour)
             other = self._read(clf, *inverted, timings)
-            if _mean_confidence(other[0]) > _mean_confidence(reading[0]) + INVERT_MARGIN:
-                (pixels, colour), reading = inverted, other
-        page_lines, kept_crops, ink = reading
+            if _mean_confidence(other[0]) > _mean_confidence(page_lines) + INVERT_MARGIN:
+                (pixels, colour), (page_lines, kept_crops, ink) = inverted, other
         if ink.boxes is not None and sideways(ink.boxes):
             page_lines, kept_crops = self._turned(
                 clf, pixels, colour, page_lines, kept_crops, timings
