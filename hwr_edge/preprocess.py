@@ -52,7 +52,8 @@ Steps (``ink_map``):
 The components found here are handed to ``segment`` (``labels`` and ``boxes``), so the page is
 labelled once, and again after each kind of rule is taken out. ``light_strokes`` tells the
 reader when the photo may be light writing on a dark ground (chalk on a board), to be read
-inverted too.
+inverted too; ``soft_edge`` when its strokes are blurred (a lens out of focus), to be read
+sharpened too.
 """
 
 from __future__ import annotations
@@ -112,7 +113,9 @@ class InkImage:
     ``boxes`` (x, y, w, h per kept label, ``ids`` their label numbers) describe the mask's
     components when the preprocessing already found them; None makes ``segment`` label the
     mask itself. ``light_strokes``: the part of the photo's light that is thin strokes on a
-    dark ground (the function ``light_strokes``), a reason to read it inverted too."""
+    dark ground (the function ``light_strokes``), a reason to read it inverted too;
+    ``soft_edge``: how blurred the strokes are (the function ``soft_edge``), a reason to
+    read it sharpened too."""
 
     ink: np.ndarray
     mask: np.ndarray
@@ -122,6 +125,7 @@ class InkImage:
     boxes: np.ndarray | None = None
     ids: np.ndarray | None = None
     light_strokes: float = 0.0
+    soft_edge: float = 0.0
 
 
 def ink_map(image: np.ndarray, colour: np.ndarray | None = None) -> InkImage:
@@ -266,7 +270,8 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
         mask = np.take(keep.astype(np.uint8), labels)  # faster than keep[labels]
     ink = cv2.bitwise_and(darkness, darkness, mask=mask)
     boxes = stats[ids, :4].astype(np.float64)
-    return InkImage(ink, mask, scale, float(text_h), labels, boxes, ids, light)
+    soft = soft_edge(ink, mask)
+    return InkImage(ink, mask, scale, float(text_h), labels, boxes, ids, light, soft)
 
 
 def _broken(
@@ -406,6 +411,23 @@ def light_strokes(small: np.ndarray) -> float:
     wide = cv2.morphologyEx(lit, cv2.MORPH_OPEN, KERNEL5)
     strokes = cv2.subtract(lit, cv2.dilate(wide, KERNEL5))  # not a sheet's edge or its text
     return cv2.countNonZero(strokes) / max(1, cv2.countNonZero(lit))
+
+
+def soft_edge(ink: np.ndarray, mask: np.ndarray) -> float:
+    """How blurred the strokes are: the pixels of the mask under half the ink's usual
+    darkness (its 90th percentile) per pixel of the mask's boundary, about the width in
+    pixels of the strokes' soft inner rim. A sharp stroke is dark up to its edge (under
+    one pixel); out of focus, its darkness falls off over several."""
+    x, y, w, h = cv2.boundingRect(mask)
+    if w == 0:
+        return 0.0
+    ink, mask = ink[y : y + h, x : x + w], mask[y : y + h, x : x + w]
+    hist = cv2.calcHist([ink], [0], mask, [256], [0, 256]).ravel().cumsum()
+    level = float(np.searchsorted(hist, 0.9 * hist[-1]))
+    soft = hist[int(level // 2)] - hist[0]  # the pixels of the mask at darkness 0 are none
+    inner = cv2.erode(mask, KERNEL3, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    boundary = hist[-1] - cv2.countNonZero(inner)
+    return float(soft / max(boundary, 1))
 
 
 def _quantile(small: np.ndarray, q: float) -> float:

@@ -16,10 +16,13 @@ own "not a character" class wins, when it has one; blobs: strokes wider than
 ``BLOB_STROKE`` of their size; glyphs shorter than ``SHORT_GLYPH`` of their line, such as
 dashes) -> optional context rule (each word read as letters, digits or a code; one case).
 A dark photo whose light is thin strokes (chalk on a board, ``InkImage.light_strokes``) is
-read again inverted, and that reading is kept when it is ``INVERT_MARGIN`` surer. A page
-whose glyphs run in columns (a photo stored sideways without an EXIF tag,
-``orientation.sideways``) is read again turned a quarter each way, and the most confident of
-the three readings is kept, its boxes mapped back to the photo's pixels.
+read again inverted, and that reading is kept when it is ``INVERT_MARGIN`` surer. A photo
+whose strokes have a soft rim (out of focus, ``InkImage.soft_edge`` at least ``SOFT_EDGE``
+pixels) is read again sharpened (an unsharp mask at ``SHARPEN_SIGMA`` of the text height), and
+that reading is kept when it is more confident. A page whose glyphs run in columns (a photo
+stored sideways without an EXIF tag, ``orientation.sideways``) is read again turned a quarter
+each way, and the most confident of the three readings is kept, its boxes mapped back to the
+photo's pixels.
 ``timings_ms`` has load, preprocess, segment, infer (crop normalization + inference) and total
 (the stages summed over all the readings of a photo read more than once).
 
@@ -78,6 +81,9 @@ SECOND_BLUR = 1.25  # by a Gaussian of this many times the convention's blur (0.
 TURN_MARGIN = 0.05  # a page taken for sideways is read as it lies when that is this much surer
 THIN_LIGHT = 0.02  # a dark photo with this part of its light in thin strokes is read inverted too
 INVERT_MARGIN = 0.05  # ... and that reading is kept when it is this much surer
+SOFT_EDGE = 1.1  # strokes with a soft rim this many pixels wide (out of focus) are read ...
+SHARPEN = 1.5  # ... sharpened too: an unsharp mask adding this many times the detail finer
+SHARPEN_SIGMA = 0.06  # ... than a Gaussian of this part of the text height (kept when surer)
 TIMINGS = ("load", "preprocess", "segment", "infer", "total")  # a Page's timings_ms, in order
 
 
@@ -150,6 +156,11 @@ class Recognizer:
             other = self._read(clf, *inverted, timings)
             if _mean_confidence(other[0]) > _mean_confidence(page_lines) + INVERT_MARGIN:
                 (pixels, colour), (page_lines, kept_crops, ink) = inverted, other
+        if ink.soft_edge >= SOFT_EDGE:  # out of focus? read it sharpened too
+            sharp = _sharpened(pixels, SHARPEN_SIGMA * ink.text_height * ink.scale)
+            other = self._read(clf, sharp, colour, timings)
+            if _mean_confidence(other[0]) > _mean_confidence(page_lines):
+                pixels, (page_lines, kept_crops, ink) = sharp, other
         if ink.boxes is not None and sideways(ink.boxes):
             page_lines, kept_crops = self._turned(
                 clf, pixels, colour, page_lines, kept_crops, timings
@@ -265,6 +276,13 @@ class Recognizer:
             if c.char != self.reject_char:
                 c.char = new
         return chars
+
+
+def _sharpened(image: np.ndarray, sigma: float) -> np.ndarray:
+    """``image`` with an unsharp mask: ``SHARPEN`` times its detail finer than a Gaussian of
+    ``sigma`` pixels added (a blurred stroke's thin parts get their darkness back)."""
+    smooth = cv2.GaussianBlur(image, (0, 0), max(sigma, 0.5))
+    return cv2.addWeighted(image, 1 + SHARPEN, smooth, -SHARPEN, 0)
 
 
 def _mean_confidence(lines: list[Line]) -> float:

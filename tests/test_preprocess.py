@@ -469,3 +469,13 @@ def test_light_writing_on_a_dark_ground_is_told_from_paper_on_a_desk():
     desk = np.full((900, 1200, 3), (40, 70, 110), np.uint8)
     desk[300:800, 400:1100] = img  # a sheet on a desk, a third of the frame
     assert ink_map(desk).light_strokes < 0.01  # wide light: the sheet and the gaps in its text
+
+
+def test_soft_edge_tells_an_out_of_focus_photo_from_a_sharp_one():
+    from hwr_edge.recognizer import SOFT_EDGE
+
+    img, _ = page_with_text(thick=4)
+    assert ink_map(img).soft_edge < 0.5 * SOFT_EDGE  # dark up to the stroke's edge
+    blurred = cv2.GaussianBlur(img, (0, 0), 3.0)  # 0.06 of the capitals' height
+    assert ink_map(blurred).soft_edge >= SOFT_EDGE
+    assert ink_map(np.full((200, 300, 3), 235, np.uint8)).soft_edge == 0.0  # no ink
