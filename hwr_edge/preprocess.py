@@ -270,7 +270,7 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
         mask = np.take(keep.astype(np.uint8), labels)  # faster than keep[labels]
     ink = cv2.bitwise_and(darkness, darkness, mask=mask)
     boxes = stats[ids, :4].astype(np.float64)
-    soft = soft_edge(ink, mask)
+    soft = soft_edge(darkness, mask)
     return InkImage(ink, mask, scale, float(text_h), labels, boxes, ids, light, soft)
 
 
@@ -413,21 +413,25 @@ def light_strokes(small: np.ndarray) -> float:
     return cv2.countNonZero(strokes) / max(1, cv2.countNonZero(lit))
 
 
-def soft_edge(ink: np.ndarray, mask: np.ndarray) -> float:
-    """How blurred the strokes are: the pixels of the mask under half the ink's usual
-    darkness (its 90th percentile) per pixel of the mask's boundary, about the width in
-    pixels of the strokes' soft inner rim. A sharp stroke is dark up to its edge (under
-    one pixel); out of focus, its darkness falls off over several."""
+def soft_edge(darkness: np.ndarray, mask: np.ndarray) -> float:
+    """How blurred the strokes are: the pixels within two of the ink ``mask`` whose
+    ``darkness`` lies between a quarter and three quarters of the ink's usual darkness (its
+    90th percentile on the mask), per pixel of the mask's boundary: about the width in pixels
+    of the strokes' soft edges, inside and out. A sharp stroke goes from paper to ink within
+    a pixel or two; out of focus, over several."""
     x, y, w, h = cv2.boundingRect(mask)
     if w == 0:
         return 0.0
-    ink, mask = ink[y : y + h, x : x + w], mask[y : y + h, x : x + w]
-    hist = cv2.calcHist([ink], [0], mask, [256], [0, 256]).ravel().cumsum()
-    level = float(np.searchsorted(hist, 0.9 * hist[-1]))
-    soft = hist[int(level // 2)] - hist[0]  # the pixels of the mask at darkness 0 are none
+    x0, y0 = max(0, x - 2), max(0, y - 2)
+    x1, y1 = min(mask.shape[1], x + w + 2), min(mask.shape[0], y + h + 2)
+    darkness, mask = darkness[y0:y1, x0:x1], mask[y0:y1, x0:x1]
+    on = cv2.calcHist([darkness], [0], mask, [256], [0, 256]).ravel().cumsum()
+    level = float(np.searchsorted(on, 0.9 * on[-1]))
+    near = cv2.dilate(mask, KERNEL5)
+    around = cv2.calcHist([darkness], [0], near, [256], [0, 256]).ravel().cumsum()
+    band = around[int(0.75 * level)] - around[int(0.25 * level)]
     inner = cv2.erode(mask, KERNEL3, borderType=cv2.BORDER_CONSTANT, borderValue=0)
-    boundary = hist[-1] - cv2.countNonZero(inner)
-    return float(soft / max(boundary, 1))
+    return float(band / max(on[-1] - cv2.countNonZero(inner), 1))
 
 
 def _quantile(small: np.ndarray, q: float) -> float:
