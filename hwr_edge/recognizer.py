@@ -17,12 +17,12 @@ own "not a character" class wins, when it has one; blobs: strokes wider than
 dashes) -> optional context rule (each word read as letters, digits or a code; one case).
 A dark photo whose light is thin strokes (chalk on a board, ``InkImage.light_strokes``) is
 read again inverted, and that reading is kept when it is ``INVERT_MARGIN`` surer. A photo
-whose strokes have a soft rim (out of focus, ``InkImage.soft_edge`` at least ``SOFT_EDGE``
-pixels) is read again sharpened (an unsharp mask at ``SHARPEN_SIGMA`` of the text height), and
-that reading is kept when it is more confident. A page whose glyphs run in columns (a photo
-stored sideways without an EXIF tag, ``orientation.sideways``) is read again turned a quarter
-each way, and the most confident of the three readings is kept, its boxes mapped back to the
-photo's pixels.
+whose strokes have soft edges (out of focus or shaken, ``InkImage.soft_edge`` at least
+``SOFT_EDGE`` pixels) is read again sharpened around its text (``sharpen.sharpened``: every
+way, or along a shake), and that reading is kept when it is more confident. A page whose
+glyphs run in columns (a photo stored sideways without an EXIF tag, ``orientation.sideways``)
+is read again turned a quarter each way, and the most confident of the three readings is
+kept, its boxes mapped back to the photo's pixels.
 ``timings_ms`` has load, preprocess, segment, infer (crop normalization + inference) and total
 (the stages summed over all the readings of a photo read more than once).
 
@@ -64,6 +64,7 @@ from hwr_edge.orientation import QUARTER_TURNS, sideways, turn_back
 from hwr_edge.preprocess import ink_map
 from hwr_edge.results import Char, Line, Page, Word
 from hwr_edge.segment import segment
+from hwr_edge.sharpen import sharpened
 
 LOGIT_CLIP = 7.0  # confidences are compared as log-odds, clipped to +-7 (p = 0.999)
 CHAR_COST = 1.5  # cost of reading one more character in a slot (mean log-odds units)
@@ -81,9 +82,7 @@ SECOND_BLUR = 1.25  # by a Gaussian of this many times the convention's blur (0.
 TURN_MARGIN = 0.05  # a page taken for sideways is read as it lies when that is this much surer
 THIN_LIGHT = 0.02  # a dark photo with this part of its light in thin strokes is read inverted too
 INVERT_MARGIN = 0.05  # ... and that reading is kept when it is this much surer
-SOFT_EDGE = 1.7  # strokes whose soft edges are this many pixels wide (out of focus) are read
-SHARPEN = 1.5  # ... sharpened too: an unsharp mask adding this many times the detail finer
-SHARPEN_SIGMA = 0.06  # ... than a Gaussian of this part of the text height (kept when surer)
+SOFT_EDGE = 1.7  # strokes with soft edges this many pixels wide are read sharpened too
 TIMINGS = ("load", "preprocess", "segment", "infer", "total")  # a Page's timings_ms, in order
 
 
@@ -156,8 +155,8 @@ class Recognizer:
             other = self._read(clf, *inverted, timings)
             if _mean_confidence(other[0]) > _mean_confidence(page_lines) + INVERT_MARGIN:
                 (pixels, colour), (page_lines, kept_crops, ink) = inverted, other
-        if ink.soft_edge >= SOFT_EDGE and ink.boxes is not None:  # out of focus? sharpen
-            sharp = _sharpened(pixels, ink)
+        if ink.soft_edge >= SOFT_EDGE and ink.boxes is not None:  # blurred? read it sharpened too
+            sharp = sharpened(pixels, ink)
             other = self._read(clf, sharp, colour, timings)
             if _mean_confidence(other[0]) > _mean_confidence(page_lines):
                 pixels, (page_lines, kept_crops, ink) = sharp, other
@@ -276,24 +275,6 @@ class Recognizer:
             if c.char != self.reject_char:
                 c.char = new
         return chars
-
-
-def _sharpened(image: np.ndarray, ink) -> np.ndarray:
-    """``image`` with an unsharp mask where ``ink`` (its ``InkImage``) found text, a text
-    height around its glyphs: ``SHARPEN`` times the detail finer than a Gaussian of
-    ``SHARPEN_SIGMA`` text heights added (a blurred stroke's thin parts get their darkness
-    back). The rest stays as it is: sharpened, the noise of an empty dark corner reads as
-    letters."""
-    height = ink.text_height * ink.scale
-    x, y = (ink.boxes[:, :2] * ink.scale).min(axis=0) - height
-    x1, y1 = ((ink.boxes[:, :2] + ink.boxes[:, 2:]) * ink.scale).max(axis=0) + height
-    x, y = max(0, int(x)), max(0, int(y))
-    x1, y1 = min(image.shape[1], int(np.ceil(x1))), min(image.shape[0], int(np.ceil(y1)))
-    out = image.copy()
-    region = image[y:y1, x:x1]
-    smooth = cv2.GaussianBlur(region, (0, 0), max(SHARPEN_SIGMA * height, 0.5))
-    out[y:y1, x:x1] = cv2.addWeighted(region, 1 + SHARPEN, smooth, -SHARPEN, 0)
-    return out
 
 
 def _mean_confidence(lines: list[Line]) -> float:
