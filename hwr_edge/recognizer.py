@@ -19,7 +19,7 @@ A dark photo whose light is thin strokes (chalk on a board, ``InkImage.light_str
 read again inverted, and that reading is kept when it is ``INVERT_MARGIN`` surer. A photo
 whose strokes have soft edges (out of focus or shaken, ``InkImage.soft_edge`` at least
 ``SOFT_EDGE`` pixels) is read again sharpened around its text (``sharpen.sharpened``: every
-way, or along a shake), and that reading is kept when it is more confident. A page whose
+way, and along a shake when there is one), and the most confident reading is kept. A page whose
 glyphs run in columns (a photo stored sideways without an EXIF tag, ``orientation.sideways``)
 is read again turned a quarter each way, and the most confident of the three readings is
 kept, its boxes mapped back to the photo's pixels.
@@ -156,10 +156,10 @@ class Recognizer:
             if _mean_confidence(other[0]) > _mean_confidence(page_lines) + INVERT_MARGIN:
                 (pixels, colour), (page_lines, kept_crops, ink) = inverted, other
         if ink.soft_edge >= SOFT_EDGE and ink.boxes is not None:  # blurred? read it sharpened too
-            sharp = sharpened(pixels, ink)
-            other = self._read(clf, sharp, colour, timings)
-            if _mean_confidence(other[0]) > _mean_confidence(page_lines):
-                pixels, (page_lines, kept_crops, ink) = sharp, other
+            for sharp in sharpened(pixels, ink):  # the copies are made before any is read
+                other = self._read(clf, sharp, colour, timings)
+                if _mean_confidence(other[0]) > _mean_confidence(page_lines):
+                    pixels, (page_lines, kept_crops, ink) = sharp, other
         if ink.boxes is not None and sideways(ink.boxes):
             page_lines, kept_crops = self._turned(
                 clf, pixels, colour, page_lines, kept_crops, timings

@@ -1,11 +1,11 @@
 """Unsharp masks for blurred photos: out of focus (every direction) or shaken (along one).
 
-``sharpened(image, ink)`` returns the photo with its text region sharpened, for the
-recognizer's second reading of a photo whose strokes have soft edges
-(``InkImage.soft_edge``). The blur's direction comes from the text's gradients: a shake
-smears the strokes along its direction, so the gradients along it grow weak (the gradient
-structure tensor's smaller eigenvalue under ``SHAKE_RATIO`` of the larger one, its
-eigenvector the direction). The detail finer than a Gaussian of ``SIGMA`` text heights,
+``sharpened(image, ink)`` returns the photo with its text region sharpened, every way and,
+for a shake, also along it, for the recognizer's further readings of a photo whose strokes
+have soft edges (``InkImage.soft_edge``). The blur's direction comes from the text's
+gradients: a shake smears the strokes along its direction, so the gradients along it grow
+weak (the gradient structure tensor's smaller eigenvalue under ``SHAKE_RATIO`` of the larger
+one, its eigenvector the direction). The detail finer than a Gaussian of ``SIGMA`` text heights,
 along that direction only for a shake, is added ``AMOUNT`` times.
 """
 
@@ -19,25 +19,29 @@ SIGMA = 0.06  # ... for a Gaussian of this part of the text height
 SHAKE_RATIO = 0.45  # gradients along one direction under this part of those across: a shake
 
 
-def sharpened(image: np.ndarray, ink) -> np.ndarray:
-    """``image`` with an unsharp mask where ``ink`` (its ``InkImage``) found text, a text
-    height around its glyphs. The rest stays as it is: sharpened, the noise of an empty dark
-    corner reads as letters."""
+def sharpened(image: np.ndarray, ink) -> list[np.ndarray]:
+    """Copies of ``image`` with an unsharp mask where ``ink`` (its ``InkImage``) found text, a
+    text height around its glyphs: sharpened every way, and also along the shake when there
+    is one (the two are read and the surer kept: a strong blur out of focus can look like a
+    shake). The rest stays as it is: sharpened, the noise of an empty dark corner reads as
+    letters."""
     height = ink.text_height * ink.scale
     x, y = (ink.boxes[:, :2] * ink.scale).min(axis=0) - height
     x1, y1 = ((ink.boxes[:, :2] + ink.boxes[:, 2:]) * ink.scale).max(axis=0) + height
     x, y = max(0, int(x)), max(0, int(y))
     x1, y1 = min(image.shape[1], int(np.ceil(x1))), min(image.shape[0], int(np.ceil(y1)))
-    out = image.copy()
     region = image[y:y1, x:x1]
     sigma = max(SIGMA * height, 0.5)
+    smooths = [cv2.GaussianBlur(region, (0, 0), sigma)]
     angle = shake_direction(region)
-    if angle is None:
-        smooth = cv2.GaussianBlur(region, (0, 0), sigma)
-    else:
-        smooth = cv2.filter2D(region, -1, line_kernel(angle, sigma))
-    out[y:y1, x:x1] = cv2.addWeighted(region, 1 + AMOUNT, smooth, -AMOUNT, 0)
-    return out
+    if angle is not None:
+        smooths.append(cv2.filter2D(region, -1, line_kernel(angle, sigma)))
+    copies = []
+    for smooth in smooths:
+        out = image.copy()
+        out[y:y1, x:x1] = cv2.addWeighted(region, 1 + AMOUNT, smooth, -AMOUNT, 0)
+        copies.append(out)
+    return copies
 
 
 def shake_direction(region: np.ndarray) -> float | None:
