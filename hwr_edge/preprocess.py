@@ -52,7 +52,7 @@ Steps (``ink_map``):
 The components found here are handed to ``segment`` (``labels`` and ``boxes``), so the page is
 labelled once, and again after each kind of rule is taken out. ``light_strokes`` tells the
 reader when the photo may be light writing on a dark ground (chalk on a board), to be read
-inverted too; ``soft_edge`` when its strokes are blurred (a lens out of focus), to be read
+inverted too; ``soft_edge`` when its strokes are blurred (out of focus, or shaken), to be read
 sharpened too.
 """
 
