@@ -74,7 +74,7 @@ def _set_stroke(glyph: np.ndarray, target: float) -> np.ndarray:
     """Dilate or erode a uint8 0/255 glyph so its stroke width moves to ``target`` pixels."""
     current = stroke_width(glyph)
     limit = max(glyph.shape) // 4  # a solid blob has no measurable stroke: bound the change
-    delta = int(np.clip(round(target - current), -limit, limit))
+    delta = max(-limit, min(limit, round(target - current)))
     if delta == 0:
         return glyph
     if delta < 0:
