@@ -148,18 +148,15 @@ class Recognizer:
         photo = load_photo(image)
         timings = dict.fromkeys(("preprocess", "segment", "infer"), 0.0)
         timings["load"] = time.perf_counter() - t0
-        pixels, colour = photo.image, photo.colour
-        page_lines, kept_crops, ink = self._read(clf, pixels, colour, timings)
-        if ink.light_strokes >= THIN_LIGHT:  # chalk on a board? read it inverted too
-            inverted = cv2.bitwise_not(pixels), cv2.bitwise_not(colour)
-            other = self._read(clf, *inverted, timings)
-            if _mean_confidence(other[0]) > _mean_confidence(page_lines) + INVERT_MARGIN:
-                (pixels, colour), (page_lines, kept_crops, ink) = inverted, other
+        first = self._read(clf, photo.image, photo.colour, timings)
+        best = (photo.image, photo.colour, first)
+        if first[2].light_strokes >= THIN_LIGHT:  # chalk on a board? read it inverted too
+            inverted = [(cv2.bitwise_not(photo.image), cv2.bitwise_not(photo.colour))]
+            best = self._surest(clf, best, inverted, timings, INVERT_MARGIN)
+        pixels, colour, (page_lines, kept_crops, ink) = best
         if ink.soft_edge >= SOFT_EDGE and ink.boxes is not None:  # blurred? read it sharpened too
-            for sharp in sharpened(pixels, ink):  # the copies are made before any is read
-                other = self._read(clf, sharp, colour, timings)
-                if _mean_confidence(other[0]) > _mean_confidence(page_lines):
-                    pixels, (page_lines, kept_crops, ink) = sharp, other
+            best = self._surest(clf, best, [(s, colour) for s in sharpened(pixels, ink)], timings)
+        pixels, colour, (page_lines, kept_crops, ink) = best
         if ink.boxes is not None and sideways(ink.boxes):
             page_lines, kept_crops = self._turned(
                 clf, pixels, colour, page_lines, kept_crops, timings
@@ -173,6 +170,16 @@ class Recognizer:
             model=dict(clf.info),
         )
         return page, kept_crops
+
+    def _surest(self, clf, best: tuple, photos: list, timings: dict, margin: float = 0.0):
+        """The most confident of ``best`` (``(image, colour, reading)``) and the readings of
+        ``photos`` (``(image, colour)`` pairs, read in turn), a new reading winning only when
+        it is ``margin`` surer than the best so far."""
+        for image, colour in photos:
+            reading = self._read(clf, image, colour, timings)
+            if _mean_confidence(reading[0]) > _mean_confidence(best[2][0]) + margin:
+                best = (image, colour, reading)
+        return best
 
     def _turned(self, clf, image, colour, page_lines: list, crops: list, timings: dict):
         """Lines and crops of a photo whose text runs up or down it (stored sideways without
