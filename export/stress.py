@@ -64,16 +64,38 @@ def keystone(img, page, rng):
     return cv2.warpPerspective(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
 
 
+def _shake(img: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``img`` blurred by a 9 x 9 line ``kernel`` of ones, normalized."""
+    return cv2.filter2D(img, -1, kernel / kernel.sum())
+
+
 def motion(img, page, rng):
     """Camera shake: a 9-pixel horizontal motion blur."""
     kernel = np.zeros((9, 9), np.float32)
-    kernel[4, :] = 1 / 9
-    return cv2.filter2D(img, -1, kernel)
+    kernel[4, :] = 1
+    return _shake(img, kernel)
+
+
+def motion_vertical(img, page, rng):
+    """Camera shake up and down: a 9-pixel vertical motion blur."""
+    kernel = np.zeros((9, 9), np.float32)
+    kernel[:, 4] = 1
+    return _shake(img, kernel)
+
+
+def motion_diagonal(img, page, rng):
+    """Camera shake along the diagonal: 9 pixels each way (12.7 long)."""
+    return _shake(img, np.eye(9, dtype=np.float32))
 
 
 def defocus(img, page, rng):
     """Out of focus: a Gaussian blur of 0.06 text heights."""
     return cv2.GaussianBlur(img, (0, 0), 0.06 * _text_height(page))
+
+
+def defocus_strong(img, page, rng):
+    """Far out of focus: a Gaussian blur of 0.1 text heights."""
+    return cv2.GaussianBlur(img, (0, 0), 0.1 * _text_height(page))
 
 
 def hard_shadow(img, page, rng):
@@ -123,7 +145,7 @@ def none(img, page, rng):
 PROBES = {
     f.__name__: f
     for f in (none, bent, converging, keystone, motion, defocus, hard_shadow, glare)
-    + (low_light, chalk, small, jpeg)
+    + (low_light, chalk, small, jpeg, motion_vertical, motion_diagonal, defocus_strong)
 }
 
 
