@@ -5,7 +5,9 @@ generates pages (seeds 0..pages-1, cycling through ``BASES``: clean, webcam, tab
 applies each probe to the finished photo and reports the errors (edit distance) and CER per
 probe, and the errors on the pages that are not ruled. ``none`` is the pages as generated.
 The same seeds make the same pages for every probe. ``--dense`` writes notes of 10-14 lines
-closer together than the benchmark's, where letters of neighbouring lines touch.
+closer together than the benchmark's, where letters of neighbouring lines touch;
+``--pen-lift GAP`` draws the stroke font's letters with strokes that stop GAP capital heights
+short of each other, as a pen lifted between strokes leaves them.
 These are checks for failures that break whole pages (a bent notebook page, a hard shadow
 across the desk, chalk on a board), not a benchmark to tune to: the figures are the project's
 own generator's, with faults of the project's own making.
@@ -149,9 +151,13 @@ PROBES = {
 }
 
 
-def run_probe(recognizer, probe: str, pages: int, glyphs, dense: bool = False) -> dict:
+def run_probe(
+    recognizer, probe: str, pages: int, glyphs, dense: bool = False, pen_lift: float = 0.0
+) -> dict:
     """Errors, characters and errors on the pages that are not ruled, for one probe.
-    ``dense``: pages of ``DENSE_LINES`` lines ``DENSE_PITCH`` capital heights apart."""
+    ``dense``: pages of ``DENSE_LINES`` lines ``DENSE_PITCH`` capital heights apart;
+    ``pen_lift``: stroke-font letters whose strokes stop that many capital heights short of
+    each other."""
     alphabet = page_alphabet(recognizer.classifier.labels)
     errors = chars = unruled = 0
     for seed in range(pages):
@@ -159,6 +165,7 @@ def run_probe(recognizer, probe: str, pages: int, glyphs, dense: bool = False) -
         cond = synth.CONDITIONS[base]
         if dense:
             cond = dataclasses.replace(cond, lines=DENSE_LINES, line_pitch=DENSE_PITCH)
+        cond = dataclasses.replace(cond, pen_lift=pen_lift)
         page = synth.make_page(np.random.default_rng(seed), cond, glyphs, alphabet=alphabet)
         photo = PROBES[probe](page.image, page, np.random.default_rng(1000 + seed))
         d = edit_distance(recognizer.recognize(photo).text, page.text)
@@ -174,13 +181,16 @@ def _run(args: argparse.Namespace) -> int:
     if unknown:
         print(f"error: unknown probe {unknown[0]!r} (choose from {', '.join(PROBES)})")
         return 2
+    if args.pen_lift and args.glyphs != "strokes":
+        print("error: --pen-lift draws the stroke font only (--glyphs strokes)")
+        return 2
     recognizer = Recognizer(model=args.model, threads=1)
     glyphs = synth.DatasetGlyphs() if args.glyphs == "emnist" else args.glyphs
     print(f"| probe | pages | errors | CER {args.glyphs} | errors on pages not ruled | s |")
     print("|---|---:|---:|---:|---:|---:|")
     for probe in args.probes:
         t0 = time.perf_counter()
-        r = run_probe(recognizer, probe, args.pages, glyphs, args.dense)
+        r = run_probe(recognizer, probe, args.pages, glyphs, args.dense, args.pen_lift)
         cer = 100 * r["errors"] / r["chars"]
         seconds = time.perf_counter() - t0
         row = [probe, args.pages, r["errors"], f"{cer:.1f}%", r["unruled_errors"], f"{seconds:.0f}"]
@@ -196,4 +206,11 @@ def register(subparsers) -> None:
     p.add_argument("--probes", nargs="+", default=list(PROBES), help=", ".join(PROBES))
     p.add_argument("--model", default=None, help="model name or path (default: the default)")
     p.add_argument("--dense", action="store_true", help="pages of 10-14 lines, close together")
+    p.add_argument(
+        "--pen-lift",
+        type=float,
+        default=0.0,
+        metavar="GAP",
+        help="stroke font: strokes stop GAP capital heights short of each other (e.g. 0.08)",
+    )
     p.set_defaults(func=_run)

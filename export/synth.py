@@ -60,6 +60,7 @@ class Condition:
     lower: bool = False  # include the lower-case letters of the 47-class set
     lines: tuple[int, int] = (2, 5)  # lines of random text: at least, and fewer than
     line_pitch: tuple[float, float] = (1.7, 2.2)  # baseline to baseline, in capital heights
+    pen_lift: float = 0.0  # stroke font: strokes stop this many capital heights short (pen lifts)
 
 
 CONDITIONS: dict[str, Condition] = {
@@ -136,9 +137,10 @@ class StrokeGlyphs:
     """Block letters drawn stroke by stroke (``export.strokefont``) with the page's pen width,
     per-point noise, slant and a smooth displacement field."""
 
-    def __init__(self, rng: np.random.Generator):
+    def __init__(self, rng: np.random.Generator, pen_lift: float = 0.0):
         self.slant = float(rng.uniform(-0.25, 0.25))
         self.width = float(rng.uniform(0.75, 1.05))
+        self.pen_lift = pen_lift
 
     def render(self, char: str, height: int, pen: float, rng: np.random.Generator) -> tuple:
         """Return ``(coverage, baseline_offset)`` like ``HersheyGlyphs.render``."""
@@ -148,7 +150,10 @@ class StrokeGlyphs:
         canvas = np.zeros(
             (int(8 * unit) + 2 * pad, int(4.4 * unit * self.width) + 2 * pad), np.uint8
         )
-        for line in strokefont.strokes(char):
+        lines = strokefont.strokes(char)
+        if self.pen_lift and len(lines) > 1:
+            lines = [_shortened(line, self.pen_lift * 6 + thick / 2 / unit) for line in lines]
+        for line in lines:
             pts = line * [unit * self.width, unit] + pad
             pts += rng.normal(0, 0.025 * height, pts.shape)
             cv2.polylines(
@@ -166,6 +171,18 @@ class StrokeGlyphs:
             return np.zeros((1, 1), np.float32), 0
         crop = warped[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
         return crop.astype(np.float32) / 255.0, int(ys.max() - (pad + 6 * unit))
+
+
+def _shortened(line: np.ndarray, cut: float) -> np.ndarray:
+    """A polyline (grid units) ``cut`` units shorter at both ends, where it would meet another
+    stroke of its character; ends too short for that stay."""
+    line = line.copy()
+    for end, inner in ((0, 1), (-1, -2)):
+        step = line[inner] - line[end]
+        length = float(np.hypot(*step))
+        if length > 2 * cut:
+            line[end] += step / length * cut
+    return line
 
 
 GLYPH_SOURCES = {"hershey": HersheyGlyphs, "strokes": StrokeGlyphs}
@@ -505,7 +522,12 @@ def make_page(
     if cond.lower:
         alphabet = alphabet + "".join(c for c in LOWER47 if c not in alphabet)
     lines = text or random_text(rng, cond, alphabet)
-    source = GLYPH_SOURCES[glyphs](rng) if isinstance(glyphs, str) else glyphs
+    if cond.pen_lift and glyphs != "strokes":
+        raise ValueError("pen lifts are drawn for the stroke font only")
+    if glyphs == "strokes":
+        source = StrokeGlyphs(rng, cond.pen_lift)
+    else:
+        source = GLYPH_SOURCES[glyphs](rng) if isinstance(glyphs, str) else glyphs
     char_h = int(rng.integers(*cond.char_h))
     out_w, out_h = SIZES[cond.size]
     cov, boxes, rows = _layout(lines, source, cond, rng, char_h)

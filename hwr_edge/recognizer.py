@@ -41,6 +41,13 @@ letters: that class and "not a character" together make the whole glyph a reject
 of confident pieces wins however narrow the glyph. Constants chosen on synthetic pages of
 their own (docs/results-accuracy.md, "Touching characters").
 
+Pieces a pen lift left apart. Neighbouring glyphs of a word that may be one character's
+pieces side by side (an H's bar short of its stems; ``segment``, a "joined" slot) are read
+each alone and together. The reading is the chain with the highest sum of its characters'
+log-odds (a reject counted as the reject threshold's), each character adding ``JOIN_COST``:
+read alone, the glyphs score as before, and their union wins only when it beats them by
+``JOIN_COST`` for each glyph it takes in.
+
 A Recognizer holds no per-call state, so one instance may serve many threads at once.
 """
 
@@ -74,6 +81,7 @@ MAX_WIDTH = {"": 1.5, **dict.fromkeys("MWNmnw", 2.0)}  # widest plausible, in ty
 # "touching characters" class (seed-11 pages, other / touching errors: 0.5 657 / 1743,
 # 1.0 642 / 1750, 2.0 617 / 1783, 3.0 609 / 1841; docs/results-accuracy.md)
 SPLIT_MARGIN = 2.0
+JOIN_COST = 1.0  # a joined slot: what reading two of its glyphs as one character costs
 BLOB_STROKE = 0.3  # a glyph whose mean stroke is wider than this part of its size is a blob
 X_HEIGHT = 0.8  # a letter lower than this part of its word's tallest is x-height (lower case)
 SHORT_GLYPH = 0.33  # a glyph shorter than this part of its line's median height is no character
@@ -332,7 +340,7 @@ def _not_characters(lines: list, masks: list[np.ndarray]) -> np.ndarray:
         typical = float(np.median([slot.glyph.box[3] for slot in slots]))
         for slot in slots:
             for k, piece in enumerate(slot.pieces):
-                short = k == 0 and piece.glyph.box[3] < SHORT_GLYPH * typical
+                short = (k == 0 or slot.joined) and piece.glyph.box[3] < SHORT_GLYPH * typical
                 flags.append(short or _is_blob(masks[len(flags)]))
     return np.array(flags, dtype=bool)
 
@@ -402,6 +410,8 @@ def _best_chain(slot, terms: np.ndarray, reject_threshold: float) -> list[int]:
     pieces at or above the reject threshold (a split never multiplies rejects)."""
     if len(terms) == 1:
         return [0]
+    if slot.joined:
+        return _best_join(slot, terms, _logit(reject_threshold))
     whole = terms[0, 0] - terms[0, 1]
     best_score, best_chain = whole + SPLIT_MARGIN, [0]
     floor = _logit(reject_threshold)
@@ -415,6 +425,28 @@ def _best_chain(slot, terms: np.ndarray, reject_threshold: float) -> list[int]:
         if score > best_score:
             best_score, best_chain = score, chain[1]
     return best_chain
+
+
+def _best_join(slot, terms: np.ndarray, floor: float) -> list[int]:
+    """Indices of the pieces that read a joined slot (glyphs that may be one character's
+    pieces): the chain from the first node to the last with the highest sum, over its pieces,
+    of their log-odds (a reject counts as the reject threshold's) minus their width penalty
+    plus ``JOIN_COST``. Read apart, the glyphs score as before; read as one, their union must
+    beat them by ``JOIN_COST`` per glyph it takes in."""
+    values = np.maximum(terms[:, 0], floor) - terms[:, 1] + JOIN_COST
+    best = np.full(slot.nodes, -np.inf)
+    back = np.zeros(slot.nodes, int)
+    best[0] = 0.0
+    for i in sorted(range(len(terms)), key=lambda i: slot.pieces[i].start):
+        piece = slot.pieces[i]
+        if best[piece.start] + values[i] > best[piece.end]:
+            best[piece.end] = best[piece.start] + values[i]
+            back[piece.end] = i
+    chain, node = [], slot.nodes - 1
+    while node > 0:
+        chain.append(int(back[node]))
+        node = slot.pieces[back[node]].start
+    return chain[::-1]
 
 
 def _chain_of(slot, values: np.ndarray, by_start: list[int], k: int):

@@ -18,6 +18,12 @@
    width becomes a piece. The Recognizer reads the best chain of pieces (see
    ``recognizer.py``). Narrower glyphs get no cuts: a column-valley cut for narrow pairs
    ("11", "1I") changed nothing on the benchmark and split some O's, so it is not done.
+6. pieces a pen lift left side by side (an H's bar short of its stems, a K's arms apart from
+   its stem): up to ``JOIN_RUN`` neighbouring glyphs of a word without cuts, at
+   most ``JOIN_GAP`` line heights apart and together no wider than ``JOIN_WIDTH`` typical
+   widths, become one joined slot whose pieces are each glyph and their unions; the
+   Recognizer reads them as one character only when that reads better (see
+   ``recognizer.py``).
 
 Boxes are in original-image pixels; crops are working-resolution ink of that glyph only.
 """
@@ -50,6 +56,10 @@ MIN_GAP = 0.06  # cut candidates closer than this many line heights are one
 VALLEY_RADIUS = 0.06  # a cut is the thinnest column within this many line heights
 VALLEY_INK = 0.5  # a cut crosses at most this many line heights of ink
 STEP_COST = 0.3  # a cut path's cost of moving one column sideways (in ink pixels)
+JOIN_GAP = 0.1  # glyphs this many line heights apart or closer may be one letter's pieces ...
+JOIN_WIDTH = 1.5  # ... when together no wider than this many typical character widths ...
+JOIN_RUN = 3  # ... and no more than this many of them
+SPECK = 0.2  # a glyph under this many line heights both ways (a dot, a full stop) joins none
 
 
 @dataclass
@@ -75,10 +85,13 @@ class Piece:
 class Slot:
     """A glyph found by segmentation and its reading hypotheses. ``pieces[0]`` is the whole
     glyph (nodes 0 to ``nodes - 1``); the others are parts between cut candidates. A reading
-    is a chain of pieces from node 0 to node ``nodes - 1``."""
+    is a chain of pieces from node 0 to node ``nodes - 1``. A ``joined`` slot is neighbouring
+    glyphs that may be one character's pieces: ``pieces[0]`` is their union, the others are
+    each glyph (node i to i + 1) and the unions of fewer of them."""
 
     pieces: list[Piece]
     nodes: int = 2
+    joined: bool = False
 
     @property
     def glyph(self) -> Glyph:
@@ -102,16 +115,70 @@ def segment(image: InkImage) -> list[Words]:
     heights = [float(np.median(glyph_boxes[members, 3])) for members in grouped]
     aspects = np.concatenate([glyph_boxes[m, 2] / h for m, h in zip(grouped, heights, strict=True)])
     char_aspect = float(np.clip(np.median(aspects), *CHAR_ASPECT))
+    glyph_ids = [ids[group] for group in groups]
     lines = []
     for members, line_h in zip(grouped, heights, strict=True):
-        words: Words = [[]]
+        words: list[list[int]] = [[]]
         for i, new_word in zip(members, _word_starts(glyph_boxes[members], line_h), strict=True):
             if new_word:
                 words.append([])
-            char_w = char_aspect * line_h
-            words[-1].append(_slot(image, labels, ids[groups[i]], glyph_boxes[i], (line_h, char_w)))
-        lines.append(words)
+            words[-1].append(i)
+        line = (line_h, char_aspect * line_h)
+        lines.append([_word_slots(image, labels, glyph_ids, glyph_boxes, w, line) for w in words])
     return lines
+
+
+def _word_slots(
+    image: InkImage, labels: np.ndarray, glyph_ids: list, boxes: np.ndarray, word: list, line
+) -> list[Slot]:
+    """The slots of a word's glyphs (indices ``word`` into ``glyph_ids`` and ``boxes``), runs
+    of them that may be one character's pieces (``_loose_runs``) joined into one slot."""
+    slots = [_slot(image, labels, glyph_ids[i], boxes[i], line) for i in word]
+    single = [len(slot.pieces) == 1 for slot in slots]
+    out = []
+    for run in _loose_runs(boxes[word], single, line, image.text_height):
+        if len(run) == 1:
+            out.append(slots[run[0]])
+            continue
+        pieces = []
+        for i in range(len(run)):
+            for j in range(i + 1, len(run) + 1):
+                members = [word[k] for k in run[i:j]]
+                box = _union(boxes[members])
+                if j - i == 1:
+                    glyph = slots[run[i]].glyph
+                else:
+                    union = np.concatenate([glyph_ids[k] for k in members])
+                    glyph = _glyph(image, labels, union, box)[0]
+                pieces.append(Piece(glyph, i, j, box[2] / line[1]))
+        pieces.sort(key=lambda p: (p.start, -p.end))
+        out.append(Slot(pieces, len(run) + 1, joined=True))
+    return out
+
+
+def _loose_runs(boxes: np.ndarray, single: list[bool], line: tuple, text_h: float) -> list:
+    """A word's glyphs (``boxes``, left to right) in runs, as indices: neighbours that may be
+    one character a pen lift left in pieces share a run (without cut pieces, ``single``; no
+    more than ``JOIN_GAP`` line heights apart; together at most ``JOIN_WIDTH`` typical widths
+    wide and ``MERGE_HEIGHT`` text heights tall; at most ``JOIN_RUN``; none a ``SPECK``)."""
+    line_h, char_w = line
+    speck = (boxes[:, 2] < SPECK * line_h) & (boxes[:, 3] < SPECK * line_h)
+    loose = np.array(single) & ~speck
+    runs: list[list[int]] = []
+    for i in range(len(boxes)):
+        run = runs[-1] if runs else []
+        if run and len(run) < JOIN_RUN and loose[i] and loose[run].all():
+            right = float((boxes[run, 0] + boxes[run, 2]).max())
+            union = _union(boxes[[*run, i]])
+            if (
+                boxes[i, 0] - right <= JOIN_GAP * line_h
+                and union[2] <= JOIN_WIDTH * char_w
+                and union[3] <= MERGE_HEIGHT * text_h
+            ):
+                run.append(i)
+                continue
+        runs.append([i])
+    return runs
 
 
 def _components(image: InkImage) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -322,12 +389,11 @@ class _Line:
 def _slot(image: InkImage, labels: np.ndarray, ids: np.ndarray, box, line: tuple) -> Slot:
     """The glyph made of components ``ids`` at ``box`` with its split pieces (``line``: the
     line's character height and typical character width)."""
+    glyph, own = _glyph(image, labels, ids, box)
+    crop = glyph.crop
     x, y, w, h = (int(v) for v in box)
-    patch = labels[y : y + h, x : x + w]
-    own = patch == ids[0] if len(ids) == 1 else np.isin(patch, ids)
-    crop = np.where(own, image.ink[y : y + h, x : x + w], 0).astype(np.uint8)
     line_h, char_w = line
-    whole = Piece(Glyph(_to_original((x, y, w, h), image.scale), crop), 0, 1, w / char_w)
+    whole = Piece(glyph, 0, 1, w / char_w)
     cuts = []
     if w > SPLIT_WIDTH * char_w:
         cuts = _path_cuts(own, line_h, int(np.ceil(CUTS_PER_HEIGHT * w / line_h)))
@@ -347,6 +413,16 @@ def _slot(image: InkImage, labels: np.ndarray, ids: np.ndarray, box, line: tuple
             if piece is not None:
                 pieces.append(Piece(piece[0], i, j, piece[1] / char_w))
     return Slot(pieces, len(nodes))
+
+
+def _glyph(image: InkImage, labels: np.ndarray, ids: np.ndarray, box) -> tuple:
+    """``(glyph, own)``: the Glyph of components ``ids`` at ``box`` (its ink only) and the
+    mask of their pixels in the box."""
+    x, y, w, h = (int(v) for v in box)
+    patch = labels[y : y + h, x : x + w]
+    own = patch == ids[0] if len(ids) == 1 else np.isin(patch, ids)
+    crop = np.where(own, image.ink[y : y + h, x : x + w], 0).astype(np.uint8)
+    return Glyph(_to_original((x, y, w, h), image.scale), crop), own
 
 
 def _valleys(cost: np.ndarray, line_h: float) -> tuple[np.ndarray, np.ndarray]:

@@ -156,6 +156,15 @@ def block_letters(letters, pen=9) -> np.ndarray:
             [(x, y + h // 2), (x + w - 10, y + h // 2)],
         ],
         "L": lambda x, w: [[(x, y), (x, y + h), (x + w, y + h)]],
+        "H": lambda x, w: [  # its bar stops short of both stems (pen lifts)
+            [(x, y), (x, y + h)],
+            [(x + w, y), (x + w, y + h)],
+            [(x + 17, y + h // 2), (x + w - 17, y + h // 2)],
+        ],
+        "K": lambda x, w: [  # its arms stop short of its stem
+            [(x, y), (x, y + h)],
+            [(x + w, y), (x + 17, y + h // 2), (x + w, y + h)],
+        ],
         "M": lambda x, w: [
             [(x, y + h), (x + 8, y), (x + w // 2, y + 70), (x + w - 8, y), (x + w, y + h)]
         ],
@@ -178,6 +187,16 @@ def test_two_touching_ls_read_as_ll_not_u(classifier):
     assert page.text.endswith("LL")
     left, right = page.chars[2].box, page.chars[3].box
     assert left[0] + left[2] <= right[0] + 10  # two boxes side by side, not the pair's box twice
+
+
+def test_a_letter_a_pen_lift_left_in_pieces_side_by_side_is_read_whole(classifier):
+    # the H is three glyphs (its bar short of both stems), the K two (its arms short of its
+    # stem); read one by one they were "I?I" and "II"
+    image = block_letters([("T", 60, 60), ("E", 150, 55), ("H", 240, 60), ("K", 330, 55)])
+    page = Recognizer(classifier).recognize(image)
+    assert page.text == "TEHK"
+    x, _, w, _ = page.chars[2].box
+    assert x <= 236 and x + w >= 304  # the H's box spans both stems
 
 
 def test_a_filled_smudge_is_rejected_not_read_as_o(classifier):

@@ -29,7 +29,12 @@ def texts(draws):
 
 
 def shape_of(lines):
-    return [[len(word) for word in words] for words in lines]
+    """Glyphs per word per line (a joined slot counts its glyphs)."""
+
+    def glyphs(word):
+        return sum(slot.nodes - 1 if slot.joined else 1 for slot in word)
+
+    return [[glyphs(word) for word in words] for words in lines]
 
 
 def test_lines_and_words_in_reading_order():
@@ -170,6 +175,30 @@ def test_split_pieces_keep_only_their_own_ink():
     total = int((slot.glyph.crop > 0).sum())
     for piece in slot.pieces[1:]:
         assert 0 < int((piece.glyph.crop > 0).sum()) < total
+
+
+def test_pieces_a_pen_lift_left_side_by_side_share_a_joined_slot():
+    def draw(img):
+        cv2.rectangle(img, (100, 100), (108, 160), 255, -1)  # an H whose bar stops short
+        cv2.rectangle(img, (114, 127), (134, 134), 255, -1)  # of both stems
+        cv2.rectangle(img, (140, 100), (148, 160), 255, -1)
+        for x in (220, 237):  # two stems 0.13 line heights apart (an "11"), and an E
+            cv2.rectangle(img, (x, 100), (x + 8, 160), 255, -1)
+        cv2.putText(img, "E", (330, 160), FONT, 2.0, 255, 6)
+
+    (line,) = segment(ink_from(draw, text_h=60))
+    slots = [slot for word in line for slot in word]
+    assert [slot.joined for slot in slots] == [True, False, False, False]
+    h = slots[0]
+    assert h.nodes == 4 and (h.pieces[0].start, h.pieces[0].end) == (0, 3)
+    assert h.pieces[0].glyph.box[0] == 100 and h.pieces[0].glyph.box[2] == 49  # the union
+    spans = sorted((p.start, p.end) for p in h.pieces)
+    assert spans == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+    stem, bar = (next(p for p in h.pieces if (p.start, p.end) == s) for s in ((0, 1), (1, 2)))
+    assert stem.glyph.box[2] == 9 and bar.glyph.box[:3] == (114, 127, 21)
+    assert int((h.pieces[0].glyph.crop > 0).sum()) == sum(
+        int((p.glyph.crop > 0).sum()) for p in h.pieces if p.end - p.start == 1
+    )
 
 
 def test_empty_mask_has_no_lines():

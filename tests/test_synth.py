@@ -95,3 +95,20 @@ def test_a_condition_object_sets_the_number_of_lines_and_their_pitch():
     bottoms = sorted({b[1] + b[3] for b in page.boxes})
     spread = (bottoms[-1] - bottoms[0]) / np.median([b[3] for b in page.boxes])
     assert spread < 12.3  # in glyph heights: pitch 1.4 gives 11.1, the default 1.7-2.2 13.5+
+
+
+def test_pen_lifts_leave_a_letters_strokes_apart_and_change_nothing_else():
+    def parts(pen_lift, char):
+        glyphs = synth.StrokeGlyphs(np.random.default_rng(0), pen_lift)
+        cov, _ = glyphs.render(char, 60, 4.0, np.random.default_rng(1))
+        return cv2.connectedComponents((cov > 0.5).astype(np.uint8))[0] - 1
+
+    assert [parts(0.0, c) for c in "HKL"] == [1, 1, 1]
+    h, k, one = (parts(0.1, c) for c in "HKL")
+    assert h >= 2 and k >= 2 and one == 1  # L is one stroke: nothing to lift
+    lifted = dataclasses.replace(synth.CONDITIONS["clean"], pen_lift=0.1)
+    plain = synth.make_page(np.random.default_rng(2), "clean", "strokes")
+    page = synth.make_page(np.random.default_rng(2), lifted, "strokes")
+    assert page.text == plain.text and not np.array_equal(page.image, plain.image)
+    with pytest.raises(ValueError, match="stroke font"):
+        synth.make_page(np.random.default_rng(2), lifted, "hershey")
