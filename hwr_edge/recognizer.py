@@ -331,9 +331,9 @@ def split_unknown(probs: np.ndarray, labels: list[str]) -> tuple[np.ndarray, np.
 
 def _not_characters(lines: list, masks: list[np.ndarray]) -> np.ndarray:
     """Per piece (in batch order, ``masks`` their ink masks): True for what no class can be:
-    a blob (``_is_blob``), or a whole glyph shorter than ``SHORT_GLYPH`` of its line's median
-    glyph height (a dash, an equals sign, a large full stop; every letter is at least
-    x-height tall)."""
+    a blob (``_is_blob``), or a whole glyph (or glyphs of a joined slot) shorter than
+    ``SHORT_GLYPH`` of its line's median glyph height (a dash, an equals sign, a large full
+    stop; every letter is at least x-height tall)."""
     flags = []
     for words in lines:
         slots = [slot for word in words for slot in word]
