@@ -26,7 +26,6 @@ class AugmentConfig:
     p_blur: float = 0.2
     p_noise: float = 0.25
     noise_std: float = 10.0
-    p_break: float = 0.0  # chance of a stroke cut across (``break_stroke``)
 
 
 def framing_scale(fit_box: float) -> tuple[float, float]:
@@ -69,31 +68,6 @@ def augment_image(img: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig)
     if rng.random() < cfg.p_noise:
         noisy = out.astype(np.float32) + rng.normal(0.0, cfg.noise_std, out.shape)
         out = np.clip(noisy, 0, 255).astype(np.uint8)
-    if cfg.p_break and rng.random() < cfg.p_break:
-        for _ in range(1 + int(rng.random() < 0.3)):
-            out = break_stroke(out, rng, int(rng.integers(1, 3)))
-    return out
-
-
-def break_stroke(img: np.ndarray, rng: np.random.Generator, gap: int) -> np.ndarray:
-    """``img`` with a stroke cut across at a random ink pixel, leaving a ``gap`` pixels wide:
-    what a pen lifted between strokes, or a stretch of faint ink, leaves in a photo. The cut
-    runs along the local gradient (the structure tensor over 7 x 7 pixels), so across the
-    stroke, and is 9 pixels long: through one stroke, rarely into the next."""
-    ys, xs = np.nonzero(img > 127)
-    if ys.size == 0:
-        return img
-    k = int(rng.integers(ys.size))
-    y, x = int(ys[k]), int(xs[k])
-    f = img.astype(np.float32)
-    gx = cv2.Sobel(f, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(f, cv2.CV_32F, 0, 1, ksize=3)
-    jxx, jxy, jyy = (cv2.boxFilter(g, -1, (7, 7))[y, x] for g in (gx * gx, gx * gy, gy * gy))
-    angle = 0.5 * np.arctan2(2 * jxy, jxx - jyy)
-    dx, dy = 4.5 * np.cos(angle), 4.5 * np.sin(angle)
-    ends = [(int(round((x + s * dx) * 16)), int(round((y + s * dy) * 16))) for s in (-1, 1)]
-    out = img.copy()
-    cv2.line(out, ends[0], ends[1], 0, gap, cv2.LINE_8, shift=4)
     return out
 
 

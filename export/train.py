@@ -239,13 +239,12 @@ def fit(
     learning_rate: float,
     first_epoch: int = 0,
     extra: tuple[np.ndarray, np.ndarray] | None = None,
-    pen_lifts: float = 0.0,
 ) -> tuple:
     """Fit ``model`` with a validation split, checkpointing the best epoch to ``work``;
     returns (best model, Keras history dict, fit seconds, n_train, validation indices).
     ``extra`` (crops and labels added to the dataset: drawn symbols, touching runs, extra
     digits) is split 90/10 on its own, so the dataset's own validation split stays
-    the same with or without it. ``pen_lifts``: the augmentation's chance of a stroke cut."""
+    the same with or without it."""
     import keras
 
     labels = train_set.labels
@@ -260,9 +259,7 @@ def fit(
         x_va = np.concatenate([x_va, x_extra[:n_va]])
         y_va = np.concatenate([y_va, y_extra[:n_va].astype(y_va.dtype)])
     weights = class_weights(y_tr, len(labels)) if dataset == "emnist47" else None
-    aug = None
-    if augment:
-        aug = AugmentConfig(scale=framing_scale(convention.fit_box), p_break=pen_lifts)
+    aug = AugmentConfig(scale=framing_scale(convention.fit_box)) if augment else None
     steps = int(np.ceil(len(y_tr) / batch_size)) * epochs
     rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.02)
     model.compile(
@@ -333,7 +330,6 @@ def train(
     negatives: int = 0,
     touching: int = 0,
     extra_digits: Path | None = None,
-    pen_lifts: float = 0.0,
 ) -> Path:
     """Train (or fine-tune, or continue) a model and write its run directory ``out``.
 
@@ -344,8 +340,7 @@ def train(
     that many drawn non-characters (``export.negatives``) as a "not a character" class, and
     ``touching`` > 0 that many runs of two or three touching training characters as a class of
     their own ("touching characters"); a resumed model without those classes gets them added
-    to its output layer. ``pen_lifts`` > 0 cuts a stroke across in that share of the augmented
-    crops (``augment.break_stroke``). Returns ``out``.
+    to its output layer. Returns ``out``.
     """
     import keras
 
@@ -407,7 +402,6 @@ def train(
             "--negatives": negatives or None,
             "--touching": touching or None,
             "--extra-digits": extra_digits,
-            "--pen-lifts": pen_lifts or None,
         }
     )
 
@@ -430,7 +424,6 @@ def train(
         learning_rate,
         base["epochs_before"] if base else 0,
         extra,
-        pen_lifts,
     )
     title = f"{arch} {dataset}"
     plot_curves(history, work / "curves.png", title)
@@ -524,7 +517,6 @@ def run(args: argparse.Namespace) -> int:
             negatives=args.negatives,
             touching=args.touching,
             extra_digits=args.extra_digits,
-            pen_lifts=args.pen_lifts,
         )
     except (DataError, OSError, ValueError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -575,12 +567,5 @@ def register(subparsers) -> None:
         "--extra-digits",
         type=Path,
         help="MNIST folder: add its 60,000 training digits, re-framed to the model's crops",
-    )
-    p.add_argument(
-        "--pen-lifts",
-        type=float,
-        default=0.0,
-        metavar="P",
-        help="augmentation: cut a stroke across in this share of the crops (pen lifts)",
     )
     p.set_defaults(func=run)

@@ -9,7 +9,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from export.augment import AugmentConfig, augment_batch, break_stroke, framing_scale  # noqa: E402
+from export.augment import AugmentConfig, augment_batch, framing_scale  # noqa: E402
 from export.evaluate import evaluate  # noqa: E402
 from export.train import class_weights, read_run_info, register, train  # noqa: E402
 from hwr_edge.convention import InputConvention  # noqa: E402
@@ -139,25 +139,6 @@ def test_augment_is_seeded_and_keeps_shape():
     assert a.shape == x.shape and a.dtype == np.uint8
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert (a.reshape(4, -1).max(axis=1) > 100).all()  # the glyph survives
-
-
-def test_a_stroke_cut_runs_across_the_stroke_and_only_takes_ink_away():
-    img = np.zeros((28, 28), np.uint8)
-    cv2.line(img, (14, 3), (14, 24), 255, 3)  # an upright bar, 3 px wide
-    rng = np.random.default_rng(0)
-    split = 0
-    for _ in range(20):
-        cut = break_stroke(img, rng, 2)
-        rows = np.flatnonzero(((img > 127) & (cut <= 127)).any(axis=1))
-        assert (cut <= img).all() and 0 < rows.size <= 4  # across the bar (9 px along it)
-        split += cv2.connectedComponents((cut > 127).astype(np.uint8))[0] - 1 == 2
-    assert split >= 15  # the bar in two pieces, unless the cut fell at its very end
-    x = np.zeros((1, 28, 28), np.uint8)
-    x[:, 4:24, 12:16] = 255
-    for seed in range(5):  # the same transforms, then a cut: less ink, never more
-        plain = augment_batch(x, np.random.default_rng(seed), AugmentConfig())
-        lifted = augment_batch(x, np.random.default_rng(seed), AugmentConfig(p_break=1.0))
-        assert (lifted <= plain).all() and (lifted < plain).any()
 
 
 def test_framing_scale_spans_mnist_and_emnist_sizes():
