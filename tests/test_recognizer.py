@@ -168,6 +168,10 @@ def block_letters(letters, pen=9) -> np.ndarray:
         "M": lambda x, w: [
             [(x, y + h), (x + 8, y), (x + w // 2, y + 70), (x + w - 8, y), (x + w, y + h)]
         ],
+        "M in halves": lambda x, w: [  # its middle strokes stop short of each other
+            [(x, y + h), (x + 8, y), (x + w // 2 - 6, y + 70)],
+            [(x + w // 2 + 6, y + 70), (x + w - 8, y), (x + w, y + h)],
+        ],
         "W": lambda x, w: [
             [(x, y), (x + w // 4, y + h), (x + w // 2, y + 30), (x + 3 * w // 4, y + h), (x + w, y)]
         ],
@@ -197,6 +201,15 @@ def test_a_letter_a_pen_lift_left_in_pieces_side_by_side_is_read_whole(classifie
     assert page.text == "TEHK"
     x, _, w, _ = page.chars[2].box
     assert x <= 236 and x + w >= 304  # the H's box spans both stems
+
+
+def test_a_wide_letter_in_two_halves_is_read_whole(classifier):
+    # the M's halves are 1.54 typical letter widths wide together (wider than most letters
+    # may be, not an M): read apart, "II"
+    image = block_letters(
+        [("T", 60, 60), ("E", 150, 55), ("L", 240, 55), ("M in halves", 320, 100)]
+    )
+    assert Recognizer(classifier).recognize(image).text == "TELM"
 
 
 def test_a_filled_smudge_is_rejected_not_read_as_o(classifier):
