@@ -162,8 +162,8 @@ def _loose_runs(boxes: np.ndarray, single: list[bool], line: tuple, text_h: floa
     more than ``JOIN_GAP`` line heights apart; together at most ``JOIN_WIDTH`` typical widths
     wide and ``MERGE_HEIGHT`` text heights tall; at most ``JOIN_RUN``; none a ``SPECK``)."""
     line_h, char_w = line
-    right = np.maximum.accumulate(boxes[:, 0] + boxes[:, 2])
-    if not (boxes[1:, 0] - right[:-1] <= JOIN_GAP * line_h).any():  # no glyph that close
+    reach = np.maximum.accumulate(boxes[:, 0] + boxes[:, 2])  # the rightmost ink so far
+    if not (boxes[1:, 0] - reach[:-1] <= JOIN_GAP * line_h).any():  # no glyph that close
         return [[i] for i in range(len(boxes))]
     speck = (boxes[:, 2] < SPECK * line_h) & (boxes[:, 3] < SPECK * line_h)
     loose = np.array(single) & ~speck
