@@ -437,8 +437,7 @@ def _best_join(slot, terms: np.ndarray, floor: float) -> list[int]:
     best = np.full(slot.nodes, -np.inf)
     back = np.zeros(slot.nodes, int)
     best[0] = 0.0
-    for i in sorted(range(len(terms)), key=lambda i: slot.pieces[i].start):
-        piece = slot.pieces[i]
+    for i, piece in enumerate(slot.pieces):  # in order of their start node
         if best[piece.start] + values[i] > best[piece.end]:
             best[piece.end] = best[piece.start] + values[i]
             back[piece.end] = i

@@ -87,7 +87,8 @@ class Slot:
     glyph (nodes 0 to ``nodes - 1``); the others are parts between cut candidates. A reading
     is a chain of pieces from node 0 to node ``nodes - 1``. A ``joined`` slot is neighbouring
     glyphs that may be one character's pieces: ``pieces[0]`` is their union, the others are
-    each glyph (node i to i + 1) and the unions of fewer of them."""
+    each glyph (node i to i + 1) and the unions of fewer of them, in order of their start
+    node."""
 
     pieces: list[Piece]
     nodes: int = 2
