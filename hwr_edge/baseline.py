@@ -13,6 +13,8 @@ word of several g's still has a baseline).
 
 from __future__ import annotations
 
+import statistics
+
 import numpy as np
 
 DESCENDER = 0.15  # a descender reaches this many line heights below the baseline
@@ -32,7 +34,7 @@ def descends(lines: list) -> np.ndarray:
     flags: list[bool] = []
     for words, boxes in zip(lines, rows, strict=True):
         slots = [slot for word in words for slot in word]
-        line_h = float(np.median(boxes[:, 3]))
+        line_h = statistics.median(boxes[:, 3].tolist())  # as np.median's, ~20x faster
         level = (boxes[:, 1] + boxes[:, 3] - slope * (boxes[:, 0] + boxes[:, 2] / 2)).tolist()
         tall = (boxes[:, 3] >= MIN_NEIGHBOUR * line_h).tolist()
         for j, slot in enumerate(slots):
@@ -59,4 +61,4 @@ def _page_slope(rows: list[np.ndarray]) -> float:
         for edge in (boxes[:, 1], boxes[:, 1] + boxes[:, 3]):
             slopes.append(np.diff(edge)[ok] / dx[ok])
     slopes = np.concatenate(slopes) if slopes else np.zeros(0)
-    return float(np.median(slopes)) if slopes.size >= MIN_SLOPES else 0.0
+    return statistics.median(slopes.tolist()) if slopes.size >= MIN_SLOPES else 0.0

@@ -54,6 +54,7 @@ A Recognizer holds no per-call state, so one instance may serve many threads at 
 from __future__ import annotations
 
 import os
+import statistics
 import threading
 import time
 from pathlib import Path
@@ -337,7 +338,7 @@ def _not_characters(lines: list, masks: list[np.ndarray]) -> np.ndarray:
     flags = []
     for words in lines:
         slots = [slot for word in words for slot in word]
-        typical = float(np.median([slot.glyph.box[3] for slot in slots]))
+        typical = statistics.median([slot.glyph.box[3] for slot in slots])  # as np.median's
         for slot in slots:
             for k, piece in enumerate(slot.pieces):
                 short = (k == 0 or slot.joined) and piece.glyph.box[3] < SHORT_GLYPH * typical

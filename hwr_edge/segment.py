@@ -30,6 +30,7 @@ Boxes are in original-image pixels; crops are working-resolution ink of that gly
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 
 import cv2
@@ -113,9 +114,10 @@ def segment(image: InkImage) -> list[Words]:
     groups = _merge_pieces(boxes, image.text_height)
     glyph_boxes = np.array([_union(boxes[g]) for g in groups])
     grouped = _group_lines(glyph_boxes, image.text_height)
-    heights = [float(np.median(glyph_boxes[members, 3])) for members in grouped]
+    # statistics.median: the same value as np.median, ~1 us on a short list against ~25 us
+    heights = [statistics.median(glyph_boxes[members, 3].tolist()) for members in grouped]
     aspects = np.concatenate([glyph_boxes[m, 2] / h for m, h in zip(grouped, heights, strict=True)])
-    char_aspect = float(np.clip(np.median(aspects), *CHAR_ASPECT))
+    char_aspect = float(np.clip(statistics.median(aspects.tolist()), *CHAR_ASPECT))
     glyph_ids = [ids[group] for group in groups]
     lines = []
     for members, line_h in zip(grouped, heights, strict=True):
@@ -308,7 +310,7 @@ def _skew(centres: np.ndarray, text_h: float) -> float:
         return 0.0
     rows = np.nonzero(has)[0]
     slope = dy[rows, nearest[rows]] / dx[rows, nearest[rows]]
-    return float(np.clip(np.median(slope), -0.3, 0.3))
+    return float(np.clip(statistics.median(slope.tolist()), -0.3, 0.3))
 
 
 def _group_lines(boxes: np.ndarray, text_h: float) -> list[list[int]]:
@@ -340,7 +342,7 @@ def _group_lines(boxes: np.ndarray, text_h: float) -> list[list[int]]:
         best.add(i, x, y)
     lines = _attach_pieces(lines, boxes[:, 3] < PIECE_HEIGHT * text_h, xs, ys, text_h)
     level = centres[:, 1] - slope * centres[:, 0]
-    lines.sort(key=lambda line: float(np.median(level[line.members])))
+    lines.sort(key=lambda line: statistics.median(level[line.members].tolist()))
     return [sorted(line.members, key=lambda i: (boxes[i, 0], boxes[i, 1])) for line in lines]
 
 
