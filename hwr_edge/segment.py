@@ -30,6 +30,7 @@ Boxes are in original-image pixels; crops are working-resolution ink of that gly
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 
@@ -112,7 +113,7 @@ def segment(image: InkImage) -> list[Words]:
         return []
     boxes, ids = _split_across_lines(labels, boxes, ids, image.text_height)
     groups = _merge_pieces(boxes, image.text_height)
-    glyph_boxes = np.array([_union(boxes[g]) for g in groups])
+    glyph_boxes = _unions(boxes, groups)
     grouped = _group_lines(glyph_boxes, image.text_height)
     # statistics.median: the same value as np.median, ~1 us on a short list against ~25 us
     heights = [statistics.median(glyph_boxes[members, 3].tolist()) for members in grouped]
@@ -205,9 +206,30 @@ def _word_starts(boxes: np.ndarray, line_h: float) -> list[bool]:
     if gaps.size == 0:
         return [False]
     apart = gaps[gaps > 0]
-    usual = float(np.percentile(apart, 30)) if apart.size else 0.0
+    usual = _percentile(apart.tolist(), 30) if apart.size else 0.0
     threshold = np.clip(2.5 * usual + 0.1 * line_h, WORD_GAP[0] * line_h, WORD_GAP[1] * line_h)
     return [False, *(gaps > threshold).tolist()]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    """``np.percentile(values, q)`` (linear), the same float operations in the same order,
+    so the same value to the last bit: ~1 us on a short list against numpy's ~60 us."""
+    ordered = sorted(values)
+    at = (len(ordered) - 1) * (q / 100)
+    i = math.floor(at)
+    low, high = ordered[i], ordered[min(i + 1, len(ordered) - 1)]
+    t = at - i
+    return high - (high - low) * (1 - t) if t >= 0.5 else low + (high - low) * t
+
+
+def _unions(boxes: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """``_union`` of each group of ``boxes`` rows, in one pass (a ``_union`` per glyph cost
+    0.5 ms on note.jpg, this 0.03 ms)."""
+    members = boxes[np.concatenate(groups)]
+    starts = np.cumsum([0] + [len(g) for g in groups[:-1]])
+    low = np.minimum.reduceat(members[:, :2], starts)
+    high = np.maximum.reduceat(members[:, :2] + members[:, 2:], starts)
+    return np.hstack([low, high - low])
 
 
 def _union(boxes: np.ndarray) -> np.ndarray:
