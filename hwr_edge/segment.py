@@ -419,7 +419,7 @@ def _slot(image: InkImage, labels: np.ndarray, ids: np.ndarray, box, line: tuple
     line's character height and typical character width)."""
     glyph, own = _glyph(image, labels, ids, box)
     crop = glyph.crop
-    x, y, w, h = (int(v) for v in box)
+    x, y, w, h = map(int, box.tolist())
     line_h, char_w = line
     whole = Piece(glyph, 0, 1, w / char_w)
     cuts = []
@@ -446,10 +446,10 @@ def _slot(image: InkImage, labels: np.ndarray, ids: np.ndarray, box, line: tuple
 def _glyph(image: InkImage, labels: np.ndarray, ids: np.ndarray, box) -> tuple:
     """``(glyph, own)``: the Glyph of components ``ids`` at ``box`` (its ink only) and the
     mask of their pixels in the box."""
-    x, y, w, h = (int(v) for v in box)
+    x, y, w, h = map(int, box.tolist())
     patch = labels[y : y + h, x : x + w]
     own = patch == ids[0] if len(ids) == 1 else np.isin(patch, ids)
-    crop = np.where(own, image.ink[y : y + h, x : x + w], 0).astype(np.uint8)
+    crop = np.where(own, image.ink[y : y + h, x : x + w], 0)  # uint8, as the ink
     return Glyph(_to_original((x, y, w, h), image.scale), crop), own
 
 
