@@ -13,6 +13,7 @@ convention says (EMNIST's images were blurred before they were scaled down; MNIS
 from __future__ import annotations
 
 import functools
+import math
 
 import cv2
 import numpy as np
@@ -32,17 +33,20 @@ def ink_binary(ink: np.ndarray) -> np.ndarray:
 
 
 def _ink_u8(ink: np.ndarray) -> np.ndarray:
-    """``ink_binary`` as uint8 0/255 (uint8 input), from a 256-bin histogram."""
+    """``ink_binary`` as uint8 0/255 (uint8 input). The robust maximum is the 99.5th
+    percentile (the lowest level with 99.5% of the pixels at or below it), at least half the
+    brightest pixel: both from one np.partition, twice as fast as a 256-bin histogram."""
     if ink.size == 0:
         return np.zeros(ink.shape, np.uint8)
     if ink.dtype != np.uint8:
         ink = np.clip(ink, 0, 255).astype(np.uint8)
-    counts = np.bincount(ink.ravel(), minlength=256).cumsum()
-    peak = float(np.searchsorted(counts, 0.995 * counts[-1]))
-    peak = max(peak, cv2.minMaxLoc(ink)[1] * 0.5)  # half the brightest grey level
+    flat = ink.ravel()
+    rank = math.ceil(0.995 * flat.size) - 1
+    ranked = np.partition(flat, (rank, flat.size - 1))
+    peak = max(float(ranked[rank]), float(ranked[-1]) * 0.5)
     if peak < MIN_INK:
         return np.zeros(ink.shape, np.uint8)
-    level = int(np.ceil(peak * INK_LEVEL))
+    level = math.ceil(peak * INK_LEVEL)
     return cv2.threshold(ink, level - 1, 255, cv2.THRESH_BINARY)[1]
 
 
