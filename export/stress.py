@@ -7,7 +7,9 @@ probe, and the errors on the pages that are not ruled. ``none`` is the pages as 
 The same seeds make the same pages for every probe. ``--dense`` writes notes of 10-14 lines
 closer together than the benchmark's, where letters of neighbouring lines touch;
 ``--pen-lift GAP`` draws the stroke font's letters with strokes that stop GAP capital heights
-short of each other, as a pen lifted between strokes leaves them.
+short of each other, as a pen lifted between strokes leaves them. ``--prose`` writes notes as
+people write them: lower-case words, some capitalized, a few numbers (``synth.Condition.prose``;
+EMNIST glyphs at their size on the line, ``DatasetGlyphs(cased=True)``).
 These are checks for failures that break whole pages (a bent notebook page, a hard shadow
 across the desk, chalk on a board), not a benchmark to tune to: the figures are the project's
 own generator's, with faults of the project's own making.
@@ -152,12 +154,18 @@ PROBES = {
 
 
 def run_probe(
-    recognizer, probe: str, pages: int, glyphs, dense: bool = False, pen_lift: float = 0.0
+    recognizer,
+    probe: str,
+    pages: int,
+    glyphs,
+    dense: bool = False,
+    pen_lift: float = 0.0,
+    prose: bool = False,
 ) -> dict:
     """Errors, characters and errors on the pages that are not ruled, for one probe.
     ``dense``: pages of ``DENSE_LINES`` lines ``DENSE_PITCH`` capital heights apart;
     ``pen_lift``: stroke-font letters whose strokes stop that many capital heights short of
-    each other."""
+    each other; ``prose``: lower-case words, some capitalized."""
     alphabet = page_alphabet(recognizer.classifier.labels)
     errors = chars = unruled = 0
     for seed in range(pages):
@@ -165,7 +173,7 @@ def run_probe(
         cond = synth.CONDITIONS[base]
         if dense:
             cond = dataclasses.replace(cond, lines=DENSE_LINES, line_pitch=DENSE_PITCH)
-        cond = dataclasses.replace(cond, pen_lift=pen_lift)
+        cond = dataclasses.replace(cond, pen_lift=pen_lift, prose=prose)
         page = synth.make_page(np.random.default_rng(seed), cond, glyphs, alphabet=alphabet)
         photo = PROBES[probe](page.image, page, np.random.default_rng(1000 + seed))
         d = edit_distance(recognizer.recognize(photo).text, page.text)
@@ -185,12 +193,14 @@ def _run(args: argparse.Namespace) -> int:
         print("error: --pen-lift draws the stroke font only (--glyphs strokes)")
         return 2
     recognizer = Recognizer(model=args.model, threads=1)
-    glyphs = synth.DatasetGlyphs() if args.glyphs == "emnist" else args.glyphs
+    glyphs = synth.DatasetGlyphs(cased=args.prose) if args.glyphs == "emnist" else args.glyphs
     print(f"| probe | pages | errors | CER {args.glyphs} | errors on pages not ruled | s |")
     print("|---|---:|---:|---:|---:|---:|")
     for probe in args.probes:
         t0 = time.perf_counter()
-        r = run_probe(recognizer, probe, args.pages, glyphs, args.dense, args.pen_lift)
+        r = run_probe(
+            recognizer, probe, args.pages, glyphs, args.dense, args.pen_lift, args.prose
+        )
         cer = 100 * r["errors"] / r["chars"]
         seconds = time.perf_counter() - t0
         row = [probe, args.pages, r["errors"], f"{cer:.1f}%", r["unruled_errors"], f"{seconds:.0f}"]
@@ -212,5 +222,8 @@ def register(subparsers) -> None:
         default=0.0,
         metavar="GAP",
         help="stroke font: strokes stop GAP capital heights short of each other (e.g. 0.08)",
+    )
+    p.add_argument(
+        "--prose", action="store_true", help="lower-case words, some capitalized, a few numbers"
     )
     p.set_defaults(func=_run)

@@ -30,6 +30,9 @@ DIGITS = "0123456789"
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 LOWER47 = "abdefghnqrt"  # the lower-case letters that EMNIST Balanced keeps apart
 DESCENDERS = set("gq")
+X_HEIGHT = 0.62  # DatasetGlyphs(cased=True): a lower-case letter's body, in capital heights
+LOWER_SIZE = {**dict.fromkeys("acemnorsuvwxz", X_HEIGHT), "i": 0.8, "t": 0.85}
+LOWER_DESCENDERS = dict.fromkeys("gjpqy", 0.95)  # ... and these reach a third below the line
 BAR_RATIO = 0.3  # ink spread across its main axis under this part of that along it: a bar
 FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX)  # the plainest; no script/italic
 WORDS = (
@@ -38,6 +41,11 @@ WORDS = (
     "VIEW WAVE ZERO YARD FROG LAMP KING"
 ).split()
 WORDS_LOWER = "bad bed hand bread red tea gear date near heart herd head bat hat".split()
+WORDS_PROSE = (  # notes as people write them: every lower-case letter
+    "the quick brown fox jumps over lazy dog buy milk eggs call mom pick up kids from school "
+    "meeting room next week box quiz jam sky your with vote fix zoo wax keys bring paper lunch "
+    "today soon help park city yes"
+).split()
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ class Condition:
     lines: tuple[int, int] = (2, 5)  # lines of random text: at least, and fewer than
     line_pitch: tuple[float, float] = (1.7, 2.2)  # baseline to baseline, in capital heights
     pen_lift: float = 0.0  # stroke font: strokes stop this many capital heights short (pen lifts)
+    prose: bool = False  # lower-case words, some capitalized, a few numbers (every letter)
 
 
 CONDITIONS: dict[str, Condition] = {
@@ -193,9 +202,13 @@ class DatasetGlyphs:
 
     EMNIST Balanced folds l into L, and 131 of the 177 held-out L's are a lower-case l's bare
     bar, which no reader can tell from I or 1; the pages' capital L is drawn only from the
-    L's that are not a bar (``is_bar``)."""
+    L's that are not a bar (``is_bar``), an l from the bars. The other lower-case letters
+    Balanced folds into their capitals (c, o, s, ...) are drawn from the capital's samples,
+    which hold both cases. Every glyph is drawn as tall as a capital, unless ``cased``: then
+    lower-case letters are drawn at their size on the line (``LOWER_SIZE``, x-height
+    ``X_HEIGHT``) and g, j, p, q, y reach below it (``LOWER_DESCENDERS``)."""
 
-    def __init__(self, data_dir: Path = DATA_DIR):
+    def __init__(self, data_dir: Path = DATA_DIR, cased: bool = False):
         from export.data import load_emnist47, load_mnist
 
         letters = load_emnist47(data_dir / "emnist", "test")
@@ -208,18 +221,24 @@ class DatasetGlyphs:
                     continue  # digits come from MNIST test
                 self.pool.setdefault(char, []).append(img)
         if "L" in self.pool:
+            self.pool["l"] = [img for img in self.pool["L"] if is_bar(img)]
             self.pool["L"] = [img for img in self.pool["L"] if not is_bar(img)]
+        self.cased = cased
 
     def render(self, char: str, height: int, pen: float, rng: np.random.Generator) -> tuple:
         """Return ``(coverage, baseline_offset)`` for a random sample of ``char``."""
-        samples = self.pool[char]
+        samples = self.pool[char if char in self.pool else char.upper()]
         img = samples[int(rng.integers(len(samples)))]
         ys, xs = np.nonzero(img > 30)
         crop = img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        descends = char in DESCENDERS
+        if self.cased and char.islower():
+            descends = char in LOWER_DESCENDERS
+            height = round(height * LOWER_DESCENDERS.get(char, LOWER_SIZE.get(char, 1.0)))
         scale = height / crop.shape[0]
         w = max(1, round(crop.shape[1] * scale))
         glyph = cv2.resize(crop, (w, height), interpolation=cv2.INTER_LINEAR)
-        drop = int(0.3 * height) if char in DESCENDERS else 0
+        drop = int(0.3 * height) if descends else 0
         return glyph.astype(np.float32) / 255.0, drop
 
 
@@ -261,6 +280,8 @@ def random_text(rng: np.random.Generator, cond: Condition, alphabet: str) -> lis
     characters)."""
     letters = "".join(c for c in alphabet if c in UPPER)
     digits = "".join(c for c in alphabet if c in DIGITS)
+    if cond.prose:
+        return _prose(rng, cond, digits)
     lines = []
     for _ in range(int(rng.integers(*cond.lines))):
         words = []
@@ -274,6 +295,23 @@ def random_text(rng: np.random.Generator, cond: Condition, alphabet: str) -> lis
                 words.append(str(rng.choice(WORDS)))
             else:
                 words.append("".join(rng.choice(list(letters), int(rng.integers(2, 6)))))
+        lines.append(" ".join(words))
+    return lines
+
+
+def _prose(rng: np.random.Generator, cond: Condition, digits: str) -> list[str]:
+    """Lines of two or three ``WORDS_PROSE`` words, the first capitalized on half the lines,
+    and a number of one to four ``digits`` in place of a word one time in eight."""
+    lines = []
+    for _ in range(int(rng.integers(*cond.lines))):
+        words = []
+        for _ in range(int(rng.integers(2, 4))):
+            if digits and rng.random() < 0.125:
+                words.append("".join(rng.choice(list(digits), int(rng.integers(1, 5)))))
+            else:
+                words.append(str(rng.choice(WORDS_PROSE)))
+        if rng.random() < 0.5:
+            words[0] = words[0].capitalize()
         lines.append(" ".join(words))
     return lines
 

@@ -42,6 +42,7 @@ TO_LOWER = {"0": "o", "1": "l", "5": "s", "2": "z", "8": "B"}
 SAME_SHAPE = {c: TO_DIGIT.get(c) or TO_UPPER[c] for c in "Oo0Il1"}
 ON_BASELINE = {"g": "9", "q": "9", "p": "P", "y": "Y", "j": "J"}  # a descender without descent
 BY_HEIGHT = set("CMOSUVWXZ")  # case-merged letters whose lower case is x-height (c m o s ...)
+DESCENDING = set("JPY")  # case-merged letters whose lower case reaches below the baseline
 # lower-case letters without ascender or descender: those of BY_HEIGHT and a e n r
 X_HEIGHT_LOWER = {c.lower() for c in BY_HEIGHT} | set("aenr")
 CODE_PRIOR = 0.1  # prior of a word being a code that mixes letters and digits ("AMW7K")
@@ -198,38 +199,69 @@ def harmonize_case(
     alternatives: Sequence[Sequence],
     labels: Sequence[str],
     short: Sequence[bool] | None = None,
+    descends: Sequence[bool] | None = None,
+    dotted: Sequence[bool] | None = None,
 ) -> str:
-    """People write a word in one case (a capitalized first letter aside): rewrite letters
-    of the other case to the word's majority case, when the other case is among that
-    character's ``(char, confidence)`` alternatives. Only letters whose two cases are both
-    in ``labels`` vote (EMNIST-47's C stands for c and C: it says nothing); the first letter
-    does not vote, and keeps its case in a lower-case word. In a lower-case word the
-    case-merged letters after the first are written in lower case too ("bOX" -> "box"),
-    those marked ``short`` (x-height, the only cue to their case) when it is given. A tie
-    changes nothing; with ``short`` given, the case-merged letters whose lower case is x-height
-    (``BY_HEIGHT``) break a tie between voters by their height ("WESt" -> "WEST": the S is as
-    tall as the E). Without voters they do not decide: a Q's tail or a J's descent makes the
-    other letters of "QUIZ" or "JUMP" look short."""
+    """People write a word in one case (a capitalized first letter aside): rewrite its
+    letters to the word's majority case.
+
+    The letters after the first vote (``_case_vote``): those whose two cases are both in
+    ``labels`` (EMNIST-47's a b d e f g h n q r t and their capitals) by their class; when
+    ``short`` is given, the case-merged letters whose lower case is x-height (``BY_HEIGHT``:
+    EMNIST-47's C stands for c and C) by their height above the baseline, x-height
+    (``short``) for lower case; when ``descends`` is given, a P or Y that reaches below the
+    baseline, for lower case. A first letter in lower case breaks a tie (a word starts in
+    lower case only when it is in lower case), even one of no votes when its shape says so
+    (an x-height m of "milk"; a lower-case class alone, the f of "fK", may be a misread
+    capital); another tie changes nothing.
+
+    In the majority case, a letter of the other case becomes its twin when that is among its
+    ``(char, confidence)`` alternatives. In a lower-case word the case-merged letters after
+    the first are written in lower case when the word has an x-height letter (one all of
+    capital height is in capitals, whatever the classifier read), a first one when it
+    votes for lower case; there an I or an l is an i when ``dotted`` (a glyph of more than
+    one piece), else an l."""
     present = set(labels)
     cased = [c.isalpha() and c.swapcase() in present and c.swapcase() != c for c in word]
-    voters = [c for c, k in zip(word[1:], cased[1:], strict=True) if k]
-    upper = sum(c.isupper() for c in voters)
-    lower = len(voters) - upper
-    if upper == lower > 0 and short is not None:
-        merged = [c.upper() in BY_HEIGHT and c.lower() not in present for c in word]
-        heights = [s for m, s in zip(merged[1:], short[1:], strict=True) if m]
-        upper, lower = heights.count(False), heights.count(True)
+    merged = [c.isalpha() and c.isupper() and c.lower() not in present for c in word]
+    votes = [
+        _case_vote(c, i, k, m, short, descends)
+        for i, (c, k, m) in enumerate(zip(word, cased, merged, strict=True))
+    ]
+    lower = sum(v is True for v in votes[1:])
+    upper = sum(v is False for v in votes[1:])
+    if upper == lower and votes[0] and (lower > 0 or merged[0]):
+        lower += 1
     if upper == lower:
         return word
+    x_height = short is None or any(short)
     out = []
     for i, (c, k) in enumerate(zip(word, cased, strict=True)):
         wrong = c.islower() if upper > lower else c.isupper() and i > 0
         if k and wrong and any(str(alt[0]) == c.swapcase() for alt in alternatives[i]):
             c = c.swapcase()
-        elif lower > upper and i > 0 and c.isupper() and c.lower() not in present:
-            c = c.lower() if short is None or short[i] else c
+        elif lower > upper and merged[i] and (x_height if i > 0 else votes[0]):
+            c = c.lower()
+        if lower > upper and c in "il" and i > 0 and dotted is not None:
+            c = "i" if dotted[i] else "l"
         out.append(c)
     return "".join(out)
+
+
+def _case_vote(c: str, i: int, cased: bool, merged: bool, short, descends) -> bool | None:
+    """A letter's vote for lower case (True) or upper case (False), or None: a letter whose
+    two cases are classes by its class, a case-merged letter whose lower case is x-height by
+    its height, a P or Y that reaches below the baseline for lower case (a capital J may
+    reach there too). A first letter votes only for lower case."""
+    if cased:
+        vote = c.islower()
+    elif merged and short is not None and c in BY_HEIGHT:
+        vote = bool(short[i])
+    elif merged and descends is not None and c in DESCENDING - {"J"} and descends[i]:
+        vote = True
+    else:
+        return None
+    return vote if vote or i > 0 else None
 
 
 def tall_lower_case(

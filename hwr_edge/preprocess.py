@@ -44,7 +44,8 @@ Steps (``ink_map``):
    paper's brightness; a vignetted corner or a shadow rises slowly) are masked, and so is
    paper under ``DIM_PAPER`` of the brightest paper's light (a nearly black corner, where
    noise divided by the dark paper looks like bold strokes); components touching them,
-   specks and huge blobs are dropped. Components touching the frame are kept. Sets of four
+   specks and huge blobs are dropped, but not a speck just above a letter's stem (the dot
+   of an i or a j, ``_dots``). Components touching the frame are kept. Sets of four
    or more solid squarish shapes of one size (a keyboard's dark keys, tiles; ``_scenery``:
    bold letters on the benchmark fill at most 0.84 of their box, keys 0.82-0.99) are dropped
    first, before they count towards the text height.
@@ -104,6 +105,8 @@ SAME_SIZE = 0.1  # ... one size: widths and heights within this part of each oth
 BROKEN_PEN = 0.1  # the pieces of a rule broken by the threshold are this many text heights thick
 BROKEN_PIECE = 0.25  # ... and its pieces that find its course this many long (not noise)
 FAINT = 0.75  # ... and on average under this part of the letters' darkness (a pen's dash is not)
+DOT_AREA = 4  # an i's dot is a speck of at least this many pixels ...
+DOT_GAP = 0.5  # ... at most this many text heights above its stem
 
 
 @dataclass
@@ -605,6 +608,25 @@ def _plausible(stats: np.ndarray, labels: np.ndarray, table, text_h: float) -> n
     speck = small & (area < max(4.0, 0.02 * text_h**2))  # noise, rule ends, punctuation
     huge = (h > 4 * text_h) | (w > 15 * text_h)
     keep = ~(speck | huge)
+    keep |= _dots(stats, speck, keep, text_h)
     if table is not None:
         keep &= np.bincount(labels[table], minlength=len(stats)) == 0
     return keep
+
+
+def _dots(stats: np.ndarray, speck: np.ndarray, keep: np.ndarray, text_h: float) -> np.ndarray:
+    """The specks that are an i's or j's dot: at least ``DOT_AREA`` pixels, their centre
+    over a kept stem (a component at least half a text height tall and under half as wide
+    as tall), their bottom at most ``DOT_GAP`` text heights above its top."""
+    dots = np.zeros(len(stats), bool)
+    stem = keep & (stats[:, 3] >= 0.5 * text_h) & (2 * stats[:, 2] < stats[:, 3])
+    stem[0] = False
+    candidates = np.flatnonzero(speck & (stats[:, 4] >= DOT_AREA))
+    if not stem.any() or not candidates.size:
+        return dots
+    x, y, w, h = (stats[candidates, k, None].astype(np.float64) for k in range(4))
+    sx, sy, sw, _ = (stats[stem, k][None].astype(np.float64) for k in range(4))
+    centre, gap = x + w / 2, sy - (y + h)
+    over = (centre >= sx) & (centre <= sx + sw) & (gap >= 0) & (gap <= DOT_GAP * text_h)
+    dots[candidates] = over.any(axis=1)
+    return dots

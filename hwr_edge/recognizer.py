@@ -63,7 +63,7 @@ import cv2
 import numpy as np
 
 from hwr_edge import charset as charsets
-from hwr_edge.baseline import descends
+from hwr_edge.baseline import positions
 from hwr_edge.classifier import NON_CHARACTERS, NOT_A_CHARACTER
 from hwr_edge.defaults import CONTEXT, REJECT_CHAR, REJECT_THRESHOLD
 from hwr_edge.imageio import load_photo
@@ -84,7 +84,7 @@ MAX_WIDTH = {"": 1.5, **dict.fromkeys("MWNmnw", 2.0)}  # widest plausible, in ty
 SPLIT_MARGIN = 2.0
 JOIN_COST = 1.0  # a joined slot: what reading two of its glyphs as one character costs
 BLOB_STROKE = 0.3  # a glyph whose mean stroke is wider than this part of its size is a blob
-X_HEIGHT = 0.8  # a letter lower than this part of its word's tallest is x-height (lower case)
+X_HEIGHT = 0.8  # a letter rising less than this part of its line's tall ones is x-height
 SHORT_GLYPH = 0.33  # a glyph shorter than this part of its line's median height is no character
 SECOND_LOOK = 0.9  # a crop read with a lower best probability is read again, more blurred,
 SECOND_BLUR = 1.25  # by a Gaussian of this many times the convention's blur (0.5 -> 0.8 in all)
@@ -227,9 +227,9 @@ class Recognizer:
         probs, unknown = split_unknown(probs, clf.labels)
         if self._transfer is not None:
             probs = probs @ self._transfer
+        low, rise = positions(lines) if glyphs else (np.zeros(0, bool), np.zeros(0))
         if self._no_descent is not None and glyphs:
-            flat = ~descends(lines)
-            probs[flat] = probs[flat] @ self._no_descent
+            probs[~low] = probs[~low] @ self._no_descent
         t4 = time.perf_counter()
         order = np.argsort(-probs, axis=1)[:, : self.topk]
         top = np.take_along_axis(probs, order, axis=1)
@@ -246,16 +246,17 @@ class Recognizer:
         for words in lines:
             out_words = []
             for word in words:
-                chars, by_kind = [], []
+                chars, by_kind, shapes = [], [], []
                 for slot in word:
                     n = len(slot.pieces)
                     for i in _best_chain(slot, terms[row : row + n], self.reject_threshold):
-                        box, alts = slot.pieces[i].glyph.box, alternatives[row + i]
-                        chars.append(self._char(box, alts, bool(blobs[row + i])))
+                        glyph, alts = slot.pieces[i].glyph, alternatives[row + i]
+                        chars.append(self._char(glyph.box, alts, bool(blobs[row + i])))
                         by_kind.append(kinds[row + i])
+                        shapes.append((rise[row + i] < X_HEIGHT, low[row + i], glyph.parts > 1))
                         kept_crops.append(crops[row + i])
                     row += n
-                out_words.append(Word(self._apply_context(chars, by_kind, clf.labels)))
+                out_words.append(Word(self._apply_context(chars, by_kind, shapes, clf.labels)))
             page_lines.append(Line(out_words))
         timings["preprocess"] += t2 - t1
         timings["segment"] += t3 - t2
@@ -272,21 +273,26 @@ class Recognizer:
             label = self.reject_char
         return Char(label, conf, box, alternatives)
 
-    def _apply_context(self, chars: list[Char], by_kind: list, labels: list[str]) -> list[Char]:
+    def _apply_context(
+        self, chars: list[Char], by_kind: list, shapes: list, labels: list[str]
+    ) -> list[Char]:
         """The optional word rules (rejected characters neither vote nor change): the word
         read as letters, digits or a code (``by_kind``: each character's best letter and
-        best digit with their probabilities), a lower-case a, e, n or r as tall as the word's
+        best digit with their probabilities), a lower-case a, e, n or r as tall as the
         capitals read as a capital, then its letters in the word's majority case (a
-        case-merged letter, such as EMNIST-47's O, by its height: x-height is lower case)."""
+        case-merged letter, such as EMNIST-47's O, by its height: x-height is lower case).
+        ``shapes``: per character, whether it is x-height, reaches below the baseline, and is
+        made of more than one piece (an i's dot)."""
         if not self.context or not chars:
             return chars
         text = "".join(NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars)
         alternatives = [[*c.alternatives, *k] for c, k in zip(chars, by_kind, strict=True)]
         text = charsets.apply_context(text, alternatives, labels)
-        tallest = max(c.box[3] for c in chars)
-        short = [c.box[3] < X_HEIGHT * tallest for c in chars]
+        short, descends, dotted = ([bool(v) for v in column] for column in zip(*shapes))
         text = charsets.tall_lower_case(text, [c.alternatives for c in chars], labels, short)
-        text = charsets.harmonize_case(text, [c.alternatives for c in chars], labels, short)
+        text = charsets.harmonize_case(
+            text, [c.alternatives for c in chars], labels, short, descends, dotted
+        )
         for c, new in zip(chars, text, strict=True):
             if c.char != self.reject_char:
                 c.char = new

@@ -42,6 +42,8 @@ from hwr_edge.results import Box
 
 MERGE_GAP = 0.35  # max vertical gap between pieces of one character, in text heights
 MERGE_HEIGHT = 1.4  # max height of a merged character, in text heights
+DOT = 0.35  # a piece under this many text heights both ways is a dot ...
+DOT_HEIGHT = 2.0  # ... whose character (a j and its dot) may be this many text heights tall
 ACROSS_LINES = 1.6  # a component this many text heights tall may be letters of two lines
 THIN_JOIN = 0.35  # ... joined by a row with under this part of its widest row's ink
 LINE_REACH = 3.0  # ... when letters of both lines stand within this many text heights
@@ -66,10 +68,12 @@ SPECK = 0.2  # a glyph under this many line heights both ways (a dot, a full sto
 
 @dataclass
 class Glyph:
-    """One character candidate: ``box`` in original pixels, ``crop`` = its ink only."""
+    """One character candidate: ``box`` in original pixels, ``crop`` = its ink only, made of
+    ``parts`` connected components (an i and its dot: 2)."""
 
     box: Box
     crop: np.ndarray
+    parts: int = 1
 
 
 @dataclass
@@ -303,7 +307,8 @@ def _merge_pieces(boxes: np.ndarray, text_h: float) -> list[np.ndarray]:
     gap_y = np.maximum(y0[:, None], y0[None]) - np.minimum(y1[:, None], y1[None])
     height = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
     pair = (overlap_x >= 0.5 * narrow) & (gap_y <= MERGE_GAP * text_h)
-    pair &= height <= MERGE_HEIGHT * text_h
+    dot = np.maximum(w, h) < DOT * text_h
+    pair &= height <= np.where(dot[:, None] | dot[None], DOT_HEIGHT, MERGE_HEIGHT) * text_h
     parent = list(range(len(boxes)))
 
     def find(i: int) -> int:
@@ -450,7 +455,7 @@ def _glyph(image: InkImage, labels: np.ndarray, ids: np.ndarray, box) -> tuple:
     patch = labels[y : y + h, x : x + w]
     own = patch == ids[0] if len(ids) == 1 else np.isin(patch, ids)
     crop = np.where(own, image.ink[y : y + h, x : x + w], 0)  # uint8, as the ink
-    return Glyph(_to_original((x, y, w, h), image.scale), crop), own
+    return Glyph(_to_original((x, y, w, h), image.scale), crop, len(ids)), own
 
 
 def _valleys(cost: np.ndarray, line_h: float) -> tuple[np.ndarray, np.ndarray]:

@@ -1,8 +1,8 @@
-"""Descenders: a glyph's bottom against its neighbours' baseline."""
+"""Descenders and rises: a glyph's bottom and top against its neighbours' baseline."""
 
 import numpy as np
 
-from hwr_edge.baseline import descends
+from hwr_edge.baseline import descends, positions
 from hwr_edge.segment import Glyph, Piece, Slot
 
 
@@ -41,3 +41,35 @@ def test_several_descenders_in_a_row_keep_their_baseline():
 
 def test_a_lone_glyph_cannot_be_told_and_counts_as_descending():
     assert descends(line(row([100]))).tolist() == [True]
+
+
+def rises(boxes):
+    return positions(line(boxes))[1].round(2).tolist()
+
+
+def test_x_height_letters_rise_about_two_thirds_of_the_tall_ones():
+    # "tax": t rises 40 px above the baseline at 100, a and x 26
+    assert rises([(10, 60, 25, 40), (40, 74, 25, 26), (70, 74, 25, 26)]) == [1.0, 0.65, 0.65]
+
+
+def test_a_descender_and_a_tail_below_the_line_do_not_raise_a_letter():
+    # "Quap": the Q's tail and the p's stem reach 14 px below the baseline at 100
+    boxes = [(10, 60, 25, 54), (40, 74, 25, 26), (70, 74, 25, 26), (100, 74, 25, 40)]
+    assert rises(boxes) == [1.0, 0.65, 0.65, 0.65]
+
+
+def test_capitals_of_uneven_height_all_count_as_tall():
+    # "CWU": the tallest capital is a tenth taller than the others; none is x-height
+    assert rises([(10, 56, 25, 44), (40, 60, 25, 40), (70, 60, 25, 40)]) == [1.1, 1.0, 1.0]
+
+
+def test_one_tall_letter_in_a_line_of_x_height_ones_is_the_measure():
+    # "one word at 6pm" as x-height letters and a single 6: the 6 is the tall letter
+    boxes = [(10 + 30 * i, 74, 25, 26) for i in range(9)] + [(280, 60, 25, 40)]
+    assert rises(boxes) == [0.65] * 9 + [1.0]
+
+
+def test_a_glyph_far_above_the_line_is_not_the_measure():
+    # a speck three times as high as the letters (a smudge merged into the line)
+    boxes = [(10 + 30 * i, 60, 25, 40) for i in range(5)] + [(160, -60, 25, 160)]
+    assert rises(boxes)[:5] == [1.0] * 5

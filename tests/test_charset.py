@@ -191,23 +191,50 @@ def test_harmonize_case_on_the_47_classes(word, expected):
     assert harmonize_case(word, alts(word), EMNIST47) == expected
 
 
-def test_harmonize_case_writes_only_short_merged_letters_in_lower_case():
-    # "heLLo" handwritten: the l's are as tall as the h (their case cannot be told), the o
-    # is x-height
+def test_harmonize_case_writes_merged_letters_in_lower_case_only_in_a_word_with_x_height():
+    # "hello" handwritten: the l's are as tall as the h, the o is x-height: all lower case
     short = [False, True, False, False, True]
-    assert harmonize_case("heLLO", alts("heLLO"), EMNIST47, short) == "heLLo"
+    assert harmonize_case("heLLO", alts("heLLO"), EMNIST47, short) == "hello"
+    # a word all of capital height is written in capitals, whatever the classifier read:
+    # "rn" misread in a capital M leaves "ILK" as they are
+    assert harmonize_case("rnILK", alts("rnILK"), EMNIST47, [False] * 5) == "rnILK"
     assert harmonize_case("HeLLO", alts("HeLLO"), EMNIST47, [False] * 5) == "HeLLO"
 
 
-def test_harmonize_case_breaks_a_tie_by_the_height_of_merged_letters():
-    # "WEST" with its T read as t: E and t tie; the S is as tall as the E, so the word is
-    # upper case. In "usEd" (E misread) E and d tie, and the x-height s says lower case.
+def test_x_height_merged_letters_vote_for_lower_case_and_tall_ones_for_upper_case():
+    # "mom", "zoo": no letter with a class for each case, their height alone says lower case
+    assert harmonize_case("MOM", alts("MOM"), EMNIST47, [True] * 3) == "mom"
+    assert harmonize_case("ZOO", alts("ZOO"), EMNIST47, [True] * 3) == "zoo"
+    assert harmonize_case("MOM", alts("MOM"), EMNIST47, [False] * 3) == "MOM"
+    # a capitalized word: its first letter is tall and does not vote
+    assert harmonize_case("ROOM", alts("ROOM"), EMNIST47, [False, True, True, True]) == "Room"
+    # "WEST" with its T read as t: the S as tall as the E says upper case
     assert harmonize_case("WESt", alts("WESt"), EMNIST47, [False] * 4) == "WEST"
     assert harmonize_case("WESt", alts("WESt"), EMNIST47) == "WESt"  # no heights: a tie
     assert harmonize_case("usEd", alts("usEd"), EMNIST47, [True, True, False, False]) == "used"
     assert harmonize_case("NOtE", alts("NOtE"), EMNIST47, [False] * 4) == "NOTE"
-    # no voters, no decision: the Q's tail makes U and Z look short
-    assert harmonize_case("QUIZ", alts("QUIZ"), EMNIST47, [False, True, False, True]) == "QUIZ"
+
+
+def test_a_first_letter_in_lower_case_breaks_a_tie_and_a_descending_p_or_y_votes():
+    # "quick" with its U tall by a slip of the pen and its C x-height: the q breaks the tie
+    short = [True, False, False, True, False]
+    assert harmonize_case("qUICK", alts("qUICK"), EMNIST47, short) == "quick"
+    # alone, a lower-case first letter decides nothing ("fK": an F misread)
+    assert harmonize_case("fK", alts("fK"), EMNIST47, [False, False]) == "fK"
+    # "up": the P reaches below the line, so the word is lower case, its first letter too
+    assert harmonize_case("UP", alts("UP"), EMNIST47, [True, True], [False, True]) == "up"
+    assert harmonize_case("UP", alts("UP"), EMNIST47, [False, True], [False, True]) == "Up"
+    assert harmonize_case("UP", alts("UP"), EMNIST47, [False, False], [False, False]) == "UP"
+
+
+def test_in_a_lower_case_word_a_dotted_bar_is_an_i_and_a_plain_one_an_l():
+    short = [True, False, False, False]
+    dotted = [False, True, False, False]
+    # "milk" read "MILK": the I has its dot (two pieces), the L is a bare bar
+    assert harmonize_case("MILK", alts("MILK"), EMNIST47, short, None, dotted) == "milk"
+    assert harmonize_case("MIIK", alts("MIIK"), EMNIST47, short, None, dotted) == "milk"
+    # in capitals nothing changes
+    assert harmonize_case("MILK", alts("MILK"), EMNIST47, [False] * 4, None, dotted) == "MILK"
 
 
 def test_harmonize_case_needs_the_other_case_among_the_alternatives():

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import string
 
 import cv2
 import numpy as np
@@ -53,7 +54,7 @@ def test_generate_writes_pages_and_truth(tmp_path):
 def test_stroke_font_draws_every_character_with_the_pen_width():
     rng = np.random.default_rng(0)
     glyphs = synth.StrokeGlyphs(rng)
-    for char in synth.DIGITS + synth.UPPER + synth.LOWER47:
+    for char in synth.DIGITS + synth.UPPER + string.ascii_lowercase:
         cov, _ = glyphs.render(char, 40, 2.0, rng)
         assert cov.shape[0] >= 20 and cov.max() > 0.9, char
     thin = glyphs.render("H", 40, 1.0, np.random.default_rng(1))[0]
@@ -76,6 +77,22 @@ def test_dataset_capital_l_is_never_a_bare_bar():
     assert len(glyphs.pool["L"]) >= 40
     assert not any(synth.is_bar(img) for img in glyphs.pool["L"])
     assert any(synth.is_bar(img) for img in glyphs.pool["I"])  # a capital I is a bar
+    assert glyphs.pool["l"] and all(synth.is_bar(img) for img in glyphs.pool["l"])
+
+
+@pytest.mark.skipif(not synth.DATA_DIR.is_dir(), reason="../shared/data is absent")
+def test_cased_dataset_glyphs_draw_lower_case_letters_at_their_size_on_the_line():
+    def drawn(cased, char):
+        glyphs = synth.DatasetGlyphs(cased=cased)
+        cov, drop = glyphs.render(char, 50, 3.0, np.random.default_rng(0))
+        return cov.shape[0], drop
+
+    assert drawn(False, "o") == (50, 0)  # uncased: every glyph as tall as a capital
+    assert drawn(True, "O") == (50, 0)
+    assert drawn(True, "o") == (31, 0)  # x-height: 0.62 of a capital
+    assert drawn(True, "k")[0] == 50  # an ascender
+    height, drop = drawn(True, "p")  # a descender reaches a third below the line
+    assert height == 48 and height - drop == 34
 
 
 def test_accuracy_names_its_conditions_and_refuses_an_unknown_one(capsys):
@@ -95,6 +112,16 @@ def test_a_condition_object_sets_the_number_of_lines_and_their_pitch():
     bottoms = sorted({b[1] + b[3] for b in page.boxes})
     spread = (bottoms[-1] - bottoms[0]) / np.median([b[3] for b in page.boxes])
     assert spread < 12.3  # in glyph heights: pitch 1.4 gives 11.1, the default 1.7-2.2 13.5+
+
+
+def test_prose_pages_hold_lower_case_words_and_leave_other_pages_alone():
+    prose = dataclasses.replace(synth.CONDITIONS["clean"], prose=True)
+    texts = [synth.make_page(np.random.default_rng(s), prose, "strokes").text for s in range(8)]
+    words = " ".join(texts).split()
+    assert all(w.lower() in synth.WORDS_PROSE or w.isdigit() for w in words)
+    assert any(w[0].isupper() for w in words) and sum(w.islower() for w in words) > len(words) / 2
+    plain = synth.make_page(np.random.default_rng(0), "clean", "strokes")
+    assert plain.text == plain.text.upper()
 
 
 def test_pen_lifts_leave_a_letters_strokes_apart_and_change_nothing_else():
