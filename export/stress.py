@@ -198,9 +198,7 @@ def _run(args: argparse.Namespace) -> int:
     print("|---|---:|---:|---:|---:|---:|")
     for probe in args.probes:
         t0 = time.perf_counter()
-        r = run_probe(
-            recognizer, probe, args.pages, glyphs, args.dense, args.pen_lift, args.prose
-        )
+        r = run_probe(recognizer, probe, args.pages, glyphs, args.dense, args.pen_lift, args.prose)
         cer = 100 * r["errors"] / r["chars"]
         seconds = time.perf_counter() - t0
         row = [probe, args.pages, r["errors"], f"{cer:.1f}%", r["unruled_errors"], f"{seconds:.0f}"]

@@ -288,7 +288,7 @@ class Recognizer:
         text = "".join(NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars)
         alternatives = [[*c.alternatives, *k] for c, k in zip(chars, by_kind, strict=True)]
         text = charsets.apply_context(text, alternatives, labels)
-        short, descends, dotted = ([bool(v) for v in column] for column in zip(*shapes))
+        short, descends, dotted = (list(map(bool, column)) for column in zip(*shapes, strict=True))
         text = charsets.tall_lower_case(text, [c.alternatives for c in chars], labels, short)
         text = charsets.harmonize_case(
             text, [c.alternatives for c in chars], labels, short, descends, dotted
