@@ -55,7 +55,7 @@ def positions(lines: list) -> tuple[np.ndarray, np.ndarray]:
             _rise(b, base, slope, line_h) for b, base in zip(boxes.tolist(), line, strict=True)
         ]
         tallest.append(_tallest([r for _, r in whole if r is not None]))
-    page = statistics.median(tallest) if tallest else 0.0
+    page = statistics.median_high(tallest) if tallest else 0.0
     flags: list[bool] = []
     rises: list[float] = []
     for words, boxes, line, reference in zip(lines, rows, bases, tallest, strict=True):

@@ -1,5 +1,6 @@
 """Recognizer end to end: one batch per image, charset rejection, threads, crops, blank page."""
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -210,6 +211,21 @@ def test_a_wide_letter_in_two_halves_is_read_whole(classifier):
         [("T", 60, 60), ("E", 150, 55), ("L", 240, 55), ("M in halves", 320, 100)]
     )
     assert Recognizer(classifier).recognize(image).text == "TELM"
+
+
+@pytest.mark.parametrize(
+    ("seed", "text"),
+    [
+        (0, ["call mom", "buy milk"]),  # read "CaII MOM", "bUY MIIK" before
+        (1, ["Room 12", "zoo box"]),  # a capitalized word; c, o, s, ... by their height alone
+        (1, ["up soon", "Room 12"]),  # a line of x-height letters only; the p's descent
+        (0, ["CALL MOM", "BUY MILK"]),  # the same words in capitals stay in capitals
+    ],
+)
+def test_words_written_in_lower_case_are_read_in_lower_case(classifier, seed, text):
+    prose = dataclasses.replace(synth.CONDITIONS["clean"], prose=True)
+    image = synth.make_page(np.random.default_rng(seed), prose, "strokes", text=text).image
+    assert Recognizer(classifier).recognize(image).text == "\n".join(text)
 
 
 def test_a_filled_smudge_is_rejected_not_read_as_o(classifier):
