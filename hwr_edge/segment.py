@@ -42,7 +42,7 @@ from hwr_edge.results import Box
 
 MERGE_GAP = 0.35  # max vertical gap between pieces of one character, in text heights
 MERGE_HEIGHT = 1.4  # max height of a merged character, in text heights
-DOT = 0.35  # a piece under this many text heights both ways is a dot ...
+DOT = 0.35  # a piece under this many text heights both ways above another is a dot ...
 DOT_HEIGHT = 2.0  # ... whose character (a j and its dot) may be this many text heights tall
 ACROSS_LINES = 1.6  # a component this many text heights tall may be letters of two lines
 THIN_JOIN = 0.35  # ... joined by a row with under this part of its widest row's ink
@@ -307,8 +307,8 @@ def _merge_pieces(boxes: np.ndarray, text_h: float) -> list[np.ndarray]:
     gap_y = np.maximum(y0[:, None], y0[None]) - np.minimum(y1[:, None], y1[None])
     height = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
     pair = (overlap_x >= 0.5 * narrow) & (gap_y <= MERGE_GAP * text_h)
-    dot = np.maximum(w, h) < DOT * text_h
-    pair &= height <= np.where(dot[:, None] | dot[None], DOT_HEIGHT, MERGE_HEIGHT) * text_h
+    dot_over = (np.maximum(w, h) < DOT * text_h)[:, None] & (y1[:, None] <= y0[None])
+    pair &= height <= np.where(dot_over | dot_over.T, DOT_HEIGHT, MERGE_HEIGHT) * text_h
     parent = list(range(len(boxes)))
 
     def find(i: int) -> int:
