@@ -1,5 +1,5 @@
 """Where each glyph sits on its line: whether it descends below its neighbours' baseline, and
-how high it rises above it (x-height or as tall as a capital).
+how tall it is against the line's tall letters (x-height or as tall as a capital).
 
 g and q (and p, y, j in a model with their own lower-case classes) always reach below the
 baseline; a 9, P, Y or J sits on it. The classifier sees only the 28x28 crop, which has lost
@@ -9,9 +9,9 @@ of neighbouring glyphs on every line (descenders tilt a few bottoms, b, d and h 
 a page with fewer than ``MIN_SLOPES`` such pairs, a lone short word, is taken as level). A
 glyph descends when its bottom is more than ``DESCENDER`` line heights below the baseline of
 its ``NEIGHBOURS`` on either side (the lower quartile of their de-skewed bottoms, so that a
-word of several g's still has a baseline). Its rise, the height of its top above that
-baseline against the line's tall letters', tells an x-height letter (c, o, s, ...: a case the
-classifier cannot tell, EMNIST folding them into their capitals) from a capital.
+word of several g's still has a baseline). Its rise, its height against the line's tall
+letters', tells an x-height letter (c, o, s, ...: a case the classifier cannot tell, EMNIST
+folding them into their capitals) from a capital.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ DESCENDER = 0.15  # a descender reaches this many line heights below the baselin
 NEIGHBOURS = 3  # glyphs on each side that give a glyph its local baseline
 MIN_SLOPES = 8  # fewer neighbour slopes than this (a lone short word): the page is level
 MIN_NEIGHBOUR = 0.5  # neighbours shorter than this many line heights (dashes) do not count
-TALL = 2.0  # a line's tall letters rise at most this many times as high as its median glyph
-TALL_BAND = 0.9  # ... and they rise within this part of the highest of them
-LOW_LINE = 0.8  # a line whose tallest rise less than this part of the page's has none
+TALL = 2.0  # a line's tall letters are at most this many times as tall as its median glyph
+TALL_BAND = 0.9  # ... and within this part of the tallest of them
+LOW_LINE = 0.8  # a line whose tall glyphs are under this part of the page's has none
 
 
 def descends(lines: list) -> np.ndarray:
@@ -36,52 +36,33 @@ def descends(lines: list) -> np.ndarray:
 
 
 def positions(lines: list) -> tuple[np.ndarray, np.ndarray]:
-    """Per piece, in batch order: whether it ``descends`` (above), and its rise: its height,
-    or for one that descends the height of its top above the baseline (a descender's tail
-    and a Q's do not count), as a part of how high its line's tall glyphs rise (``_tallest``;
-    x-height letters rise about 0.6, capitals and ascenders 1), or the page's, when the
-    line's rise less than ``LOW_LINE`` of that (a line of x-height letters only, "up soon").
-    A lone glyph rises 1."""
+    """Per piece, in batch order: whether it ``descends`` (above), and its rise: its height
+    as a part of how tall its line's tall glyphs are (``_tallest``; x-height letters about
+    0.6, capitals and ascenders 1), or the page's, when the line's are under ``LOW_LINE`` of
+    that (a line of x-height letters only, "up soon"). A lone glyph rises 1. The height, not
+    the top's height above the baseline: a bent line's baseline is not straight, and the
+    letters whose case the rise decides (c, o, s, ...) never descend."""
     rows = [
         np.array([slot.glyph.box for word in words for slot in word], dtype=np.float64)
         for words in lines
     ]
     slope = _page_slope(rows)
-    bases = [_bases(boxes, slope) for boxes in rows]
-    tallest = []
-    for boxes, line in zip(rows, bases, strict=True):
-        line_h = statistics.median(boxes[:, 3].tolist())
-        whole = [
-            _rise(b, base, slope, line_h) for b, base in zip(boxes.tolist(), line, strict=True)
-        ]
-        tallest.append(_tallest([r for _, r in whole if r is not None]))
+    tallest = [_tallest(boxes[:, 3].tolist()) for boxes in rows]
     page = statistics.median_high(tallest) if tallest else 0.0
     flags: list[bool] = []
     rises: list[float] = []
-    for words, boxes, line, reference in zip(lines, rows, bases, tallest, strict=True):
+    for words, boxes, reference in zip(lines, rows, tallest, strict=True):
         line_h = statistics.median(boxes[:, 3].tolist())
         if reference < LOW_LINE * page:
             reference = page
         slots = [slot for word in words for slot in word]
-        for slot, base in zip(slots, line, strict=True):
+        for slot, base in zip(slots, _bases(boxes, slope), strict=True):
             for piece in slot.pieces:
-                down, rise = _rise(piece.glyph.box, base, slope, line_h)
-                flags.append(down)
-                rises.append(rise / reference if rise is not None and reference > 0 else 1.0)
+                x, y, w, h = piece.glyph.box
+                lone = base is None
+                flags.append(lone or y + h - (base + slope * (x + w / 2)) > DESCENDER * line_h)
+                rises.append(1.0 if lone or reference <= 0 else h / reference)
     return np.array(flags, dtype=bool), np.array(rises, dtype=np.float64)
-
-
-def _rise(box, base: float | None, slope: float, line_h: float) -> tuple[bool, float | None]:
-    """Whether a glyph at ``box`` descends more than ``DESCENDER`` line heights below its
-    neighbours' baseline ``base`` (a page at ``slope``), and how high it rises: its height,
-    or the height of its top above the baseline when it descends. ``(True, None)`` without
-    a baseline."""
-    x, y, w, h = box
-    if base is None:
-        return True, None
-    baseline = base + slope * (x + w / 2)
-    down = y + h - baseline > DESCENDER * line_h
-    return bool(down), float(baseline - y if down else h)
 
 
 def _bases(boxes: np.ndarray, slope: float) -> list[float | None]:
@@ -98,14 +79,15 @@ def _bases(boxes: np.ndarray, slope: float) -> list[float | None]:
     return bases
 
 
-def _tallest(rises: list[float]) -> float:
-    """How high a line's tall glyphs rise (0 for none): the median of the rises within
-    ``TALL_BAND`` of the highest, itself at most ``TALL`` times the median rise (a line of
-    lower-case words may have a single capital or ascender; a higher glyph is no letter of
-    the line). The median, not the highest: capitals vary in height by a tenth or more."""
-    limit = TALL * statistics.median(rises) if rises else 0.0
-    top = max((r for r in rises if r <= limit), default=max(rises, default=0.0))
-    band = [r for r in rises if TALL_BAND * top <= r <= top]
+def _tallest(heights: list[float]) -> float:
+    """How tall a line's tall glyphs are (0 for none), from their heights: the median of those
+    within ``TALL_BAND`` of the tallest, itself at most ``TALL`` times the median height (a
+    line of lower-case words may have a single capital or ascender; a taller glyph is no
+    letter of the line). The median, not the tallest: capitals vary in height by a tenth or
+    more."""
+    limit = TALL * statistics.median(heights) if heights else 0.0
+    top = max((h for h in heights if h <= limit), default=max(heights, default=0.0))
+    band = [h for h in heights if TALL_BAND * top <= h <= top]
     return statistics.median(band) if band else top
 
 

@@ -48,6 +48,7 @@ ACROSS_LINES = 1.6  # a component this many text heights tall may be letters of 
 THIN_JOIN = 0.35  # ... joined by a row with under this part of its widest row's ink
 LINE_REACH = 3.0  # ... when letters of both lines stand within this many text heights
 LINE_GAP = 0.55  # a glyph this many text heights off every line's course starts a line
+LINE_BEND = 0.1  # ... at a slope at most this far from the page's
 LINE_TAIL = 4  # a line's course is followed from this many of its last glyphs
 PIECE_HEIGHT = 0.5  # a line of glyphs under this many text heights may be pieces of another
 WORD_GAP = (0.3, 0.6)  # bounds of the word-gap threshold, in line character heights
@@ -416,7 +417,8 @@ class _Line:
             mx = sum(tx for tx, _ in self.tail) / LINE_TAIL
             sxx = sum((tx - mx) ** 2 for tx, _ in self.tail)
             sxy = sum((tx - mx) * ty for tx, ty in self.tail)
-            self.slope = min(max(sxy / sxx, -0.3), 0.3)
+            bend = LINE_BEND
+            self.slope = min(max(sxy / sxx, self.page_slope - bend), self.page_slope + bend)
 
 
 def _slot(image: InkImage, labels: np.ndarray, ids: np.ndarray, box, line: tuple) -> Slot:

@@ -52,10 +52,17 @@ def test_x_height_letters_rise_about_two_thirds_of_the_tall_ones():
     assert rises([(10, 60, 25, 40), (40, 74, 25, 26), (70, 74, 25, 26)]) == [1.0, 0.65, 0.65]
 
 
-def test_a_descender_and_a_tail_below_the_line_do_not_raise_a_letter():
-    # "Quap": the Q's tail and the p's stem reach 14 px below the baseline at 100
+def test_a_letter_below_a_tall_one_with_a_tail_is_still_x_height():
+    # "Quap": the Q's tail and the p's stem reach 14 px below the baseline at 100; the x-height
+    # u and a are under half the Q's height, the p (tall with its stem) 0.74
     boxes = [(10, 60, 25, 54), (40, 74, 25, 26), (70, 74, 25, 26), (100, 74, 25, 40)]
-    assert rises(boxes) == [1.0, 0.65, 0.65, 0.65]
+    assert rises(boxes) == [1.0, 0.48, 0.48, 0.74]
+
+
+def test_a_bent_line_does_not_make_a_capital_x_height():
+    # "SOUTH" on a bent page: each letter sits 6 px lower than the one before, but all are
+    # 40 px tall
+    assert rises([(10 + 30 * i, 60 + 6 * i, 25, 40) for i in range(5)]) == [1.0] * 5
 
 
 def test_capitals_of_uneven_height_all_count_as_tall():
