@@ -216,9 +216,9 @@ def test_a_wide_letter_in_two_halves_is_read_whole(classifier):
 @pytest.mark.parametrize(
     ("seed", "text"),
     [
-        (0, ["call mom", "buy milk"]),  # read "CaII MOM", "bUY MIIK" before
-        (1, ["Room 12", "zoo box"]),  # a capitalized word; c, o, s, ... by their height alone
-        (1, ["up soon", "Room 12"]),  # a line of x-height letters only; the p's descent
+        (0, ["Room 12", "zoo box"]),  # read "ROOM 12", "ZOO bOX" before; z, o, x by height
+        (2, ["up soon", "Room 12"]),  # "UP SOOn": a line of x-height letters; the p descends
+        (3, ["up soon", "Room 12"]),
         (0, ["CALL MOM", "BUY MILK"]),  # the same words in capitals stay in capitals
     ],
 )
