@@ -3,7 +3,7 @@ how tall it is against the line's tall letters (x-height or as tall as a capital
 
 g and q (and p, y, j in a model with their own lower-case classes) always reach below the
 baseline; a 9, P, Y or J sits on it. The classifier sees only the 28x28 crop, which has lost
-that position, and reads a 9 as g. ``descends`` measures it from the segmentation's boxes.
+that position, and reads a 9 as g. ``positions`` measures it from the segmentation's boxes.
 The page's slope de-skews them: the median slope between the tops and between the bottoms
 of neighbouring glyphs on every line (descenders tilt a few bottoms, b, d and h a few tops;
 a page with fewer than ``MIN_SLOPES`` such pairs, a lone short word, is taken as level). A
@@ -29,14 +29,10 @@ TALL_BAND = 0.9  # ... and within this part of the tallest of them
 LOW_LINE = 0.8  # a line whose tall glyphs are under this part of the page's has none
 
 
-def descends(lines: list) -> np.ndarray:
-    """Per piece, in batch order (line, word, slot, piece): True when it descends below its
-    neighbours' baseline, or when it has no neighbours to tell (a lone glyph)."""
-    return positions(lines)[0]
-
-
 def positions(lines: list) -> tuple[np.ndarray, np.ndarray]:
-    """Per piece, in batch order: whether it ``descends`` (above), and its rise: its height
+    """Per piece, in batch order (line, word, slot, piece): whether it descends below its
+    neighbours' baseline (True when it has no neighbours to tell, a lone glyph), and its
+    rise: its height
     as a part of how tall its line's tall glyphs are (``_tallest``; x-height letters about
     0.6, capitals and ascenders 1), or the page's, when the line's are under ``LOW_LINE`` of
     that (a line of x-height letters only, "up soon"). A lone glyph rises 1. The height, not

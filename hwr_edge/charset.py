@@ -208,8 +208,8 @@ def harmonize_case(
     The letters after the first vote (``_case_vote``): those whose two cases are both in
     ``labels`` (EMNIST-47's a b d e f g h n q r t and their capitals) by their class; when
     ``short`` is given, the case-merged letters whose lower case is x-height (``BY_HEIGHT``:
-    EMNIST-47's C stands for c and C) by their height above the baseline, x-height
-    (``short``) for lower case; when ``descends`` is given, a P or Y that reaches below the
+    EMNIST-47's C stands for c and C) by their height against their line's tall letters,
+    x-height (``short``) for lower case; when ``descends`` is given, a P or Y that reaches below the
     baseline, for lower case. A first letter in lower case breaks a tie (a word starts in
     lower case only when it is in lower case), even one of no votes when its shape says so
     (an x-height m of "milk"; a lower-case class alone, the f of "fK", may be a misread

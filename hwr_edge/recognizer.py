@@ -10,7 +10,7 @@
 load -> preprocess.ink_map -> segment.segment -> normalize every crop (whole glyphs and the
 split pieces of wide ones) -> ONE batched classifier call for all of them -> one more, more
 blurred, for the crops it was unsure of (``_second_look``) -> charset mask -> g/q that do not
-reach below the baseline become 9 (``baseline.descends``) -> per slot: the whole glyph or a
+reach below the baseline become 9 (``baseline.positions``) -> per slot: the whole glyph or a
 chain of pieces (below) -> reject low confidence and what no class can be (what the model's
 own "not a character" class wins, when it has one; blobs: strokes wider than
 ``BLOB_STROKE`` of their size; glyphs shorter than ``SHORT_GLYPH`` of their line, such as
@@ -84,7 +84,7 @@ MAX_WIDTH = {"": 1.5, **dict.fromkeys("MWNmnw", 2.0)}  # widest plausible, in ty
 SPLIT_MARGIN = 2.0
 JOIN_COST = 1.0  # a joined slot: what reading two of its glyphs as one character costs
 BLOB_STROKE = 0.3  # a glyph whose mean stroke is wider than this part of its size is a blob
-# a letter rising less than this part of its line's tall ones is x-height: handwriting's
+# a letter under this part of its line's tall ones' height is x-height: handwriting's
 # x-height is about 0.6 of its capitals, which vary in height by a tenth or more (0.8 read
 # the benchmark's Hershey capitals, a fifth apart in one word, as lower case: 421 errors
 # against 384; 0.7 lost the stroke font's lower case, x-height 0.67: docs/results-accuracy.md)

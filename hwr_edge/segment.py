@@ -395,7 +395,8 @@ def _attach_pieces(lines: list, small: np.ndarray, xs: list, ys: list, text_h: f
 class _Line:
     """A text line being followed left to right. Its course at x continues each of its last
     ``LINE_TAIL`` centres at its own slope and takes the median; the slope is fitted to those
-    centres when they span two text heights, else it is the page's."""
+    centres when they span two text heights, within ``LINE_BEND`` of the page's (lower-case
+    letters' centres, a t's high and a g's low, tilt a fit), else it is the page's."""
 
     def __init__(self, slope: float, text_h: float):
         self.page_slope, self.slope, self.text_h = slope, slope, text_h
@@ -417,8 +418,8 @@ class _Line:
             mx = sum(tx for tx, _ in self.tail) / LINE_TAIL
             sxx = sum((tx - mx) ** 2 for tx, _ in self.tail)
             sxy = sum((tx - mx) * ty for tx, ty in self.tail)
-            bend = LINE_BEND
-            self.slope = min(max(sxy / sxx, self.page_slope - bend), self.page_slope + bend)
+            low, high = self.page_slope - LINE_BEND, self.page_slope + LINE_BEND
+            self.slope = min(max(sxy / sxx, low), high)
 
 
 def _slot(image: InkImage, labels: np.ndarray, ids: np.ndarray, box, line: tuple) -> Slot:

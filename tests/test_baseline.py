@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from hwr_edge.baseline import descends, positions
+from hwr_edge.baseline import positions
 from hwr_edge.segment import Glyph, Piece, Slot
 
 
@@ -41,6 +41,10 @@ def test_several_descenders_in_a_row_keep_their_baseline():
 
 def test_a_lone_glyph_cannot_be_told_and_counts_as_descending():
     assert descends(line(row([100]))).tolist() == [True]
+
+
+def descends(lines):
+    return positions(lines)[0]
 
 
 def rises(boxes):
