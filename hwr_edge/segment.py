@@ -49,6 +49,7 @@ THIN_JOIN = 0.35  # ... joined by a row with under this part of its widest row's
 LINE_REACH = 3.0  # ... when letters of both lines stand within this many text heights
 LINE_GAP = 0.55  # a glyph this many text heights off every line's course starts a line
 LINE_BEND = 0.1  # ... at a slope at most this far from the page's
+EVEN_HEIGHTS = 1.25  # ... fitted to glyphs whose heights are within this factor of each other
 LINE_TAIL = 4  # a line's course is followed from this many of its last glyphs
 PIECE_HEIGHT = 0.5  # a line of glyphs under this many text heights may be pieces of another
 WORD_GAP = (0.3, 0.6)  # bounds of the word-gap threshold, in line character heights
@@ -353,7 +354,7 @@ def _group_lines(boxes: np.ndarray, text_h: float) -> list[list[int]]:
     reach = LINE_GAP * text_h
     far = reach + text_h  # a tail's centres differ by less than a text height
     lines: list[_Line] = []
-    xs, ys = centres[:, 0].tolist(), centres[:, 1].tolist()
+    xs, ys, hs = centres[:, 0].tolist(), centres[:, 1].tolist(), boxes[:, 3].tolist()
     for i in np.lexsort((centres[:, 1], boxes[:, 0])).tolist():
         x, y = xs[i], ys[i]
         best, nearest = None, reach
@@ -367,7 +368,7 @@ def _group_lines(boxes: np.ndarray, text_h: float) -> list[list[int]]:
         if best is None:
             best = _Line(slope, text_h)
             lines.append(best)
-        best.add(i, x, y)
+        best.add(i, x, y, hs[i])
     lines = _attach_pieces(lines, boxes[:, 3] < PIECE_HEIGHT * text_h, xs, ys, text_h)
     level = centres[:, 1] - slope * centres[:, 0]
     lines.sort(key=lambda line: statistics.median(level[line.members].tolist()))
@@ -395,13 +396,15 @@ def _attach_pieces(lines: list, small: np.ndarray, xs: list, ys: list, text_h: f
 class _Line:
     """A text line being followed left to right. Its course at x continues each of its last
     ``LINE_TAIL`` centres at its own slope and takes the median; the slope is fitted to those
-    centres when they span two text heights, within ``LINE_BEND`` of the page's (lower-case
-    letters' centres, a t's high and a g's low, tilt a fit), else it is the page's."""
+    centres when they span two text heights and their glyphs' heights are within
+    ``EVEN_HEIGHTS`` of each other, within ``LINE_BEND`` of the page's (lower-case letters'
+    centres, a t's high and an o's low, tilt a fit), else it is the page's."""
 
     def __init__(self, slope: float, text_h: float):
         self.page_slope, self.slope, self.text_h = slope, slope, text_h
         self.members: list[int] = []
         self.tail: list[tuple[float, float]] = []
+        self.heights: list[float] = []
 
     def distance(self, x: float, y: float) -> float:
         """Vertical distance from (``x``, ``y``) to the line's course."""
@@ -409,12 +412,15 @@ class _Line:
         n = len(course)
         return abs(y - (course[(n - 1) // 2] + course[n // 2]) / 2)
 
-    def add(self, i: int, x: float, y: float) -> None:
-        """Take glyph ``i``, centred at (``x``, ``y``), into the line; refit its slope."""
+    def add(self, i: int, x: float, y: float, h: float) -> None:
+        """Take glyph ``i``, centred at (``x``, ``y``) and ``h`` tall, into the line; refit
+        its slope."""
         self.members.append(i)
         self.tail = [*self.tail[1 - LINE_TAIL :], (x, y)]
+        self.heights = [*self.heights[1 - LINE_TAIL :], h]
         self.slope = self.page_slope
-        if len(self.tail) == LINE_TAIL and x - self.tail[0][0] >= 2 * self.text_h:
+        even = max(self.heights) <= EVEN_HEIGHTS * min(self.heights)
+        if len(self.tail) == LINE_TAIL and x - self.tail[0][0] >= 2 * self.text_h and even:
             mx = sum(tx for tx, _ in self.tail) / LINE_TAIL
             sxx = sum((tx - mx) ** 2 for tx, _ in self.tail)
             sxy = sum((tx - mx) * ty for tx, ty in self.tail)

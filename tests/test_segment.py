@@ -205,3 +205,18 @@ def test_pieces_a_pen_lift_left_side_by_side_share_a_joined_slot():
 
 def test_empty_mask_has_no_lines():
     assert segment(ink_from(lambda img: None, text_h=0)) == []
+
+
+def test_a_line_of_lower_case_letters_is_not_tilted_by_their_heights():
+    # "Room 12": a tall R, three x-height letters sitting on the line, then "12" after a
+    # word gap; fitted to the R's and the o's centres, the line tilted down and lost the 12
+    def draw(img):
+        for x, y, w, h in [(364, 316, 31, 42), (402, 330, 25, 27), (436, 330, 22, 31)]:
+            cv2.rectangle(img, (x, y), (x + w, y + h), 255, 4)
+        for x, y, w, h in [(465, 330, 29, 32), (530, 314, 17, 42), (562, 317, 28, 40)]:
+            cv2.rectangle(img, (x, y), (x + w, y + h), 255, 4)
+        for x in (364, 398, 428):  # a second line below
+            cv2.rectangle(img, (x, 392), (x + 24, 420), 255, 4)
+
+    lines = segment(ink_from(draw, shape=(500, 700), text_h=31))
+    assert shape_of(lines) == [[4, 2], [3]]
