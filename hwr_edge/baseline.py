@@ -32,12 +32,12 @@ LOW_LINE = 0.8  # a line whose tall glyphs are under this part of the page's has
 def positions(lines: list) -> tuple[np.ndarray, np.ndarray]:
     """Per piece, in batch order (line, word, slot, piece): whether it descends below its
     neighbours' baseline (True when it has no neighbours to tell, a lone glyph), and its
-    rise: its height
-    as a part of how tall its line's tall glyphs are (``_tallest``; x-height letters about
-    0.6, capitals and ascenders 1), or the page's, when the line's are under ``LOW_LINE`` of
-    that (a line of x-height letters only, "up soon"). A lone glyph rises 1. The height, not
-    the top's height above the baseline: a bent line's baseline is not straight, and the
-    letters whose case the rise decides (c, o, s, ...) never descend."""
+    rise: its height as a part of how tall its line's tall glyphs are (``_tallest``;
+    x-height letters about 0.6, capitals and ascenders 1), or the page's, when the line's are
+    under ``LOW_LINE`` of that (a line of x-height letters only, "up soon"). A lone glyph
+    rises 1. The height, not the top's height above the baseline: a bent line's baseline is
+    not straight, and the letters whose case the rise decides (c, o, s, ...) never
+    descend."""
     rows = [
         np.array([slot.glyph.box for word in words for slot in word], dtype=np.float64)
         for words in lines
@@ -52,7 +52,7 @@ def positions(lines: list) -> tuple[np.ndarray, np.ndarray]:
         if reference < LOW_LINE * page:
             reference = page
         slots = [slot for word in words for slot in word]
-        for slot, base in zip(slots, _bases(boxes, slope), strict=True):
+        for slot, base in zip(slots, _bases(boxes, slope, line_h), strict=True):
             for piece in slot.pieces:
                 x, y, w, h = piece.glyph.box
                 lone = base is None
@@ -61,10 +61,10 @@ def positions(lines: list) -> tuple[np.ndarray, np.ndarray]:
     return np.array(flags, dtype=bool), np.array(rises, dtype=np.float64)
 
 
-def _bases(boxes: np.ndarray, slope: float) -> list[float | None]:
-    """Per glyph of a line (``boxes``), its neighbours' de-skewed baseline: the lower
-    quartile of their bottoms (None for a glyph without neighbours of letter height)."""
-    line_h = statistics.median(boxes[:, 3].tolist())
+def _bases(boxes: np.ndarray, slope: float, line_h: float) -> list[float | None]:
+    """Per glyph of a line (``boxes``, median height ``line_h``), its neighbours' de-skewed
+    baseline: the lower quartile of their bottoms (None for a glyph without neighbours of
+    letter height)."""
     level = (boxes[:, 1] + boxes[:, 3] - slope * (boxes[:, 0] + boxes[:, 2] / 2)).tolist()
     tall = (boxes[:, 3] >= MIN_NEIGHBOUR * line_h).tolist()
     bases = []

@@ -43,6 +43,7 @@ SAME_SHAPE = {c: TO_DIGIT.get(c) or TO_UPPER[c] for c in "Oo0Il1"}
 ON_BASELINE = {"g": "9", "q": "9", "p": "P", "y": "Y", "j": "J"}  # a descender without descent
 BY_HEIGHT = set("CMOSUVWXZ")  # case-merged letters whose lower case is x-height (c m o s ...)
 DESCENDING = set("JPY")  # case-merged letters whose lower case reaches below the baseline
+DESCENT_VOTES = DESCENDING - {"J"}  # ... and whose descent says lower case (a capital J may too)
 # lower-case letters without ascender or descender: those of BY_HEIGHT and a e n r
 X_HEIGHT_LOWER = {c.lower() for c in BY_HEIGHT} | set("aenr")
 CODE_PRIOR = 0.1  # prior of a word being a code that mixes letters and digits ("AMW7K")
@@ -257,7 +258,7 @@ def _case_vote(c: str, i: int, cased: bool, merged: bool, short, descends) -> bo
         vote = c.islower()
     elif merged and short is not None and c in BY_HEIGHT:
         vote = bool(short[i])
-    elif merged and descends is not None and c in DESCENDING - {"J"} and descends[i]:
+    elif merged and descends is not None and c in DESCENT_VOTES and descends[i]:
         vote = True
     else:
         return None
