@@ -45,7 +45,8 @@ Steps (``ink_map``):
    paper under ``DIM_PAPER`` of the brightest paper's light (a nearly black corner, where
    noise divided by the dark paper looks like bold strokes); components touching them,
    specks and huge blobs are dropped, but not a speck just above a letter's stem (the dot
-   of an i or a j, ``_dots``). Components touching the frame are kept. Sets of four
+   of an i or a j, ``_dots``); so are hairlines, far thinner than the letters' pen (the rest
+   of a grid line between two letters, a hair, ``_hairlines``). Components touching the frame are kept. Sets of four
    or more solid squarish shapes of one size (a keyboard's dark keys, tiles; ``_scenery``:
    bold letters on the benchmark fill at most 0.84 of their box, keys 0.82-0.99) are dropped
    first, before they count towards the text height.
@@ -107,6 +108,7 @@ BROKEN_PIECE = 0.25  # ... and its pieces that find its course this many long (n
 FAINT = 0.75  # ... and on average under this part of the letters' darkness (a pen's dash is not)
 DOT_AREA = 4  # an i's dot is a speck of at least this many pixels ...
 DOT_GAP = 0.5  # ... at most this many text heights above its stem
+HAIRLINE = 0.3  # a component this part of the letters' pen thick is a hairline (a rule's rest)
 
 
 @dataclass
@@ -609,9 +611,24 @@ def _plausible(stats: np.ndarray, labels: np.ndarray, table, text_h: float) -> n
     huge = (h > 4 * text_h) | (w > 15 * text_h)
     keep = ~(speck | huge)
     keep |= _dots(stats, speck, keep, text_h)
+    keep &= ~_hairlines(stats, keep, text_h)
     if table is not None:
         keep &= np.bincount(labels[table], minlength=len(stats)) == 0
     return keep
+
+
+def _hairlines(stats: np.ndarray, keep: np.ndarray, text_h: float) -> np.ndarray:
+    """Components under ``HAIRLINE`` of the letters' pen thick (pixels per pixel of length):
+    the rest of a rule or a grid line between two letters, a hair, a paper fibre. The pen is
+    the median letter's area over its width plus height (a stroke's width for an I or an L,
+    1.6 of it for an O or an H)."""
+    w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
+    letters = keep & (h >= 0.5 * text_h)
+    letters[0] = False
+    if not letters.any():
+        return np.zeros(len(stats), bool)
+    pen = statistics.median((area[letters] / (w[letters] + h[letters])).tolist())
+    return area < HAIRLINE * pen * np.maximum(w, h)
 
 
 def _dots(stats: np.ndarray, speck: np.ndarray, keep: np.ndarray, text_h: float) -> np.ndarray:

@@ -17,6 +17,19 @@ def page_with_text(w=700, h=500, text="HELLO 42", scale=2.5, thick=6):
     return img, truth > 0
 
 
+def stroke_page(text: str, pen: int, size: float = 6.0) -> tuple[np.ndarray, np.ndarray]:
+    """A white page with ``text`` written in the stroke font with a ``pen`` pixels wide;
+    returns the BGR photo and the letters' own mask."""
+    truth = np.zeros((300, 700), np.uint8)
+    for i, char in enumerate(text):
+        for line in strokefont.strokes(char) if char != " " else []:
+            points = np.round(line * size + (60 + 6 * size * i, 120)).astype(np.int32)
+            cv2.polylines(truth, [points], False, 255, pen)
+    img = np.full((300, 700, 3), 235, np.uint8)
+    img[truth > 0] = (40, 40, 40)
+    return img, truth > 0
+
+
 def recall(mask, truth):
     return (mask.astype(bool) & truth).sum() / truth.sum()
 
@@ -69,6 +82,27 @@ def test_thick_marker_close_up_keeps_whole_strokes():
     mask = cv2.resize(result.mask, truth.shape[::-1], interpolation=cv2.INTER_NEAREST)
     assert recall(mask, inner) > 0.98
     assert recall(mask, truth > 0) > 0.9
+
+
+def test_hairlines_beside_letters_of_a_thick_pen_are_no_ink():
+    # the rest of a grid line between two letters, a hair or a fibre: read as an I or an L
+    img, truth = stroke_page("HOUSE 17", pen=6)
+    hairs = np.zeros(truth.shape, np.uint8)
+    for x in (89, 125, 305):  # between H and O, O and U, in the space before 17
+        cv2.line(hairs, (x, 122), (x, 140), 1, 1)
+    cv2.polylines(hairs, [np.array([[420, 150], [440, 140], [470, 145]], np.int32)], False, 1, 1)
+    img[hairs > 0] = (60, 60, 60)
+    mask = ink_map(img).mask
+    assert recall(mask, truth) > 0.95
+    assert mask[hairs > 0].sum() == 0
+
+
+def test_a_thin_pen_keeps_its_strokes():
+    img, truth = stroke_page("HOUSE 17 IL", pen=1)
+    ink = ink_map(img)
+    assert recall(ink.mask, truth) > 0.95
+    boxes = ink.boxes * ink.scale
+    assert len(boxes) == len("HOUSE17IL")
 
 
 def test_blank_page_has_no_text():
@@ -315,12 +349,12 @@ def test_faint_rules_and_margin_broken_into_pieces_are_removed_and_letters_kept(
 
 
 def test_a_row_of_dashes_drawn_with_the_pen_is_kept():
-    # thin dashes on one straight course across the page, as dark as the letters: blanks
-    # to fill in, not a faint rule broken by the threshold
-    img, truth = page_with_text(text="HILT 17", thick=2)
+    # thin dashes on one straight course across the page, as dark and as thick as the
+    # letters: blanks to fill in, not a faint rule broken by the threshold
+    img, truth = stroke_page("HILT 17", pen=2, size=10.0)
     dashes = np.zeros_like(truth, np.uint8)
     for x in range(60, 600, 60):
-        cv2.line(dashes, (x, 380), (x + 40, 380), 1, 2)
+        cv2.line(dashes, (x, 250), (x + 40, 250), 1, 2)
     img[dashes > 0] = (40, 30, 30)
     result = ink_map(img)
     assert recall(result.mask, truth) > 0.9
