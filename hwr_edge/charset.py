@@ -44,6 +44,7 @@ ON_BASELINE = {"g": "9", "q": "9", "p": "P", "y": "Y", "j": "J"}  # a descender 
 BY_HEIGHT = set("CMOSUVWXZ")  # case-merged letters whose lower case is x-height (c m o s ...)
 DESCENDING = set("JPY")  # case-merged letters whose lower case reaches below the baseline
 DESCENT_VOTES = DESCENDING - {"J"}  # ... and whose descent says lower case (a capital J may too)
+NO_SHAPE = set("IJKL")  # case-merged letters whose two cases neither height nor descent tell
 # lower-case letters without ascender or descender: those of BY_HEIGHT and a e n r
 X_HEIGHT_LOWER = {c.lower() for c in BY_HEIGHT} | set("aenr")
 CODE_PRIOR = 0.1  # prior of a word being a code that mixes letters and digits ("AMW7K")
@@ -202,6 +203,7 @@ def harmonize_case(
     short: Sequence[bool] | None = None,
     descends: Sequence[bool] | None = None,
     dotted: Sequence[bool] | None = None,
+    inside_line: bool = False,
 ) -> str:
     """People write a word in one case (a capitalized first letter aside): rewrite its
     letters to the word's majority case.
@@ -221,7 +223,9 @@ def harmonize_case(
     the first are written in lower case when the word has an x-height letter (one all of
     capital height is in capitals, whatever the classifier read), a first one when it
     votes for lower case; there an I or an l is an i when ``dotted`` (a glyph of more than
-    one piece), else an l."""
+    one piece), else an l. A first letter of no shape (``NO_SHAPE``: I, J, K, L) is written
+    in lower case too when the word is ``inside_line`` (not its line's first): inside a line
+    a word is more often in lower case than capitalized ("keys", "lazy" for "Keys", "Iazy")."""
     present = set(labels)
     cased = [c.isalpha() and c.swapcase() in present and c.swapcase() != c for c in word]
     merged = [c.isalpha() and c.isupper() and c.lower() not in present for c in word]
@@ -236,14 +240,15 @@ def harmonize_case(
     if upper == lower:
         return word
     x_height = short is None or any(short)
+    shapeless = inside_line and x_height and word[:1] in NO_SHAPE
     out = []
     for i, (c, k) in enumerate(zip(word, cased, strict=True)):
         wrong = c.islower() if upper > lower else c.isupper() and i > 0
         if k and wrong and any(str(alt[0]) == c.swapcase() for alt in alternatives[i]):
             c = c.swapcase()
-        elif lower > upper and merged[i] and (x_height if i > 0 else votes[0]):
+        elif lower > upper and merged[i] and (x_height if i > 0 else votes[0] or shapeless):
             c = c.lower()
-        if lower > upper and c in "il" and i > 0 and dotted is not None:
+        if lower > upper and c in "il" and (i > 0 or shapeless) and dotted is not None:
             c = "i" if dotted[i] else "l"
         out.append(c)
     return "".join(out)

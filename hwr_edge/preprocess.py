@@ -46,10 +46,10 @@ Steps (``ink_map``):
    noise divided by the dark paper looks like bold strokes); components touching them,
    specks and huge blobs are dropped, but not a speck just above a letter's stem (the dot
    of an i or a j, ``_dots``); so are hairlines, far thinner than the letters' pen (the rest
-   of a grid line between two letters, a hair, ``_hairlines``). Components touching the frame are kept. Sets of four
-   or more solid squarish shapes of one size (a keyboard's dark keys, tiles; ``_scenery``:
-   bold letters on the benchmark fill at most 0.84 of their box, keys 0.82-0.99) are dropped
-   first, before they count towards the text height.
+   of a grid line between two letters, a hair, ``_hairlines``). Components touching the
+   frame are kept. Sets of four or more solid squarish shapes of one size (a keyboard's dark
+   keys, tiles; ``_scenery``: bold letters on the benchmark fill at most 0.84 of their box,
+   keys 0.82-0.99) are dropped first, before they count towards the text height.
 
 The components found here are handed to ``segment`` (``labels`` and ``boxes``), so the page is
 labelled once, and again after each kind of rule is taken out. ``light_strokes`` tells the

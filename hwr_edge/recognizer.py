@@ -260,7 +260,10 @@ class Recognizer:
                         shapes.append((rise[row + i] < X_HEIGHT, low[row + i], glyph.parts > 1))
                         kept_crops.append(crops[row + i])
                     row += n
-                out_words.append(Word(self._apply_context(chars, by_kind, shapes, clf.labels)))
+                inside = word is not words[0]
+                out_words.append(
+                    Word(self._apply_context(chars, by_kind, shapes, clf.labels, inside))
+                )
             page_lines.append(Line(out_words))
         timings["preprocess"] += t2 - t1
         timings["segment"] += t3 - t2
@@ -278,7 +281,7 @@ class Recognizer:
         return Char(label, conf, box, alternatives)
 
     def _apply_context(
-        self, chars: list[Char], by_kind: list, shapes: list, labels: list[str]
+        self, chars: list[Char], by_kind: list, shapes: list, labels: list[str], inside: bool
     ) -> list[Char]:
         """The optional word rules (rejected characters neither vote nor change): the word
         read as letters, digits or a code (``by_kind``: each character's best letter and
@@ -286,7 +289,7 @@ class Recognizer:
         capitals read as a capital, then its letters in the word's majority case (a
         case-merged letter, such as EMNIST-47's O, by its height: x-height is lower case).
         ``shapes``: per character, whether it is x-height, reaches below the baseline, and is
-        made of more than one piece (an i's dot)."""
+        made of more than one piece (an i's dot). ``inside``: the word is not its line's first."""
         if not self.context or not chars:
             return chars
         text = "".join(NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars)
@@ -295,7 +298,7 @@ class Recognizer:
         short, descends, dotted = (list(map(bool, column)) for column in zip(*shapes, strict=True))
         text = charsets.tall_lower_case(text, [c.alternatives for c in chars], labels, short)
         text = charsets.harmonize_case(
-            text, [c.alternatives for c in chars], labels, short, descends, dotted
+            text, [c.alternatives for c in chars], labels, short, descends, dotted, inside
         )
         for c, new in zip(chars, text, strict=True):
             if c.char != self.reject_char:

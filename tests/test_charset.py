@@ -237,6 +237,34 @@ def test_in_a_lower_case_word_a_dotted_bar_is_an_i_and_a_plain_one_an_l():
     assert harmonize_case("MILK", alts("MILK"), EMNIST47, [False] * 4, None, dotted) == "MILK"
 
 
+def test_inside_a_line_a_first_letter_of_no_shape_follows_its_lower_case_word():
+    # "keys", "lazy", "jam", "ice" inside a line: their K, I/L and J have one class for both
+    # cases and no height or descent to tell them, the rest of the word is lower case
+    assert (
+        harmonize_case("KeYS", alts("KeYS"), EMNIST47, [False, True, True, True], None, None, True)
+        == "keys"
+    )
+    short, dotted = [False, True, True, True], [False] * 4
+    assert harmonize_case("IaZY", alts("IaZY"), EMNIST47, short, None, dotted, True) == "lazy"
+    assert (
+        harmonize_case("JaM", alts("JaM"), EMNIST47, [False, True, True], None, None, True) == "jam"
+    )
+    assert (
+        harmonize_case(
+            "ICe", alts("ICe"), EMNIST47, [False, True, True], None, [True, False, False], True
+        )
+        == "ice"
+    )
+    # the first word of a line keeps its capital; so does a word in capitals inside a line
+    assert harmonize_case("KeYS", alts("KeYS"), EMNIST47, [False, True, True, True]) == "Keys"
+    assert harmonize_case("KEYS", alts("KEYS"), EMNIST47, [False] * 4, None, None, True) == "KEYS"
+    # a letter whose height tells its case keeps the case its height gives: a tall O
+    assert (
+        harmonize_case("OVeR", alts("OVeR"), EMNIST47, [False, True, True, True], None, None, True)
+        == "Over"
+    )
+
+
 def test_harmonize_case_needs_the_other_case_among_the_alternatives():
     assert harmonize_case("FIfTH", alts("FIfTH", "FIgTH"), EMNIST47) == "FIfTH"
 

@@ -220,6 +220,8 @@ def test_a_wide_letter_in_two_halves_is_read_whole(classifier):
         (2, ["up soon", "Room 12"]),  # "UP SOOn": a line of x-height letters; the p descends
         (3, ["up soon", "Room 12"]),
         (0, ["CALL MOM", "BUY MILK"]),  # the same words in capitals stay in capitals
+        (1, ["buy keys", "a lazy dog"]),  # "Keys", "Iazy" before: k, l have no shape of case
+        (2, ["the jam", "pick kids"]),  # "Jam", "Kids" before
     ],
 )
 def test_words_written_in_lower_case_are_read_in_lower_case(classifier, seed, text):
