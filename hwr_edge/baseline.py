@@ -11,7 +11,9 @@ glyph descends when its bottom is more than ``DESCENDER`` line heights below the
 its ``NEIGHBOURS`` on either side (the lower quartile of their de-skewed bottoms, so that a
 word of several g's still has a baseline). Its rise, its height against the line's tall
 letters', tells an x-height letter (c, o, s, ...: a case the classifier cannot tell, EMNIST
-folding them into their capitals) from a capital.
+folding them into their capitals) from a capital. Both heights are taken less the pen's
+width, which adds to every letter alike: a marker's x-height letters would otherwise rise
+nearly as high as its capitals.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def positions(lines: list) -> tuple[np.ndarray, np.ndarray]:
         for words in lines
     ]
     slope = _page_slope(rows)
+    pen = _pen([slot.glyph for words in lines for word in words for slot in word])
     tallest = [_tallest(boxes[:, 3].tolist()) for boxes in rows]
     page = statistics.median_high(tallest) if tallest else 0.0
     flags: list[bool] = []
@@ -57,8 +60,27 @@ def positions(lines: list) -> tuple[np.ndarray, np.ndarray]:
                 x, y, w, h = piece.glyph.box
                 lone = base is None
                 flags.append(lone or y + h - (base + slope * (x + w / 2)) > DESCENDER * line_h)
-                rises.append(1.0 if lone or reference <= 0 else h / reference)
+                rises.append(1.0 if lone or reference <= pen else (h - pen) / (reference - pen))
     return np.array(flags, dtype=bool), np.array(rises, dtype=np.float64)
+
+
+def _pen(glyphs: list) -> float:
+    """The pen's width in original pixels: the median over glyphs of their stroke width, the
+    shorter of a glyph's median run of ink along its rows and along its columns (a stem's
+    rows cross it, a bar's columns do); 0 when no glyph has ink."""
+    widths = []
+    for glyph in glyphs:
+        ink = glyph.crop > 0
+        if ink.any():
+            width = min(_median_run(ink), _median_run(ink.T))
+            widths.append(width * glyph.box[3] / glyph.crop.shape[0])
+    return statistics.median(widths) if widths else 0.0
+
+
+def _median_run(ink: np.ndarray) -> float:
+    """The median length of the runs of True along the rows of a boolean array."""
+    edges = np.diff(np.pad(ink, ((0, 0), (1, 1))).view(np.int8), axis=1).ravel()
+    return float(np.median(np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)))
 
 
 def _bases(boxes: np.ndarray, slope: float, line_h: float) -> list[float | None]:

@@ -44,6 +44,8 @@ ON_BASELINE = {"g": "9", "q": "9", "p": "P", "y": "Y", "j": "J"}  # a descender 
 BY_HEIGHT = set("CMOSUVWXZ")  # case-merged letters whose lower case is x-height (c m o s ...)
 DESCENDING = set("JPY")  # case-merged letters whose lower case reaches below the baseline
 DESCENT_VOTES = DESCENDING - {"J"}  # ... and whose descent says lower case (a capital J may too)
+CLASS_VOTE = 3  # a letter whose case the classifier reads (E or e) weighs as much as this
+# many letters whose case their height tells: a word's capitals vary in height by a fifth
 NO_SHAPE = set("IJKL")  # case-merged letters whose two cases neither height nor descent tell
 # lower-case letters without ascender or descender: those of BY_HEIGHT and a e n r
 X_HEIGHT_LOWER = {c.lower() for c in BY_HEIGHT} | set("aenr")
@@ -209,7 +211,8 @@ def harmonize_case(
     letters to the word's majority case.
 
     The letters after the first vote (``_case_vote``): those whose two cases are both in
-    ``labels`` (EMNIST-47's a b d e f g h n q r t and their capitals) by their class; when
+    ``labels`` (EMNIST-47's a b d e f g h n q r t and their capitals) by their class, each
+    weighing ``CLASS_VOTE`` votes (the classifier tells an E from an e by its shape); when
     ``short`` is given, the case-merged letters whose lower case is x-height (``BY_HEIGHT``:
     EMNIST-47's C stands for c and C) by their height against their line's tall letters,
     x-height (``short``) for lower case; when ``descends`` is given, a P or Y that reaches below the
@@ -233,8 +236,9 @@ def harmonize_case(
         _case_vote(c, i, k, m, short, descends)
         for i, (c, k, m) in enumerate(zip(word, cased, merged, strict=True))
     ]
-    lower = sum(v is True for v in votes[1:])
-    upper = sum(v is False for v in votes[1:])
+    weight = [CLASS_VOTE if k else 1 for k in cased]
+    lower = sum(w for v, w in zip(votes[1:], weight[1:], strict=True) if v is True)
+    upper = sum(w for v, w in zip(votes[1:], weight[1:], strict=True) if v is False)
     if upper == lower and votes[0] and (lower > 0 or merged[0]):
         lower += 1
     if upper == lower:

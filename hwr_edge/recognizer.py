@@ -84,10 +84,10 @@ MAX_WIDTH = {"": 1.5, **dict.fromkeys("MWNmnw", 2.0)}  # widest plausible, in ty
 SPLIT_MARGIN = 2.0
 JOIN_COST = 1.0  # a joined slot: what reading two of its glyphs as one character costs
 BLOB_STROKE = 0.3  # a glyph whose mean stroke is wider than this part of its size is a blob
-# a letter under this part of its line's tall ones' height is x-height: handwriting's
-# x-height is about 0.6 of its capitals, which vary in height by a tenth or more (0.8 read
-# the benchmark's Hershey capitals, a fifth apart in one word, as lower case: 421 errors
-# against 384; 0.7 lost the stroke font's lower case, x-height 0.67: docs/results-accuracy.md)
+# a letter under this part of its line's tall ones' height (both less the pen's width) is
+# x-height: handwriting's x-height is about 0.6 of its capitals, which vary in height by a
+# tenth or more (0.8 read the benchmark's Hershey capitals, a fifth apart in one word, as
+# lower case; 0.66 lost the stroke font's lower case, x-height 0.67: docs/results-accuracy.md)
 X_HEIGHT = 0.75
 SHORT_GLYPH = 0.33  # a glyph shorter than this part of its line's median height is no character
 SECOND_LOOK = 0.9  # a crop read with a lower best probability is read again, more blurred,

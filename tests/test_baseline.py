@@ -84,3 +84,35 @@ def test_a_glyph_far_above_the_line_is_not_the_measure():
     # a speck three times as high as the letters (a smudge merged into the line)
     boxes = [(10 + 30 * i, 60, 25, 40) for i in range(5)] + [(160, -60, 25, 160)]
     assert rises(boxes)[:5] == [1.0] * 5
+
+
+def written(text, pen, cap=40):
+    """One line of stroke-font letters (capitals ``cap`` px tall, x-height two thirds of
+    that) drawn with a ``pen`` px wide, each glyph cropped to its ink."""
+    import cv2
+
+    from export import strokefont
+
+    slots = []
+    for i, char in enumerate(text):
+        canvas = np.zeros((2 * cap + 2 * pen, cap + 2 * pen), np.uint8)
+        for stroke in strokefont.strokes(char):
+            points = np.round(stroke * cap / 6 + pen).astype(np.int32)
+            cv2.polylines(canvas, [points], False, 255, pen)
+        ys, xs = np.nonzero(canvas)
+        crop = canvas[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        box = (10 + 60 * i, 60 + int(ys.min()), crop.shape[1], crop.shape[0])
+        slots.append(Slot([Piece(Glyph(box, crop), 0, 1, 1.0)]))
+    return [[slots]]
+
+
+def test_a_marker_s_x_height_letters_rise_as_a_fine_pen_s():
+    # "MOM mom" with a felt marker: the pen adds its width to every letter, so the x-height
+    # letters' boxes are 0.75 of the capitals' (x-height at 0.75 and above reads as a
+    # capital); less the pen they rise as with a fine one, two thirds
+    fine = positions(written("MOMmom", pen=2))[1]
+    marker = positions(written("MOMmom", pen=12))[1]
+    boxes = [slot.glyph.box[3] for slot in written("MOMmom", pen=12)[0][0]]
+    assert boxes[3] / boxes[0] >= 0.75
+    assert np.allclose(marker, fine, atol=0.05)
+    assert np.all(marker[3:] < 0.7) and np.all(marker[:3] > 0.95)

@@ -215,6 +215,18 @@ def test_x_height_merged_letters_vote_for_lower_case_and_tall_ones_for_upper_cas
     assert harmonize_case("NOtE", alts("NOtE"), EMNIST47, [False] * 4) == "NOTE"
 
 
+def test_a_letter_whose_case_the_classifier_reads_outweighs_letters_told_by_height():
+    # "STOP", "HOUSE" written smaller than the rest of the line: S, O, U read as x-height,
+    # but the T and the E are capitals by their shape (t and e are classes of their own)
+    assert harmonize_case("STOP", alts("STOP"), EMNIST47, [True, False, True, True]) == "STOP"
+    assert (
+        harmonize_case("HOUSE", alts("HOUSE"), EMNIST47, [False, True, True, True, False])
+        == "HOUSE"
+    )
+    # a lower-case word still wins against one capital read in it: "mouse" with its e as E
+    assert harmonize_case("MOUSE", alts("MOUSE"), EMNIST47, [True] * 5) == "mouse"
+
+
 def test_a_first_letter_in_lower_case_breaks_a_tie_and_a_descending_p_or_y_votes():
     # "quick" with its U tall by a slip of the pen and its C x-height: the q breaks the tie
     short = [True, False, False, True, False]
