@@ -65,22 +65,40 @@ def positions(lines: list) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _pen(glyphs: list) -> float:
-    """The pen's width in original pixels: the median over glyphs of their stroke width, the
-    shorter of a glyph's median run of ink along its rows and along its columns (a stem's
-    rows cross it, a bar's columns do); 0 when no glyph has ink."""
-    widths = []
-    for glyph in glyphs:
-        ink = glyph.crop > 0
-        if ink.any():
-            width = min(_median_run(ink), _median_run(ink.T))
-            widths.append(width * glyph.box[3] / glyph.crop.shape[0])
-    return statistics.median(widths) if widths else 0.0
+    """The pen's width in original pixels: the shorter of the median run of ink along the
+    rows and along the columns of all the glyphs (a stem's rows cross it, a bar's columns
+    do); 0 when no glyph has ink. The glyphs' crops are laid side by side on one canvas, one
+    empty column apart, so that one pass measures them all."""
+    crops = [glyph.crop for glyph in glyphs if glyph.crop.size]
+    if not crops:
+        return 0.0
+    height = max(crop.shape[0] for crop in crops) + 2
+    canvas = np.zeros((height, sum(crop.shape[1] + 1 for crop in crops) + 1), np.uint8)
+    x = 1
+    for crop in crops:
+        h, w = crop.shape
+        canvas[1 : h + 1, x : x + w] = crop
+        x += w + 1
+    ink = canvas > 0
+    across, down = _runs(ink), _runs(ink.T)
+    if not across.size or not down.size:
+        return 0.0
+    glyph = next(g for g in glyphs if g.crop.size)
+    return min(_median(across), _median(down)) * glyph.box[3] / glyph.crop.shape[0]
 
 
-def _median_run(ink: np.ndarray) -> float:
-    """The median length of the runs of True along the rows of a boolean array."""
-    edges = np.diff(np.pad(ink, ((0, 0), (1, 1))).view(np.int8), axis=1).ravel()
-    return float(np.median(np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)))
+def _runs(ink: np.ndarray) -> np.ndarray:
+    """The lengths of the runs of True along the rows of a boolean array whose border is
+    False: each run starts and ends with a change, in that order."""
+    changes = np.flatnonzero(ink[:, 1:] != ink[:, :-1])
+    return changes[1::2] - changes[::2]
+
+
+def _median(lengths: np.ndarray) -> float:
+    """The (lower) median of small non-negative integers, from their counts: several times
+    faster than np.median on a few thousand values."""
+    counts = np.cumsum(np.bincount(lengths))
+    return float(np.searchsorted(counts, (lengths.size + 1) // 2))
 
 
 def _bases(boxes: np.ndarray, slope: float, line_h: float) -> list[float | None]:
