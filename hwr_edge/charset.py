@@ -47,6 +47,7 @@ DESCENT_VOTES = DESCENDING - {"J"}  # ... and whose descent says lower case (a c
 CLASS_VOTE = 3  # a letter whose case the classifier reads (E or e) weighs as much as this
 # many letters whose case their height tells: a word's capitals vary in height by a fifth
 NO_SHAPE = set("IJKL")  # case-merged letters whose two cases neither height nor descent tell
+DOTTED = set("IJ")  # case-merged letters whose lower case has a dot (i, j): a dot says lower case
 # lower-case letters without ascender or descender: those of BY_HEIGHT and a e n r
 X_HEIGHT_LOWER = {c.lower() for c in BY_HEIGHT} | set("aenr")
 CODE_PRIOR = 0.1  # prior of a word being a code that mixes letters and digits ("AMW7K")
@@ -225,15 +226,16 @@ def harmonize_case(
     ``(char, confidence)`` alternatives. In a lower-case word the case-merged letters after
     the first are written in lower case when the word has an x-height letter (one all of
     capital height is in capitals, whatever the classifier read), a first one when it
-    votes for lower case; there an I or an l is an i when ``dotted`` (a glyph of more than
-    one piece), else an l. A first letter of no shape (``NO_SHAPE``: I, J, K, L) is written
-    in lower case too when the word is ``inside_line`` (not its line's first): inside a line
-    a word is more often in lower case than capitalized ("keys", "lazy" for "Keys", "Iazy")."""
+    votes for lower case; there an I or an l is an i when ``dotted`` (its glyph topped by a
+    dot), else an l. A dotted I or J votes for lower case. A first letter of no shape
+    (``NO_SHAPE``: I, J, K, L) is written in lower case too when the word is ``inside_line``
+    (not its line's first): inside a line a word is more often in lower case than
+    capitalized ("keys", "lazy" for "Keys", "Iazy")."""
     present = set(labels)
     cased = [c.isalpha() and c.swapcase() in present and c.swapcase() != c for c in word]
     merged = [c.isalpha() and c.isupper() and c.lower() not in present for c in word]
     votes = [
-        _case_vote(c, i, k, m, short, descends)
+        _case_vote(c, i, k, m, short, descends, dotted)
         for i, (c, k, m) in enumerate(zip(word, cased, merged, strict=True))
     ]
     weight = [CLASS_VOTE if k else 1 for k in cased]
@@ -258,13 +260,16 @@ def harmonize_case(
     return "".join(out)
 
 
-def _case_vote(c: str, i: int, cased: bool, merged: bool, short, descends) -> bool | None:
+def _case_vote(c: str, i: int, cased: bool, merged: bool, short, descends, dotted) -> bool | None:
     """A letter's vote for lower case (True) or upper case (False), or None: a letter whose
     two cases are classes by its class, a case-merged letter whose lower case is x-height by
     its height, a P or Y that reaches below the baseline for lower case (a capital J may
-    reach there too). A first letter votes only for lower case."""
+    reach there too), an I or J with a dot for lower case. A first letter votes only for
+    lower case."""
     if cased:
         vote = c.islower()
+    elif merged and dotted is not None and c in DOTTED and dotted[i]:
+        vote = True
     elif merged and short is not None and c in BY_HEIGHT:
         vote = bool(short[i])
     elif merged and descends is not None and c in DESCENT_VOTES and descends[i]:

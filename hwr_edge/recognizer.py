@@ -257,7 +257,7 @@ class Recognizer:
                         glyph, alts = slot.pieces[i].glyph, alternatives[row + i]
                         chars.append(self._char(glyph.box, alts, bool(blobs[row + i])))
                         by_kind.append(kinds[row + i])
-                        shapes.append((rise[row + i] < X_HEIGHT, low[row + i], glyph.parts > 1))
+                        shapes.append((rise[row + i] < X_HEIGHT, low[row + i], glyph.dot))
                         kept_crops.append(crops[row + i])
                     row += n
                 inside = word is not words[0]
@@ -289,7 +289,7 @@ class Recognizer:
         capitals read as a capital, then its letters in the word's majority case (a
         case-merged letter, such as EMNIST-47's O, by its height: x-height is lower case).
         ``shapes``: per character, whether it is x-height, reaches below the baseline, and is
-        made of more than one piece (an i's dot). ``inside``: the word is not its line's first."""
+        topped by a dot (an i's). ``inside``: the word is not its line's first."""
         if not self.context or not chars:
             return chars
         text = "".join(NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars)

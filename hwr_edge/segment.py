@@ -44,6 +44,7 @@ MERGE_GAP = 0.35  # max vertical gap between pieces of one character, in text he
 MERGE_HEIGHT = 1.4  # max height of a merged character, in text heights
 DOT = 0.35  # a piece under this many text heights both ways above another is a dot ...
 DOT_HEIGHT = 2.0  # ... whose character (a j and its dot) may be this many text heights tall
+DOT_SIZE = 0.6  # a character's top piece is its dot when under this part of the rest's height
 ACROSS_LINES = 1.6  # a component this many text heights tall may be letters of two lines
 THIN_JOIN = 0.35  # ... joined by a row with under this part of its widest row's ink
 LINE_REACH = 3.0  # ... when letters of both lines stand within this many text heights
@@ -71,11 +72,11 @@ SPECK = 0.2  # a glyph under this many line heights both ways (a dot, a full sto
 @dataclass
 class Glyph:
     """One character candidate: ``box`` in original pixels, ``crop`` = its ink only, made of
-    ``parts`` connected components (an i and its dot: 2)."""
+    ``dot``: its top piece is a dot above the rest (an i's or a j's)."""
 
     box: Box
     crop: np.ndarray
-    parts: int = 1
+    dot: bool = False
 
 
 @dataclass
@@ -126,6 +127,7 @@ def segment(image: InkImage) -> list[Words]:
     aspects = np.concatenate([glyph_boxes[m, 2] / h for m, h in zip(grouped, heights, strict=True)])
     char_aspect = float(np.clip(statistics.median(aspects.tolist()), *CHAR_ASPECT))
     glyph_ids = [ids[group] for group in groups]
+    dots = [_has_dot(boxes[group]) for group in groups]
     lines = []
     for members, line_h in zip(grouped, heights, strict=True):
         words: list[list[int]] = [[]]
@@ -134,16 +136,25 @@ def segment(image: InkImage) -> list[Words]:
                 words.append([])
             words[-1].append(i)
         line = (line_h, char_aspect * line_h)
-        lines.append([_word_slots(image, labels, glyph_ids, glyph_boxes, w, line) for w in words])
+        lines.append(
+            [_word_slots(image, labels, glyph_ids, glyph_boxes, dots, w, line) for w in words]
+        )
     return lines
 
 
 def _word_slots(
-    image: InkImage, labels: np.ndarray, glyph_ids: list, boxes: np.ndarray, word: list, line
+    image: InkImage,
+    labels: np.ndarray,
+    glyph_ids: list,
+    boxes: np.ndarray,
+    dots: list,
+    word: list,
+    line,
 ) -> list[Slot]:
-    """The slots of a word's glyphs (indices ``word`` into ``glyph_ids`` and ``boxes``), runs
-    of them that may be one character's pieces (``_loose_runs``) joined into one slot."""
-    slots = [_slot(image, labels, glyph_ids[i], boxes[i], line) for i in word]
+    """The slots of a word's glyphs (indices ``word`` into ``glyph_ids``, ``boxes`` and
+    ``dots``), runs of them that may be one character's pieces (``_loose_runs``) joined into
+    one slot."""
+    slots = [_slot(image, labels, glyph_ids[i], boxes[i], dots[i], line) for i in word]
     single = [len(slot.pieces) == 1 for slot in slots]
     out = []
     for run in _loose_runs(boxes[word], single, line, image.text_height):
@@ -428,10 +439,12 @@ class _Line:
             self.slope = min(max(sxy / sxx, low), high)
 
 
-def _slot(image: InkImage, labels: np.ndarray, ids: np.ndarray, box, line: tuple) -> Slot:
-    """The glyph made of components ``ids`` at ``box`` with its split pieces (``line``: the
-    line's character height and typical character width)."""
-    glyph, own = _glyph(image, labels, ids, box)
+def _slot(
+    image: InkImage, labels: np.ndarray, ids: np.ndarray, box, dot: bool, line: tuple
+) -> Slot:
+    """The glyph made of components ``ids`` at ``box`` (``dot``: the top one an i's dot) with
+    its split pieces (``line``: the line's character height and typical character width)."""
+    glyph, own = _glyph(image, labels, ids, box, dot)
     crop = glyph.crop
     x, y, w, h = map(int, box.tolist())
     line_h, char_w = line
@@ -457,14 +470,29 @@ def _slot(image: InkImage, labels: np.ndarray, ids: np.ndarray, box, line: tuple
     return Slot(pieces, len(nodes))
 
 
-def _glyph(image: InkImage, labels: np.ndarray, ids: np.ndarray, box) -> tuple:
+def _glyph(image: InkImage, labels: np.ndarray, ids: np.ndarray, box, dot: bool = False) -> tuple:
     """``(glyph, own)``: the Glyph of components ``ids`` at ``box`` (its ink only) and the
     mask of their pixels in the box."""
     x, y, w, h = map(int, box.tolist())
     patch = labels[y : y + h, x : x + w]
     own = patch == ids[0] if len(ids) == 1 else np.isin(patch, ids)
     crop = np.where(own, image.ink[y : y + h, x : x + w], 0)  # uint8, as the ink
-    return Glyph(_to_original((x, y, w, h), image.scale), crop, len(ids)), own
+    return Glyph(_to_original((x, y, w, h), image.scale), crop, dot), own
+
+
+def _has_dot(boxes: np.ndarray) -> bool:
+    """Whether the top one of a character's pieces (``boxes``) is a dot above the others: no
+    more than twice as wide as tall or as tall as wide, under ``DOT_SIZE`` of their height
+    both ways, its bottom over their tops (an i's dot, not the bar of a J or a serif of an I
+    that stands apart)."""
+    if len(boxes) < 2:
+        return False
+    top = int(np.argmin(boxes[:, 1]))
+    x, y, w, h = boxes[top]
+    others = np.delete(boxes, top, axis=0)
+    rest = (others[:, 1] + others[:, 3]).max() - others[:, 1].min()
+    compact = w <= 2 * h and h <= 2 * w
+    return bool(compact and max(w, h) < DOT_SIZE * rest and y + h <= others[:, 1].min())
 
 
 def _valleys(cost: np.ndarray, line_h: float) -> tuple[np.ndarray, np.ndarray]:

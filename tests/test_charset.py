@@ -246,7 +246,23 @@ def test_in_a_lower_case_word_a_dotted_bar_is_an_i_and_a_plain_one_an_l():
     assert harmonize_case("MILK", alts("MILK"), EMNIST47, short, None, dotted) == "milk"
     assert harmonize_case("MIIK", alts("MIIK"), EMNIST47, short, None, dotted) == "milk"
     # in capitals nothing changes
+    assert harmonize_case("MILK", alts("MILK"), EMNIST47, [False] * 4, None, [False] * 4) == "MILK"
+    # a dot votes for lower case, but a word without an x-height letter stays as it is (a
+    # capital I broken in two looks like an i)
     assert harmonize_case("MILK", alts("MILK"), EMNIST47, [False] * 4, None, dotted) == "MILK"
+    # "with": the w is x-height, the i has its dot, the t and h are classes of their own
+    assert (
+        harmonize_case(
+            "WITh",
+            alts("WITh"),
+            EMNIST47,
+            [True, False, False, False],
+            None,
+            [False, True, False, False],
+            True,
+        )
+        == "with"
+    )
 
 
 def test_inside_a_line_a_first_letter_of_no_shape_follows_its_lower_case_word():

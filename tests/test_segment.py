@@ -123,8 +123,8 @@ def test_dot_and_broken_stroke_merge_into_one_character():
 
     lines = segment(ink_from(draw, text_h=55))
     assert shape_of(lines) == [[1, 1, 1]]
-    # each glyph says how many pieces it was made of (an i's dot tells it from an l)
-    assert [word[0].glyph.parts for word in lines[0]] == [2, 2, 1]
+    # each glyph says whether its top piece is a dot (an i's dot tells it from an l)
+    assert [word[0].glyph.dot for word in lines[0]] == [True, False, False]
 
 
 def test_touching_pair_gets_split_pieces_and_a_narrow_glyph_at_most_one_cut():
