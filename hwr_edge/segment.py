@@ -71,8 +71,8 @@ SPECK = 0.2  # a glyph under this many line heights both ways (a dot, a full sto
 
 @dataclass
 class Glyph:
-    """One character candidate: ``box`` in original pixels, ``crop`` = its ink only, made of
-    ``dot``: its top piece is a dot above the rest (an i's or a j's)."""
+    """One character candidate: ``box`` in original pixels, ``crop`` = its ink only, ``dot``:
+    its top piece is a dot above the rest (an i's or a j's)."""
 
     box: Box
     crop: np.ndarray
@@ -488,7 +488,7 @@ def _has_dot(boxes: np.ndarray) -> bool:
     if len(boxes) < 2:
         return False
     top = int(np.argmin(boxes[:, 1]))
-    x, y, w, h = boxes[top]
+    _, y, w, h = boxes[top]
     others = np.delete(boxes, top, axis=0)
     rest = (others[:, 1] + others[:, 3]).max() - others[:, 1].min()
     compact = w <= 2 * h and h <= 2 * w
