@@ -69,9 +69,9 @@ def _pen(glyphs: list) -> float:
     rows and along the columns of all the glyphs (a stem's rows cross it, a bar's columns
     do); 0 when no glyph has ink. The glyphs' crops are laid side by side on one canvas, one
     empty column apart, so that one pass measures them all."""
-    crops = [glyph.crop for glyph in glyphs if glyph.crop.size]
-    if not crops:
+    if not glyphs:
         return 0.0
+    crops = [glyph.crop for glyph in glyphs]
     height = max(crop.shape[0] for crop in crops) + 2
     canvas = np.zeros((height, sum(crop.shape[1] + 1 for crop in crops) + 1), np.uint8)
     x = 1
@@ -83,8 +83,8 @@ def _pen(glyphs: list) -> float:
     across, down = _runs(ink), _runs(ink.T)
     if not across.size or not down.size:
         return 0.0
-    glyph = next(g for g in glyphs if g.crop.size)
-    return min(_median(across), _median(down)) * glyph.box[3] / glyph.crop.shape[0]
+    scale = glyphs[0].box[3] / crops[0].shape[0]  # original pixels per working pixel
+    return min(_median(across), _median(down)) * scale
 
 
 def _runs(ink: np.ndarray) -> np.ndarray:

@@ -127,7 +127,7 @@ def segment(image: InkImage) -> list[Words]:
     aspects = np.concatenate([glyph_boxes[m, 2] / h for m, h in zip(grouped, heights, strict=True)])
     char_aspect = float(np.clip(statistics.median(aspects.tolist()), *CHAR_ASPECT))
     glyph_ids = [ids[group] for group in groups]
-    dots = [_has_dot(boxes[group]) for group in groups]
+    dots = [len(group) > 1 and _has_dot(boxes[group]) for group in groups]
     lines = []
     for members, line_h in zip(grouped, heights, strict=True):
         words: list[list[int]] = [[]]
@@ -481,12 +481,10 @@ def _glyph(image: InkImage, labels: np.ndarray, ids: np.ndarray, box, dot: bool 
 
 
 def _has_dot(boxes: np.ndarray) -> bool:
-    """Whether the top one of a character's pieces (``boxes``) is a dot above the others: no
-    more than twice as wide as tall or as tall as wide, under ``DOT_SIZE`` of their height
-    both ways, its bottom over their tops (an i's dot, not the bar of a J or a serif of an I
-    that stands apart)."""
-    if len(boxes) < 2:
-        return False
+    """Whether the top one of a character's two or more pieces (``boxes``) is a dot above the
+    others: no more than twice as wide as tall or as tall as wide, under ``DOT_SIZE`` of
+    their height both ways, its bottom over their tops (an i's dot, not the bar of a J or a
+    serif of an I that stands apart)."""
     top = int(np.argmin(boxes[:, 1]))
     _, y, w, h = boxes[top]
     others = np.delete(boxes, top, axis=0)
