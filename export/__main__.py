@@ -18,6 +18,7 @@ COMMANDS = {
     "restamp": "export.restamp",
     "rejection": "export.rejection",
     "stress": "export.stress",
+    "widths": "export.widths",
 }
 
 
@@ -25,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m export",
         description="Build-stage jobs: train, evaluate, convert, quantize, build, synth, accuracy, "
-        "restamp, rejection, stress.",
+        "restamp, rejection, stress, widths.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMANDS.values():

@@ -29,13 +29,13 @@ kept, its boxes mapped back to the photo's pixels.
 Touching characters. A wide glyph comes with pieces between cut candidates (``segment``). Each
 piece is scored by the log-odds of its best class (that class's probability plus its O/0, I/1,
 S/5, Z/2, B/8 look-alike's, clipped at +-``LOGIT_CLIP``), minus ``WIDE_COST`` per typical
-character width it is wider than its class may be (``MAX_WIDTH``; M, W and N are wide). A chain
-of k >= 2 pieces spanning the glyph scores its mean piece log-odds, minus ``CHAR_COST`` per
+character width it is wider than its class may be (``widths.max_width``, measured on EMNIST). A
+chain of k >= 2 pieces spanning the glyph scores its mean piece log-odds, minus ``CHAR_COST`` per
 extra character, minus its width penalties; it replaces the whole glyph only when it beats the
 whole glyph's score by ``SPLIT_MARGIN``, and only pieces at or above the reject threshold can
 be in it. Log-odds, because the classifier is ~0.99 sure of most merged glyphs too: they tell a
 0.99 "U" from two 0.9999 "L"s where log-probabilities cannot. In effect a glyph read with full
-confidence is split only when wider than about 2.2 typical widths (2.7 for M, W, N). A model
+confidence is split only when 0.7 typical widths wider than its class may be. A model
 with a "touching characters" class (the default one) also says when a glyph is several
 letters: that class and "not a character" together make the whole glyph a reject, so a chain
 of confident pieces wins however narrow the glyph. Constants chosen on synthetic pages of
@@ -73,11 +73,11 @@ from hwr_edge.preprocess import ink_map
 from hwr_edge.results import Char, Line, Page, Word
 from hwr_edge.segment import segment
 from hwr_edge.sharpen import sharpened
+from hwr_edge.widths import max_width
 
 LOGIT_CLIP = 7.0  # confidences are compared as log-odds, clipped to +-7 (p = 0.999)
 CHAR_COST = 1.5  # cost of reading one more character in a slot (mean log-odds units)
 WIDE_COST = 5.0  # cost per typical character width a piece is wider than its class may be
-MAX_WIDTH = {"": 1.5, **dict.fromkeys("MWNmnw", 2.0)}  # widest plausible, in typical widths
 # a split must beat the whole glyph's score by this much: 2.0 since the default model has a
 # "touching characters" class (seed-11 pages, other / touching errors: 0.5 657 / 1743,
 # 1.0 642 / 1750, 2.0 617 / 1783, 3.0 609 / 1841; docs/results-accuracy.md)
@@ -369,9 +369,9 @@ def _is_blob(mask: np.ndarray) -> bool:
 def _piece_terms(slots: list, confidence: np.ndarray, labels: list[str]) -> np.ndarray:
     """Per piece: the log-odds of its best class (clipped to +-``LOGIT_CLIP``) and its width
     penalty (``WIDE_COST`` per typical character width it is wider than its class may be,
-    ``MAX_WIDTH``)."""
+    ``widths.max_width``)."""
     width = np.array([piece.width for slot in slots for piece in slot.pieces])
-    allowed = np.array([MAX_WIDTH.get(label, MAX_WIDTH[""]) for label in labels])
+    allowed = np.array([max_width(label) for label in labels])
     wide = WIDE_COST * np.maximum(width - allowed, 0.0)
     return np.stack([_logit(confidence), wide], axis=1)
 
