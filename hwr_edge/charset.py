@@ -46,6 +46,9 @@ DESCENDING = set("JPY")  # case-merged letters whose lower case reaches below th
 DESCENT_VOTES = DESCENDING - {"J"}  # ... and whose descent says lower case (a capital J may too)
 CLASS_VOTE = 3  # a letter whose case the classifier reads (E or e) weighs as much as this
 # many letters whose case their height tells: a word's capitals vary in height by a fifth
+# classes whose case the classifier cannot read: the shipped edgenet reads EMNIST's held-out
+# F as f 43% of the time and f as F 26% (python -m export evaluate; docs/results-accuracy.md)
+NO_CASE_VOTE = set("Ff")
 NO_SHAPE = set("IJKL")  # case-merged letters whose two cases neither height nor descent tell
 DOTTED = set("IJ")  # case-merged letters whose lower case has a dot (i, j): a dot says lower case
 # lower-case letters without ascender or descender: those of BY_HEIGHT and a e n r
@@ -213,7 +216,8 @@ def harmonize_case(
 
     The letters after the first vote (``_case_vote``): those whose two cases are both in
     ``labels`` (EMNIST-47's a b d e f g h n q r t and their capitals) by their class, each
-    weighing ``CLASS_VOTE`` votes (the classifier tells an E from an e by its shape); when
+    weighing ``CLASS_VOTE`` votes (the classifier tells an E from an e by its shape, not an F
+    from an f: ``NO_CASE_VOTE``, which only break a tie as a first letter); when
     ``short`` is given, the case-merged letters whose lower case is x-height (``BY_HEIGHT``:
     EMNIST-47's C stands for c and C) by their height against their line's tall letters,
     x-height (``short``) for lower case; when ``descends`` is given, a P or Y that reaches below the
@@ -262,11 +266,11 @@ def harmonize_case(
 
 def _case_vote(c: str, i: int, cased: bool, merged: bool, short, descends, dotted) -> bool | None:
     """A letter's vote for lower case (True) or upper case (False), or None: a letter whose
-    two cases are classes by its class, a case-merged letter whose lower case is x-height by
-    its height, a P or Y that reaches below the baseline for lower case (a capital J may
-    reach there too), an I or J with a dot for lower case. A first letter votes only for
-    lower case."""
-    if cased:
+    two cases are classes by its class (an F or f only as the first letter), a case-merged
+    letter whose lower case is x-height by its height, a P or Y that reaches below the
+    baseline for lower case (a capital J may reach there too), an I or J with a dot for lower
+    case. A first letter votes only for lower case."""
+    if cased and (c not in NO_CASE_VOTE or i == 0):
         vote = c.islower()
     elif merged and dotted is not None and c in DOTTED and dotted[i]:
         vote = True

@@ -227,6 +227,19 @@ def test_a_letter_whose_case_the_classifier_reads_outweighs_letters_told_by_heig
     assert harmonize_case("MOUSE", alts("MOUSE"), EMNIST47, [True] * 5) == "mouse"
 
 
+def test_f_and_F_do_not_vote_and_are_written_in_their_word_s_case():
+    # the classifier reads a handwritten F as f about half the time: capital words it left
+    # in mixed case ("LGfK", "BfD") or turned to lower case ("ffM": two votes against the M's)
+    assert harmonize_case("LGfK", alts("LGfK"), EMNIST47, [False] * 4) == "LGFK"
+    assert harmonize_case("BfD", alts("BfD"), EMNIST47, [False] * 3) == "BFD"
+    assert harmonize_case("ffM", alts("ffM"), EMNIST47, [False] * 3) == "FFM"
+    # and lower-case words with an f read as F: the x-height o decides
+    assert harmonize_case("OF", alts("OF"), EMNIST47, [True, False]) == "of"
+    assert harmonize_case("OFF", alts("OFF"), EMNIST47, [True, False, False]) == "off"
+    # a first f still breaks a tie: "fox" with its x as tall as a capital
+    assert harmonize_case("fOX", alts("fOX"), EMNIST47, [False, True, False]) == "fox"
+
+
 def test_a_first_letter_in_lower_case_breaks_a_tie_and_a_descending_p_or_y_votes():
     # "quick" with its U tall by a slip of the pen and its C x-height: the q breaks the tie
     short = [True, False, False, True, False]
