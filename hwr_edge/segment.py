@@ -53,6 +53,7 @@ LINE_BEND = 0.1  # ... at a slope at most this far from the page's
 EVEN_HEIGHTS = 1.25  # ... fitted to glyphs whose heights are within this factor of each other
 LINE_TAIL = 4  # a line's course is followed from this many of its last glyphs
 PIECE_HEIGHT = 0.5  # a line of glyphs under this many text heights may be pieces of another
+STRAY = 0.3  # ... and one of glyphs under this many both ways, near no line, is no text at all
 WORD_GAP = (0.3, 0.6)  # bounds of the word-gap threshold, in line character heights
 SPLIT_WIDTH = 1.3  # a glyph wider than this many typical character widths may be several
 CHAR_ASPECT = (0.6, 0.9)  # bounds of the typical character width, in line heights
@@ -380,16 +381,22 @@ def _group_lines(boxes: np.ndarray, text_h: float) -> list[list[int]]:
             best = _Line(slope, text_h)
             lines.append(best)
         best.add(i, x, y, hs[i])
-    lines = _attach_pieces(lines, boxes[:, 3] < PIECE_HEIGHT * text_h, xs, ys, text_h)
+    small = boxes[:, 3] < PIECE_HEIGHT * text_h
+    stray = boxes[:, 2:].max(axis=1) < STRAY * text_h
+    lines = _attach_pieces(lines, small, stray, xs, ys, text_h)
     level = centres[:, 1] - slope * centres[:, 0]
     lines.sort(key=lambda line: statistics.median(level[line.members].tolist()))
     return [sorted(line.members, key=lambda i: (boxes[i, 0], boxes[i, 1])) for line in lines]
 
 
-def _attach_pieces(lines: list, small: np.ndarray, xs: list, ys: list, text_h: float) -> list:
+def _attach_pieces(
+    lines: list, small: np.ndarray, stray: np.ndarray, xs: list, ys: list, text_h: float
+) -> list:
     """``lines`` with each line made only of ``small`` glyphs (a broken letter's loose top,
     a dot, a dash: their centres sit off the line's) joined to the line whose course passes
-    within a text height of its first glyph, when there is one."""
+    within a text height of its first glyph, when there is one. Such a line near none is
+    kept unless all its glyphs are ``stray`` specks (dust; the corner a shadow's edge leaves
+    where it meets the frame's), which no reader would take for a line of text."""
     whole = [line for line in lines if not small[line.members].all()]
     out = list(whole)
     for line in lines:
@@ -399,7 +406,7 @@ def _attach_pieces(lines: list, small: np.ndarray, xs: list, ys: list, text_h: f
         near = [(other.distance(xs[i], ys[i]), k) for k, other in enumerate(whole)]
         if near and min(near)[0] < text_h:
             whole[min(near)[1]].members.extend(line.members)
-        else:
+        elif not stray[line.members].all():
             out.append(line)
     return out
 

@@ -203,6 +203,20 @@ def test_pieces_a_pen_lift_left_side_by_side_share_a_joined_slot():
     )
 
 
+def test_a_speck_far_from_the_text_is_no_line_but_small_writing_is():
+    # a shadow's edge leaves a few pixels of ink where it meets the frame: they read "?" on
+    # a line of their own; writing smaller than the text (a "x" half its height) stays
+    def draw(img, small_writing):
+        cv2.putText(img, "AB CD", (60, 120), FONT, 1.4, 255, 4)
+        cv2.rectangle(img, (300, 390), (307, 397), 255, -1)  # 8 x 8 px at the bottom edge
+        if small_writing:
+            cv2.putText(img, "x", (500, 260), FONT, 0.8, 255, 2)
+
+    assert shape_of(segment(ink_from(lambda img: draw(img, False), text_h=30))) == [[2, 2]]
+    lines = segment(ink_from(lambda img: draw(img, True), text_h=30))
+    assert shape_of(lines) == [[2, 2], [1]]
+
+
 def test_empty_mask_has_no_lines():
     assert segment(ink_from(lambda img: None, text_h=0)) == []
 
