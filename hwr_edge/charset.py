@@ -232,9 +232,10 @@ def harmonize_case(
     capital height is in capitals, whatever the classifier read), a first one when it
     votes for lower case; there an I or an l is an i when ``dotted`` (its glyph topped by a
     dot), else an l. A dotted I or J votes for lower case. A first letter of no shape
-    (``NO_SHAPE``: I, J, K, L) is written in lower case too when the word is ``inside_line``
-    (not its line's first): inside a line a word is more often in lower case than
-    capitalized ("keys", "lazy" for "Keys", "Iazy")."""
+    (``NO_SHAPE``: I, J, K, L) or of no case the classifier reads (F) is written in lower
+    case too when the word is ``inside_line`` (not its line's first): inside a line a word
+    is more often in lower case than capitalized ("keys", "lazy", "fix" for "Keys", "Iazy",
+    "Fix")."""
     present = set(labels)
     cased = [c.isalpha() and c.swapcase() in present and c.swapcase() != c for c in word]
     merged = [c.isalpha() and c.isupper() and c.lower() not in present for c in word]
@@ -250,10 +251,10 @@ def harmonize_case(
     if upper == lower:
         return word
     x_height = short is None or any(short)
-    shapeless = inside_line and x_height and word[:1] in NO_SHAPE
+    shapeless = inside_line and x_height and word[:1] in NO_SHAPE | NO_CASE_VOTE
     out = []
     for i, (c, k) in enumerate(zip(word, cased, strict=True)):
-        wrong = c.islower() if upper > lower else c.isupper() and i > 0
+        wrong = c.islower() if upper > lower else c.isupper() and (i > 0 or shapeless)
         if k and wrong and any(str(alt[0]) == c.swapcase() for alt in alternatives[i]):
             c = c.swapcase()
         elif lower > upper and merged[i] and (x_height if i > 0 else votes[0] or shapeless):

@@ -296,6 +296,11 @@ def test_inside_a_line_a_first_letter_of_no_shape_follows_its_lower_case_word():
         )
         == "ice"
     )
+    # an F, whose case the classifier does not read: "fox" inside a line, "Fox" first
+    assert (
+        harmonize_case("FOX", alts("FOX"), EMNIST47, [False, True, True], None, None, True) == "fox"
+    )
+    assert harmonize_case("FOX", alts("FOX"), EMNIST47, [False, True, True]) == "Fox"
     # the first word of a line keeps its capital; so does a word in capitals inside a line
     assert harmonize_case("KeYS", alts("KeYS"), EMNIST47, [False, True, True, True]) == "Keys"
     assert harmonize_case("KEYS", alts("KEYS"), EMNIST47, [False] * 4, None, None, True) == "KEYS"
