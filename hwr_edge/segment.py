@@ -45,6 +45,10 @@ MERGE_HEIGHT = 1.4  # max height of a merged character, in text heights
 DOT = 0.35  # a piece under this many text heights both ways above another is a dot ...
 DOT_HEIGHT = 2.0  # ... whose character (a j and its dot) may be this many text heights tall
 DOT_SIZE = 0.6  # a character's top piece is its dot when under this part of the rest's height
+# a narrow glyph of one piece is an i or j whose dot the pen joined to its stem when two rows
+# in its top DOT_ROWS of its height hold under WAIST of the ink of the rows above (the dot)
+# and of the rows below (the stem's median)
+NARROW, DOT_ROWS, WAIST = 0.5, (0.1, 0.4), 0.65
 ACROSS_LINES = 1.6  # a component this many text heights tall may be letters of two lines
 THIN_JOIN = 0.35  # ... joined by a row with under this part of its widest row's ink
 LINE_REACH = 3.0  # ... when letters of both lines stand within this many text heights
@@ -484,6 +488,7 @@ def _glyph(image: InkImage, labels: np.ndarray, ids: np.ndarray, box, dot: bool 
     patch = labels[y : y + h, x : x + w]
     own = patch == ids[0] if len(ids) == 1 else np.isin(patch, ids)
     crop = np.where(own, image.ink[y : y + h, x : x + w], 0)  # uint8, as the ink
+    dot = dot or (len(ids) == 1 and _joined_dot(crop))
     return Glyph(_to_original((x, y, w, h), image.scale), crop, dot), own
 
 
@@ -498,6 +503,25 @@ def _has_dot(boxes: np.ndarray) -> bool:
     rest = (others[:, 1] + others[:, 3]).max() - others[:, 1].min()
     compact = w <= 2 * h and h <= 2 * w
     return bool(compact and max(w, h) < DOT_SIZE * rest and y + h <= others[:, 1].min())
+
+
+def _joined_dot(crop: np.ndarray) -> bool:
+    """Whether a glyph of one piece (``crop``, its ink) is an i or a j whose dot a thick pen
+    or a blur joined to its stem: it is ``NARROW`` and its ink per row, averaged over two
+    rows, dips to under ``WAIST`` of the dot's (the most of any row above) and of the stem's
+    (the median of the rows below) in the top ``DOT_ROWS`` of its height. A capital I's
+    serif, an f's hook and a 1's flag run into their stem without such a waist; a one-row
+    dip is a wobble of the pen."""
+    h, w = crop.shape
+    if w > NARROW * h:
+        return False
+    rows = crop.sum(axis=1, dtype=np.float64)
+    pairs = (rows[:-1] + rows[1:]) / 2
+    dot = np.maximum.accumulate(rows)
+    for r in range(max(1, int(DOT_ROWS[0] * h)), int(DOT_ROWS[1] * h)):
+        if pairs[r] < WAIST * min(dot[r - 1], float(np.median(rows[r + 2 :]))):
+            return True
+    return False
 
 
 def _valleys(cost: np.ndarray, line_h: float) -> tuple[np.ndarray, np.ndarray]:

@@ -217,6 +217,33 @@ def test_a_speck_far_from_the_text_is_no_line_but_small_writing_is():
     assert shape_of(lines) == [[2, 2], [1]]
 
 
+def bar(top_piece=None, serifs=False) -> np.ndarray:
+    """A 60 px tall, 12 px wide stem drawn with a thick pen, optionally under a dot joined to
+    it by a narrow neck (an i written fast) or with a capital I's serifs."""
+    img = np.zeros((70, 40), np.uint8)
+    cv2.line(img, (20, 24), (20, 64), 200, 12)
+    if top_piece == "dot":
+        cv2.circle(img, (20, 10), 6, 200, -1)
+        cv2.line(img, (20, 14), (20, 20), 200, 3)  # the neck the pen left between them
+    if serifs:
+        cv2.line(img, (8, 6), (32, 6), 200, 10)
+        cv2.line(img, (20, 6), (20, 24), 200, 12)
+        cv2.line(img, (8, 64), (32, 64), 200, 10)
+    ys, xs = np.nonzero(img)
+    return img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def test_an_i_whose_dot_the_pen_joined_to_its_stem_is_dotted():
+    from hwr_edge.segment import _joined_dot
+
+    assert _joined_dot(bar("dot"))
+    assert not _joined_dot(bar())  # an l
+    assert not _joined_dot(bar(serifs=True))  # a capital I
+    i = bar("dot")
+    wide = cv2.resize(i, (i.shape[1] * 4, i.shape[0]))  # its waist, but wider than half its height
+    assert not _joined_dot(wide)
+
+
 def test_empty_mask_has_no_lines():
     assert segment(ink_from(lambda img: None, text_h=0)) == []
 
