@@ -509,19 +509,18 @@ def _joined_dot(crop: np.ndarray) -> bool:
     """Whether a glyph of one piece (``crop``, its ink) is an i or a j whose dot a thick pen
     or a blur joined to its stem: it is ``NARROW`` and its ink per row, averaged over two
     rows, dips to under ``WAIST`` of the dot's (the most of any row above) and of the stem's
-    (the median of the rows below) in the top ``DOT_ROWS`` of its height. A capital I's
-    serif, an f's hook and a 1's flag run into their stem without such a waist; a one-row
-    dip is a wobble of the pen."""
+    (the median row below the top ``DOT_ROWS``) in the top ``DOT_ROWS`` of its height. A
+    capital I's serif, an f's hook and a 1's flag run into their stem without such a waist;
+    a one-row dip is a wobble of the pen."""
     h, w = crop.shape
-    if w > NARROW * h:
+    top, bottom = max(1, int(DOT_ROWS[0] * h)), int(DOT_ROWS[1] * h)
+    if w > NARROW * h or bottom <= top:
         return False
     rows = crop.sum(axis=1, dtype=np.float64)
-    pairs = (rows[:-1] + rows[1:]) / 2
-    dot = np.maximum.accumulate(rows)
-    for r in range(max(1, int(DOT_ROWS[0] * h)), int(DOT_ROWS[1] * h)):
-        if pairs[r] < WAIST * min(dot[r - 1], float(np.median(rows[r + 2 :]))):
-            return True
-    return False
+    waist = (rows[top:bottom] + rows[top + 1 : bottom + 1]) / 2
+    dot = np.maximum.accumulate(rows[: bottom - 1])[top - 1 :]
+    stem = statistics.median(rows[bottom:].tolist())
+    return bool((waist < WAIST * np.minimum(dot, stem)).any())
 
 
 def _valleys(cost: np.ndarray, line_h: float) -> tuple[np.ndarray, np.ndarray]:
