@@ -2,10 +2,11 @@
 
 1. connected components of the mask;
 2. pieces of one character are merged: a piece mostly inside another's column and close to
-   it vertically (broken strokes, dots of i and j);
+   it vertically (broken strokes, dots of i and j); a glyph is dotted when its top piece is
+   a dot, or when a narrow glyph of one piece has a waist where a thick pen joined the dot;
 3. lines: glyphs taken left to right join the line whose course (its last glyphs, continued
    at its own slope or the page's skew) passes nearest; lines are read top to bottom,
-   characters left to right;
+   characters left to right; a line of specks near no other (``STRAY``) is no text;
 4. words: a gap clearly wider than the line's usual letter gap (among letters whose boxes
    do not overlap) starts a new word (between 0.3 and 0.6 character heights);
 5. touching characters: a glyph wider than ``SPLIT_WIDTH`` typical character widths (the
@@ -47,7 +48,7 @@ DOT_HEIGHT = 2.0  # ... whose character (a j and its dot) may be this many text 
 DOT_SIZE = 0.6  # a character's top piece is its dot when under this part of the rest's height
 # a narrow glyph of one piece is an i or j whose dot the pen joined to its stem when two rows
 # in its top DOT_ROWS of its height hold under WAIST of the ink of the rows above (the dot)
-# and of the rows below (the stem's median)
+# and of the median row below them (the stem)
 NARROW, DOT_ROWS, WAIST = 0.5, (0.1, 0.4), 0.65
 ACROSS_LINES = 1.6  # a component this many text heights tall may be letters of two lines
 THIN_JOIN = 0.35  # ... joined by a row with under this part of its widest row's ink
@@ -77,7 +78,7 @@ SPECK = 0.2  # a glyph under this many line heights both ways (a dot, a full sto
 @dataclass
 class Glyph:
     """One character candidate: ``box`` in original pixels, ``crop`` = its ink only, ``dot``:
-    its top piece is a dot above the rest (an i's or a j's)."""
+    it is topped by an i's or a j's dot, apart or joined to its stem (``_joined_dot``)."""
 
     box: Box
     crop: np.ndarray
