@@ -18,8 +18,9 @@ dashes) -> optional context rule (each word read as letters, digits or a code; o
 A dark photo whose light is thin strokes (chalk on a board, ``InkImage.light_strokes``) is
 read again inverted, and that reading is kept when it is ``INVERT_MARGIN`` surer. A photo
 whose strokes have soft edges (out of focus or shaken, ``InkImage.soft_edge`` at least
-``SOFT_EDGE`` pixels) is read again sharpened around its text (``sharpen.sharpened``: every
-way, and along a shake when there is one), and the most confident reading is kept. A page whose
+``SOFT_EDGE`` pixels) is read again sharpened around its text (``sharpen.sharpened``: an
+unsharp mask every way, and deconvolved along the straight shake its spectrum shows), and the
+most confident reading is kept. A page whose
 glyphs run in columns (a photo stored sideways without an EXIF tag, ``orientation.sideways``)
 is read again turned a quarter each way, and the most confident of the three readings is
 kept, its boxes mapped back to the photo's pixels.
