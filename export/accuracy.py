@@ -155,7 +155,12 @@ def _run(args: argparse.Namespace) -> int:
     if unknown:
         print(f"error: unknown condition {unknown[0]!r}")
         return 2
-    options = {"threads": 1, "reject_threshold": args.reject_threshold, "context": args.context}
+    options = {
+        "threads": 1,
+        "reject_threshold": args.reject_threshold,
+        "context": args.context,
+        "lexicon": args.lexicon,
+    }
     try:
         recognizer = Recognizer(args.model, **options)
         if args.sweep:
@@ -174,11 +179,13 @@ def _run(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "reject_threshold": recognizer.reject_threshold,
         "context": recognizer.context,
+        "lexicon": recognizer.lexicon,
         "timing_1_thread": timing,
     }
     print(
         f"model {summary['model']}, {args.pages} pages per glyph source, seed {args.seed}, "
-        f"reject threshold {recognizer.reject_threshold}, context {recognizer.context}"
+        f"reject threshold {recognizer.reject_threshold}, context {recognizer.context}, "
+        f"lexicon {recognizer.lexicon}"
     )
     print(format_table(results))
     print(
@@ -214,7 +221,7 @@ def _sweep(args: argparse.Namespace, recognizer, conditions: list[str]) -> int:
 
 def register(subparsers) -> None:
     """Add ``accuracy`` to ``python -m export``."""
-    from hwr_edge.defaults import CONTEXT, REJECT_THRESHOLD
+    from hwr_edge.defaults import CONTEXT, LEXICON, REJECT_THRESHOLD
 
     p = subparsers.add_parser("accuracy", help="end-to-end CER benchmark on synthetic photos")
     p.add_argument("--pages", type=int, default=200, help="pages per glyph source")
@@ -238,6 +245,9 @@ def register(subparsers) -> None:
     )
     p.add_argument("--reject-threshold", type=float, default=REJECT_THRESHOLD)
     p.add_argument("--context", action=argparse.BooleanOptionalAction, default=CONTEXT)
+    p.add_argument(
+        "--lexicon", default=LEXICON, help="the runtime's --lexicon: english, a word file, or none"
+    )
     p.add_argument(
         "--sweep",
         nargs="+",

@@ -116,6 +116,13 @@ def recognize(
         "--context/--no-context",
         help="Read each word as letters, digits or a code (O/0, I/1, G/6, ...), in one case.",
     ),
+    lexicon: str = typer.Option(
+        defaults.LEXICON,
+        "--lexicon",
+        help="Words of letters not in this lexicon become the word of it they nearly are "
+        '("HOVSE" -> "HOUSE"): english (bundled), a file of one word per line, or none. '
+        "Needs --context.",
+    ),
 ) -> None:
     """Read the handwriting in one or more photos and print it as text or JSON.
 
@@ -130,6 +137,7 @@ def recognize(
         "reject_threshold": reject_threshold,
         "reject_char": reject_char,
         "context": context,
+        "lexicon": lexicon,
     }
     code = run_recognize(
         images, recognizer_options, fmt is Format.json, annotate, save_crops, reject_char

@@ -14,7 +14,8 @@ reach below the baseline become 9 (``baseline.positions``) -> per slot: the whol
 chain of pieces (below) -> reject low confidence and what no class can be (what the model's
 own "not a character" class wins, when it has one; blobs: strokes wider than
 ``BLOB_STROKE`` of their size; glyphs shorter than ``SHORT_GLYPH`` of their line, such as
-dashes) -> optional context rule (each word read as letters, digits or a code; one case).
+dashes) -> optional context rule (each word read as letters, digits or a code; one case) ->
+optional lexicon (a misread word of letters becomes the word it nearly is, ``lexicon.py``).
 A dark photo whose light is thin strokes (chalk on a board, ``InkImage.light_strokes``) is
 read again inverted, and that reading is kept when it is ``INVERT_MARGIN`` surer. A photo
 whose strokes have soft edges (out of focus or shaken, ``InkImage.soft_edge`` at least
@@ -66,8 +67,9 @@ import numpy as np
 from hwr_edge import charset as charsets
 from hwr_edge.baseline import positions
 from hwr_edge.classifier import NON_CHARACTERS, NOT_A_CHARACTER
-from hwr_edge.defaults import CONTEXT, REJECT_CHAR, REJECT_THRESHOLD
+from hwr_edge.defaults import CONTEXT, LEXICON, REJECT_CHAR, REJECT_THRESHOLD
 from hwr_edge.imageio import load_photo
+from hwr_edge.lexicon import letter_options, load_lexicon
 from hwr_edge.normalize import ink_mask, normalize_mask, stroke_width
 from hwr_edge.orientation import QUARTER_TURNS, sideways, turn_back
 from hwr_edge.preprocess import ink_map
@@ -105,7 +107,9 @@ class Recognizer:
     Classifier, or None for the default; ``charset``: ``digits|letters|upper|alnum`` or
     explicit characters; ``threads``: onnxruntime threads; characters whose confidence is
     below ``reject_threshold`` become ``reject_char``; ``context`` reads each word as
-    letters, digits or a code and in one case; each Char carries its ``topk`` alternatives."""
+    letters, digits or a code and in one case; ``lexicon`` (a bundled name such as "english",
+    a word file, or None) turns a misread word of letters into the lexicon word it nearly is
+    (with ``context`` only); each Char carries its ``topk`` alternatives."""
 
     def __init__(
         self,
@@ -116,6 +120,7 @@ class Recognizer:
         reject_char: str = REJECT_CHAR,
         context: bool = CONTEXT,
         topk: int = 3,
+        lexicon: str | os.PathLike | None = LEXICON,
     ):
         self.model = model
         self.charset = charset
@@ -124,16 +129,19 @@ class Recognizer:
         self.reject_char = reject_char
         self.context = context
         self.topk = topk
+        self.lexicon = lexicon
         self._lock = threading.Lock()
         self._classifier = None
         self._transfer = None
         self._no_descent = None
+        self._lexicon = None
 
     @property
     def classifier(self):
         """The classifier, loaded on first use (once, even under concurrent calls)."""
         with self._lock:
             if self._classifier is None:
+                self._lexicon = load_lexicon(self.lexicon)
                 self._classifier, self._transfer, self._no_descent = self._load()
         return self._classifier
 
@@ -262,9 +270,8 @@ class Recognizer:
                         kept_crops.append(crops[row + i])
                     row += n
                 inside = word is not words[0]
-                out_words.append(
-                    Word(self._apply_context(chars, by_kind, shapes, clf.labels, inside))
-                )
+                chars = self._apply_context(chars, by_kind, shapes, clf.labels, inside)
+                out_words.append(Word(self._apply_lexicon(chars)))
             page_lines.append(Line(out_words))
         timings["preprocess"] += t2 - t1
         timings["segment"] += t3 - t2
@@ -304,6 +311,19 @@ class Recognizer:
         for c, new in zip(chars, text, strict=True):
             if c.char != self.reject_char:
                 c.char = new
+        return chars
+
+    def _apply_lexicon(self, chars: list[Char]) -> list[Char]:
+        """The word as the lexicon's nearest word when it is one (``lexicon.Lexicon.correct``);
+        a changed character takes the probability its alternatives give its new letter."""
+        if self._lexicon is None or not self.context:
+            return chars
+        read = [NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars]
+        word = self._lexicon.correct(read, [c.alternatives for c in chars])  # no reject changes
+        for c, new in zip(chars, word or "", strict=False):
+            if c.char != new:
+                c.char = new
+                c.confidence = letter_options(c.alternatives).get(new.lower(), 0.0)
         return chars
 
 

@@ -279,6 +279,16 @@ def test_charset_without_overlap_is_an_error(photos):
     one_error_line(result.stderr, "allows none of the model's classes")
 
 
+def test_lexicon_none_a_word_file_and_an_unreadable_one(photos, tmp_path):
+    assert cli("recognize", photos["two"], "--lexicon", "none").stdout == "HELLO 2024\nCAT DOG\n"
+    words = tmp_path / "words.txt"
+    words.write_text("hello\n", encoding="utf-8")
+    assert cli("recognize", photos["two"], "--lexicon", words).exit_code == 0
+    result = cli("recognize", photos["two"], "--lexicon", tmp_path / "missing.txt")
+    assert result.exit_code == 1
+    one_error_line(result.stderr, "cannot read lexicon")
+
+
 def test_bad_option_values_are_usage_errors(photos):
     assert cli("recognize", photos["one"], "--threads", "0").exit_code == 2
     assert cli("recognize", photos["one"], "--format", "xml").exit_code == 2

@@ -455,3 +455,16 @@ def test_a_shaken_photo_is_read_deconvolved_along_the_shake(classifier, seed, wa
 def test_the_chalkboard_example_reads_exactly(classifier):
     photo = Path(__file__).resolve().parents[1] / "examples" / "chalkboard.jpg"
     assert Recognizer(classifier).recognize(photo).text == "QUIZ ON FRIDAY\nPAGES 40 TO 52"
+
+
+@pytest.mark.parametrize("seed", [1, 9])
+def test_misread_words_become_the_words_they_nearly_are(classifier, seed):
+    # the stroke font's narrow W and U read as V ("VIEV", "BLVE"): the English lexicon
+    # turns a word of letters that is no word into the one its alternatives spell
+    page = synth.make_page(
+        np.random.default_rng(seed), "clean", "strokes", text=["VIEW WAVE", "BLUE CODE"]
+    )
+    plain = Recognizer(classifier, lexicon=None).recognize(page.image).text
+    read = Recognizer(classifier).recognize(page.image).text
+    assert edit_distance(read, page.text) < edit_distance(plain, page.text)
+    assert read.split()[0] == "VIEW" and "BLUE" in read.split()

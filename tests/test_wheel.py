@@ -59,6 +59,7 @@ def test_wheel_ships_runtime_and_models_only(installed):
     assert "hwr_edge/models/manifest.json" in names
     assert any(n.startswith("hwr_edge/models/") and n.endswith(".onnx") for n in names)
     assert "hwr_edge/cli.py" in names
+    assert {"hwr_edge/lexicons/english.txt", "hwr_edge/lexicons/SCOWL-LICENSE.txt"} <= set(names)
     assert not any(n.startswith(("export/", "tests/")) for n in names)
 
 

@@ -1,0 +1,111 @@
+"""Words read against a lexicon (``--lexicon``): a misread word becomes the word it nearly is.
+
+A word of letters that is not in the lexicon is compared with the lexicon's words that its
+characters' alternatives spell, changing at most ``MAX_CHANGES`` of its letters (each to one
+of that character's alternatives, of either case, or a digit's letter twin: 0 -> o, 5 -> s).
+The likeliest such word, by the product of its letters' probabilities, replaces the reading
+when that product is at least ``MIN_RATIO`` of the reading's own: "HOVSE" -> "HOUSE" when the
+classifier gave U a tenth of V's probability, while a confident "KZGG" stays. Words shorter
+than ``MIN_LETTERS``, words with digits (numbers, codes) or a rejected character (a symbol is
+never forced into a letter) and words already in the lexicon are never changed, and the case of
+the reading is kept ("JVMP" -> "JUMP", "hING" -> "KING").
+
+The default lexicon, ``english``, is the common English words of SCOWL (size 35, Debian's
+``wamerican-small``), in ``lexicons/english.txt``; any UTF-8 file of one word per line
+works too.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from hwr_edge.charset import TO_LOWER
+from hwr_edge.errors import HwrError
+
+BUNDLED = Path(__file__).resolve().parent / "lexicons"
+NAMES = ("english",)  # bundled lexicons, by name (lexicons/<name>.txt)
+MIN_LETTERS = 3  # shorter words are left as read (too many two-letter words are one change apart)
+MAX_CHANGES = 2  # a word changes at most this many of its letters
+MIN_RATIO = 0.05  # ... and only into a word at least this part as likely as the reading
+MIN_ALTERNATIVE = 0.01  # alternatives less likely than this are not tried
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """A set of lower-case words and the name it was loaded by."""
+
+    name: str
+    words: frozenset[str]
+
+    def correct(self, chars: list[str], alternatives: list[list[tuple[str, float]]]) -> str | None:
+        """The lexicon word that the reading ``chars`` (one character each) nearly is, in the
+        reading's case, given each character's ranked ``(char, probability)`` alternatives;
+        None when the reading stays."""
+        if len(chars) < MIN_LETTERS or not all(c.isalpha() for c in chars):
+            return None
+        read = "".join(chars).lower()
+        if read in self.words:
+            return None
+        options = [letter_options(a) for a in alternatives]
+        own = [opts.get(c.lower(), 0.0) for c, opts in zip(chars, options, strict=True)]
+        best, best_ratio = None, MIN_RATIO
+        for changes in range(1, MAX_CHANGES + 1):
+            for where in itertools.combinations(range(len(chars)), changes):
+                swaps = [
+                    [(c, p / max(own[i], 1e-9)) for c, p in options[i].items() if c != read[i]]
+                    for i in where
+                ]
+                for picked in itertools.product(*swaps):
+                    ratio = 1.0
+                    word = list(read)
+                    for i, (c, r) in zip(where, picked, strict=True):
+                        word[i] = c
+                        ratio *= r
+                    if ratio >= best_ratio and "".join(word) in self.words:
+                        best, best_ratio = "".join(word), ratio
+        return None if best is None else _in_case_of(best, chars)
+
+
+def load_lexicon(spec: str | os.PathLike | None) -> Lexicon | None:
+    """A bundled lexicon by name, a word file by path, or None for ``None``/"none"."""
+    if spec is None or str(spec) == "none":
+        return None
+    path = BUNDLED / f"{spec}.txt" if str(spec) in NAMES else Path(spec)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        known = ", ".join(NAMES)
+        message = f"cannot read lexicon {str(spec)!r} (a word file, or one of: {known}): {exc}"
+        raise HwrError(message) from None
+    words = {w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#")}
+    return Lexicon(str(spec), frozenset(w for w in words if w.isalpha()))
+
+
+def letter_options(alternatives: list[tuple[str, float]]) -> dict[str, float]:
+    """A character's alternatives (those at ``MIN_ALTERNATIVE`` or more) as lower-case letters
+    with their probabilities, the two cases of a letter and a digit's letter twin (0 -> o)
+    added together."""
+    options: dict[str, float] = {}
+    for c, p in alternatives:
+        letter = TO_LOWER.get(c, c).lower()
+        if letter.isalpha() and p >= MIN_ALTERNATIVE:
+            options[letter] = options.get(letter, 0.0) + p
+    return options
+
+
+def _in_case_of(word: str, chars: list[str]) -> str:
+    """``word`` (lower case) written in the case of the reading ``chars``: all capitals when
+    its letters were, else letter by letter, a changed or rejected letter in the case of most
+    of the others."""
+    letters = [c for c in chars if c.isalpha()]
+    upper = sum(c.isupper() for c in letters) * 2 > len(letters)
+    if letters and all(c.isupper() for c in letters):
+        return word.upper()
+    out = []
+    for new, old in zip(word, chars, strict=True):
+        same = old.isalpha() and old.lower() == new
+        out.append((old.isupper() if same else upper) and new.upper() or new)
+    return "".join(out)

@@ -1,0 +1,85 @@
+"""Words read against a lexicon: which misreadings change, into what, and which never do."""
+
+import pytest
+
+from hwr_edge.errors import HwrError
+from hwr_edge.lexicon import MIN_RATIO, load_lexicon
+
+ENGLISH = load_lexicon("english")
+
+
+def sure(text: str) -> list[list[tuple[str, float]]]:
+    """Alternatives of a confident reading: each character alone at 0.99."""
+    return [[(c, 0.99)] for c in text]
+
+
+def test_a_misread_letter_becomes_the_word_its_alternatives_spell():
+    alts = sure("HOVSE")
+    alts[2] = [("V", 0.8), ("U", 0.15), ("Y", 0.02)]
+    assert ENGLISH.correct(list("HOVSE"), alts) == "HOUSE"
+
+
+def test_an_alternative_too_unlikely_leaves_the_reading():
+    alts = sure("HOVSE")
+    p = 0.8 * MIN_RATIO * 0.9  # just under the ratio the change needs
+    alts[2] = [("V", 0.8), ("U", p)]
+    assert ENGLISH.correct(list("HOVSE"), alts) is None
+
+
+def test_a_word_of_the_lexicon_a_code_and_a_short_word_stay():
+    alts = sure("HAVE")
+    alts[0] = [("H", 0.6), ("W", 0.4)]
+    assert ENGLISH.correct(list("HAVE"), alts) is None  # a word, however likely "WAVE" is
+    assert ENGLISH.correct(list("KZGG"), sure("KZGG")) is None
+    alts = sure("B4X")
+    alts[1] = [("4", 0.6), ("O", 0.4)]
+    assert ENGLISH.correct(list("B4X"), alts) is None  # a digit: a code, not a word
+    alts = sure("NQ")
+    alts[1] = [("Q", 0.6), ("O", 0.4)]
+    assert ENGLISH.correct(list("NQ"), alts) is None  # two letters: too many words are near
+
+
+def test_at_most_two_letters_change():
+    alts = [[(c, 0.6), (t, 0.4)] for c, t in zip("XJVNP", "JUMPS", strict=True)]
+    assert ENGLISH.correct(list("XJVNP"), alts) is None
+    alts = [[(c, 0.6), (t, 0.4)] for c, t in zip("JVNP", "JUMP", strict=True)]
+    assert ENGLISH.correct(list("JVNP"), alts) == "JUMP"
+
+
+def test_case_digit_twins_and_rejects_stay():
+    alts = sure("hING")
+    alts[0] = [("h", 0.8), ("K", 0.1), ("k", 0.05)]  # both cases of k count together
+    assert ENGLISH.correct(list("hING"), alts) == "KING"
+    alts = sure("h0use")
+    alts[1] = [("0", 0.7), ("D", 0.2)]  # 0 is an o when the word needs one
+    alts[0] = [("h", 0.9)]
+    assert ENGLISH.correct(list("h0use"), alts) is None  # "house" is one change, but 0 is no letter
+    alts = sure("Hovse")
+    alts[2] = [("v", 0.7), ("u", 0.2)]
+    assert ENGLISH.correct(list("Hovse"), alts) == "House"
+    alts = sure("F?OG")
+    alts[1] = [("R", 0.2), ("P", 0.1)]  # rejected: a symbol is never forced into a letter
+    assert ENGLISH.correct(["F", "\ufffd", "O", "G"], alts) is None
+
+
+def test_load_a_word_file_or_none(tmp_path):
+    words = tmp_path / "parts.txt"
+    words.write_text("# part names\nwidget\nSprocket\n", encoding="utf-8")
+    parts = load_lexicon(words)
+    assert parts.words == {"widget", "sprocket"}
+    alts = sure("SPROCKFT")
+    alts[6] = [("F", 0.7), ("E", 0.3)]
+    assert parts.correct(list("SPROCKFT"), alts) == "SPROCKET"
+    assert load_lexicon(None) is None and load_lexicon("none") is None
+
+
+@pytest.mark.parametrize("spec", ["no-such-lexicon", "missing/words.txt"])
+def test_an_unreadable_lexicon_is_a_clear_error(spec):
+    with pytest.raises(HwrError, match="cannot read lexicon"):
+        load_lexicon(spec)
+
+
+def test_the_bundled_lexicon_holds_common_words_only():
+    assert {"house", "water", "milk", "bread", "the", "and"} <= ENGLISH.words
+    assert 30_000 < len(ENGLISH.words) < 60_000
+    assert all(len(w) >= 3 and w.isascii() and w.isalpha() and w.islower() for w in ENGLISH.words)
