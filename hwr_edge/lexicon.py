@@ -80,8 +80,8 @@ def load_lexicon(spec: str | os.PathLike | None) -> Lexicon | None:
         known = ", ".join(NAMES)
         message = f"cannot read lexicon {str(spec)!r} (a word file, or one of: {known}): {exc}"
         raise HwrError(message) from None
-    words = {w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#")}
-    return Lexicon(str(spec), frozenset(w for w in words if w.isalpha()))
+    lines = map(str.strip, text.lower().splitlines())
+    return Lexicon(str(spec), frozenset(w for w in lines if w.isalpha()))  # no "#" comment
 
 
 def letter_options(alternatives: list[tuple[str, float]]) -> dict[str, float]:
