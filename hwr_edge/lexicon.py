@@ -50,13 +50,16 @@ class Lexicon:
         if read in self.words:
             return None
         options = [letter_options(a) for a in alternatives]
-        own = [opts.get(c.lower(), 0.0) for c, opts in zip(chars, options, strict=True)]
+        # a letter the context rule took from beyond the alternatives counts as the least likely
+        own = [
+            max(opts.get(c.lower(), 0.0), MIN_ALTERNATIVE)
+            for c, opts in zip(chars, options, strict=True)
+        ]
         best, best_ratio = None, MIN_RATIO
         for changes in range(1, MAX_CHANGES + 1):
             for where in itertools.combinations(range(len(chars)), changes):
                 swaps = [
-                    [(c, p / max(own[i], 1e-9)) for c, p in options[i].items() if c != read[i]]
-                    for i in where
+                    [(c, p / own[i]) for c, p in options[i].items() if c != read[i]] for i in where
                 ]
                 for picked in itertools.product(*swaps):
                     ratio = 1.0

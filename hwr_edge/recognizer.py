@@ -320,7 +320,9 @@ class Recognizer:
             return chars
         read = [NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars]
         word = self._lexicon.correct(read, [c.alternatives for c in chars])  # no reject changes
-        for c, new in zip(chars, word or "", strict=False):
+        if word is None:
+            return chars
+        for c, new in zip(chars, word, strict=True):
             if c.char != new:
                 c.char = new
                 c.confidence = letter_options(c.alternatives).get(new.lower(), 0.0)

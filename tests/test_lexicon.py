@@ -83,3 +83,12 @@ def test_the_bundled_lexicon_holds_common_words_only():
     assert {"house", "water", "milk", "bread", "the", "and"} <= ENGLISH.words
     assert 30_000 < len(ENGLISH.words) < 60_000
     assert all(len(w) >= 3 and w.isascii() and w.isalpha() and w.islower() for w in ENGLISH.words)
+
+
+def test_a_letter_from_beyond_the_alternatives_counts_as_the_least_likely():
+    # the context rule read a 4 in a word of letters as its best letter, A, outside the top 3
+    alts = sure("HAUSE")
+    alts[1] = [("4", 0.9), ("O", 0.05), ("9", 0.03)]
+    assert ENGLISH.correct(list("HAUSE"), alts) == "HOUSE"
+    alts[1] = [("4", 0.9), ("O", 0.0004), ("9", 0.03)]  # O too unlikely to be tried at all
+    assert ENGLISH.correct(list("HAUSE"), alts) is None
