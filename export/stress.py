@@ -102,6 +102,17 @@ def defocus_strong(img, page, rng):
     return cv2.GaussianBlur(img, (0, 0), 0.1 * _text_height(page))
 
 
+def defocus_lens(img, page, rng):
+    """Out of focus as a lens is: each point spread into a disk of radius 0.12 text heights,
+    then the sensor's noise (3 grey levels)."""
+    radius = 0.12 * _text_height(page)
+    size = 2 * int(np.ceil(radius)) + 3
+    ys, xs = np.mgrid[:size, :size] - (size - 1) / 2
+    disk = np.clip(radius + 0.5 - np.hypot(xs, ys), 0, 1).astype(np.float32)
+    blurred = cv2.filter2D(img, -1, disk / disk.sum())
+    return np.clip(blurred + rng.normal(0, 3, img.shape), 0, 255).astype(np.uint8)
+
+
 def hard_shadow(img, page, rng):
     """The phone's shadow with a sharp edge over most of the frame, at 40% of the light."""
     h, w = img.shape[:2]
@@ -150,6 +161,7 @@ PROBES = {
     f.__name__: f
     for f in (none, bent, converging, keystone, motion, defocus, hard_shadow, glare)
     + (low_light, chalk, small, jpeg, motion_vertical, motion_diagonal, defocus_strong)
+    + (defocus_lens,)
 }
 
 
