@@ -8,7 +8,8 @@ when that product is at least ``MIN_RATIO`` of the reading's own: "HOVSE" -> "HO
 classifier gave U a tenth of V's probability, while a confident "KZGG" stays. Words shorter
 than ``MIN_LETTERS``, words with digits (numbers, codes) or a rejected character (a symbol is
 never forced into a letter) and words already in the lexicon are never changed, and the case of
-the reading is kept ("JVMP" -> "JUMP", "hING" -> "KING").
+the reading is kept ("JVMP" -> "JUMP", "hING" -> "KING"). A word of the lexicon read in mixed
+case ("qUICK", "LaZY") is then written in one (``Lexicon.one_case``).
 
 The default lexicon, ``english``, is the common English words of SCOWL (size 35, Debian's
 ``wamerican-small``), in ``lexicons/english.txt``; any UTF-8 file of one word per line
@@ -22,7 +23,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from hwr_edge.charset import TO_LOWER
+from hwr_edge.charset import NO_CASE_VOTE, TO_LOWER
 from hwr_edge.errors import HwrError
 
 BUNDLED = Path(__file__).resolve().parent / "lexicons"
@@ -31,6 +32,9 @@ MIN_LETTERS = 3  # shorter words are left as read (too many two-letter words are
 MAX_CHANGES = 2  # a word changes at most this many of its letters
 MIN_RATIO = 0.05  # ... and only into a word at least this part as likely as the reading
 MIN_ALTERNATIVE = 0.01  # alternatives less likely than this are not tried
+# a word of the lexicon in mixed case is rewritten in one; a letter whose case the classifier
+# reads by its class (E or e) outweighs this many whose case only their height told
+CLASS_CASE = 5
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,18 @@ class Lexicon:
                     if ratio >= best_ratio and "".join(word) in self.words:
                         best, best_ratio = "".join(word), ratio
         return None if best is None else _in_case_of(best, chars)
+
+    def one_case(self, word: str, labels: set[str]) -> str:
+        """``word`` in one case when it is a word of the lexicon read in mixed case ("qUICK",
+        "LaZY"): all lower, all capitals or capitalized, whichever changes the case of the
+        fewest letters, a letter whose two cases are classes of their own in ``labels`` (by
+        its shape) weighing ``CLASS_CASE`` letters whose case only their height told (those
+        of ``NO_CASE_VOTE`` weigh one). Other words are returned as they are."""
+        forms = (word.lower(), word.upper(), word[:1].upper() + word[1:].lower())
+        if word in forms or word.lower() not in self.words:
+            return word
+        costs = [_case_cost(word, form, labels) for form in forms]
+        return forms[costs.index(min(costs))]
 
 
 def load_lexicon(spec: str | os.PathLike | None) -> Lexicon | None:
@@ -112,3 +128,13 @@ def _in_case_of(word: str, chars: list[str]) -> str:
         same = old.isalpha() and old.lower() == new
         out.append((old.isupper() if same else upper) and new.upper() or new)
     return "".join(out)
+
+
+def _case_cost(word: str, form: str, labels: set[str]) -> int:
+    """What writing ``word`` in the case of ``form`` costs (see ``Lexicon.one_case``)."""
+    cost = 0
+    for c, new in zip(word, form, strict=True):
+        if c != new:
+            by_class = c in labels and c.swapcase() in labels and c not in NO_CASE_VOTE
+            cost += CLASS_CASE if by_class else 1
+    return cost

@@ -255,7 +255,7 @@ class Recognizer:
             [(clf.labels[i], p) for i, p in zip(o, q, strict=True)]
             for o, q in zip(order.tolist(), top.tolist(), strict=True)
         ]
-        page_lines, kept_crops, row = [], [], 0
+        page_lines, kept_crops, row, labels = [], [], 0, set(clf.labels)
         for words in lines:
             out_words = []
             for word in words:
@@ -271,7 +271,7 @@ class Recognizer:
                     row += n
                 inside = word is not words[0]
                 chars = self._apply_context(chars, by_kind, shapes, clf.labels, inside)
-                out_words.append(Word(self._apply_lexicon(chars)))
+                out_words.append(Word(self._apply_lexicon(chars, labels)))
             page_lines.append(Line(out_words))
         timings["preprocess"] += t2 - t1
         timings["segment"] += t3 - t2
@@ -313,17 +313,18 @@ class Recognizer:
                 c.char = new
         return chars
 
-    def _apply_lexicon(self, chars: list[Char]) -> list[Char]:
-        """The word as the lexicon's nearest word when it is one (``lexicon.Lexicon.correct``);
-        a changed character takes the probability its alternatives give its new letter."""
+    def _apply_lexicon(self, chars: list[Char], labels: set[str]) -> list[Char]:
+        """The word as the lexicon's nearest word when it is one (``lexicon.Lexicon.correct``),
+        a word of the lexicon in one case (``Lexicon.one_case``; ``labels``: the model's
+        classes); a changed character takes the probability its alternatives give its new
+        letter."""
         if self._lexicon is None or not self.context:
             return chars
         read = [NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars]
-        word = self._lexicon.correct(read, [c.alternatives for c in chars])  # no reject changes
-        if word is None:
-            return chars
-        for c, new in zip(chars, word, strict=True):
-            if c.char != new:
+        word = self._lexicon.correct(read, [c.alternatives for c in chars]) or "".join(read)
+        word = self._lexicon.one_case(word, labels)  # neither changes a rejected character
+        for c, old, new in zip(chars, read, word, strict=True):
+            if old != new:
                 c.char = new
                 c.confidence = letter_options(c.alternatives).get(new.lower(), 0.0)
         return chars

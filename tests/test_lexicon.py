@@ -92,3 +92,27 @@ def test_a_letter_from_beyond_the_alternatives_counts_as_the_least_likely():
     assert ENGLISH.correct(list("HAUSE"), alts) == "HOUSE"
     alts[1] = [("4", 0.9), ("O", 0.0004), ("9", 0.03)]  # O too unlikely to be tried at all
     assert ENGLISH.correct(list("HAUSE"), alts) is None
+
+
+# EMNIST-47's letters: 26 capitals, and the 11 lower-case letters that are classes of their own
+LABELS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabdefghnqrt")
+
+
+@pytest.mark.parametrize(
+    "read, written",
+    [
+        ("qUICK", "quick"),  # a q by its shape outweighs four capitals told by their height
+        ("rOOM", "room"),
+        ("LaZY", "Lazy"),  # capitalized changes the fewest letters
+        ("CAt", "CAT"),  # t by its shape against C and A by theirs
+        ("MaP", "Map"),
+        ("fIX", "FIX"),  # the classifier does not read f's case: it weighs one letter
+    ],
+)
+def test_a_word_of_the_lexicon_read_in_mixed_case_is_written_in_one(read, written):
+    assert ENGLISH.one_case(read, LABELS) == written
+
+
+@pytest.mark.parametrize("read", ["quick", "QUICK", "Quick", "aBC", "McDLk", "H3LLO"])
+def test_words_in_one_case_and_words_not_in_the_lexicon_keep_their_case(read):
+    assert ENGLISH.one_case(read, LABELS) == read
