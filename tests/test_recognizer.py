@@ -439,9 +439,9 @@ def test_an_out_of_focus_photo_is_read_sharpened(classifier, seed):
 
 @pytest.mark.parametrize("seed, way", [(20, "across"), (20, "diagonal"), (5, "diagonal")])
 def test_a_shaken_photo_is_read_deconvolved_along_the_shake(classifier, seed, way):
-    # camera shake: a 9-pixel motion blur, then the sensor's noise and JPEG (sharpened only by
-    # unsharp masks, every way and along the text's weakest gradients, these pages read with
-    # 5, 9 and 5 errors)
+    # camera shake: a 9-pixel motion blur, then the sensor's noise and JPEG (the code before
+    # 2026-12-02 22:15 UTC, which sharpened by unsharp masks only, every way and along the
+    # text's weakest gradients, read these pages with 5, 9 and 5 errors)
     page = synth.make_page(np.random.default_rng(seed), "clean", "strokes")
     kernel = np.eye(9, dtype=np.float32) if way == "diagonal" else np.zeros((9, 9), np.float32)
     kernel[4] += 1.0 if way == "across" else 0.0
