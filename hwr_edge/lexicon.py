@@ -9,7 +9,9 @@ classifier gave U a tenth of V's probability, while a confident "KZGG" stays. Wo
 than ``MIN_LETTERS``, words with digits (numbers, codes) or a rejected character (a symbol is
 never forced into a letter) and words already in the lexicon are never changed, and the case of
 the reading is kept ("JVMP" -> "JUMP", "hING" -> "KING"). A word of the lexicon read in mixed
-case ("qUICK", "LaZY") is then written in one (``Lexicon.one_case``).
+case ("qUICK", "LaZY") is then written in one (``Lexicon.one_case``). Before all that, two
+neighbouring words of a line that together make a word, one of them no word, are joined
+(``Lexicon.joins``: "WATE R" -> "WATER"; a gap between letters as wide as a word's).
 
 The default lexicon, ``english``, is the common English words of SCOWL (size 35, Debian's
 ``wamerican-small``), in ``lexicons/english.txt``; any UTF-8 file of one word per line
@@ -32,6 +34,7 @@ MIN_LETTERS = 3  # shorter words are left as read (too many two-letter words are
 MAX_CHANGES = 2  # a word changes at most this many of its letters
 MIN_RATIO = 0.05  # ... and only into a word at least this part as likely as the reading
 MIN_ALTERNATIVE = 0.01  # alternatives less likely than this are not tried
+MIN_JOINED = 4  # two neighbouring words may be one split word of at least this many letters
 # a word of the lexicon in mixed case is rewritten in one; a letter whose case the classifier
 # reads by its class (E or e) outweighs this many whose case only their height told
 CLASS_CASE = 5
@@ -86,6 +89,20 @@ class Lexicon:
             return word
         costs = [_case_cost(word, form, labels) for form in forms]
         return forms[costs.index(min(costs))]
+
+    def joins(self, first: str, second: str) -> bool:
+        """Whether two neighbouring words of a line are one word split by a wide gap between
+        its letters ("OPE N", "WATE R", "O PEN"): together they are a word of the lexicon of
+        ``MIN_JOINED`` letters or more, and one of them is no word (shorter than
+        ``MIN_LETTERS``, or not in the lexicon). Two words ("BED ROOM") stay apart."""
+        both = (first + second).lower()
+        if len(both) < MIN_JOINED or both not in self.words:
+            return False
+        return not (self.known(first) and self.known(second))
+
+    def known(self, word: str) -> bool:
+        """A word of the lexicon at least ``MIN_LETTERS`` long."""
+        return len(word) >= MIN_LETTERS and word.lower() in self.words
 
 
 def load_lexicon(spec: str | os.PathLike | None) -> Lexicon | None:

@@ -15,7 +15,8 @@ chain of pieces (below) -> reject low confidence and what no class can be (what 
 own "not a character" class wins, when it has one; blobs: strokes wider than
 ``BLOB_STROKE`` of their size; glyphs shorter than ``SHORT_GLYPH`` of their line, such as
 dashes) -> optional context rule (each word read as letters, digits or a code; one case) ->
-optional lexicon (a misread word of letters becomes the word it nearly is, ``lexicon.py``).
+optional lexicon (``lexicon.py``: a word split by a wide gap joined, a misread word of letters
+becomes the word it nearly is).
 A dark photo whose light is thin strokes (chalk on a board, ``InkImage.light_strokes``) is
 read again inverted, and that reading is kept when it is ``INVERT_MARGIN`` surer. A photo
 whose strokes have soft edges (out of focus or shaken, ``InkImage.soft_edge`` at least
@@ -270,9 +271,11 @@ class Recognizer:
                         kept_crops.append(crops[row + i])
                     row += n
                 inside = word is not words[0]
-                chars = self._apply_context(chars, by_kind, shapes, clf.labels, inside)
-                out_words.append(Word(self._apply_lexicon(chars, labels)))
-            page_lines.append(Line(out_words))
+                out_words.append(
+                    Word(self._apply_context(chars, by_kind, shapes, clf.labels, inside))
+                )
+            out_words = self._join_split_words(out_words)
+            page_lines.append(Line([Word(self._apply_lexicon(w.chars, labels)) for w in out_words]))
         timings["preprocess"] += t2 - t1
         timings["segment"] += t3 - t2
         timings["infer"] += t4 - t3
@@ -316,18 +319,37 @@ class Recognizer:
     def _apply_lexicon(self, chars: list[Char], labels: set[str]) -> list[Char]:
         """The word as the lexicon's nearest word when it is one (``lexicon.Lexicon.correct``),
         a word of the lexicon in one case (``Lexicon.one_case``; ``labels``: the model's
-        classes); a changed character takes the probability its alternatives give its new
-        letter."""
+        classes)."""
         if self._lexicon is None or not self.context:
             return chars
         read = [NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars]
         word = self._lexicon.correct(read, [c.alternatives for c in chars]) or "".join(read)
         word = self._lexicon.one_case(word, labels)  # neither changes a rejected character
-        for c, old, new in zip(chars, read, word, strict=True):
-            if old != new:
-                c.char = new
-                c.confidence = letter_options(c.alternatives).get(new.lower(), 0.0)
-        return chars
+        return _rewritten(chars, read, word)
+
+    def _join_split_words(self, words: list[Word]) -> list[Word]:
+        """A line's words with neighbours that are one word split by a wide gap between its
+        letters (``lexicon.Lexicon.joins``: "OPE N", "WATE R") joined."""
+        if self._lexicon is None or not self.context or not words:
+            return words
+        out = [words[0]]
+        for word in words[1:]:
+            first, second = out[-1].text, word.text
+            if self.reject_char not in first + second and self._lexicon.joins(first, second):
+                out[-1] = Word(out[-1].chars + word.chars)
+            else:
+                out.append(word)
+        return out
+
+
+def _rewritten(chars: list[Char], read, word: str) -> list[Char]:
+    """``chars`` (read as ``read``, one character each) rewritten as ``word``; a changed
+    character takes the probability its alternatives give its new letter."""
+    for c, old, new in zip(chars, read, word, strict=True):
+        if old != new:
+            c.char = new
+            c.confidence = letter_options(c.alternatives).get(new.lower(), 0.0)
+    return chars
 
 
 def _mean_confidence(lines: list[Line]) -> float:

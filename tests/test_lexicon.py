@@ -116,3 +116,20 @@ def test_a_word_of_the_lexicon_read_in_mixed_case_is_written_in_one(read, writte
 @pytest.mark.parametrize("read", ["quick", "QUICK", "Quick", "aBC", "McDLk", "H3LLO"])
 def test_words_in_one_case_and_words_not_in_the_lexicon_keep_their_case(read):
     assert ENGLISH.one_case(read, LABELS) == read
+
+
+@pytest.mark.parametrize(
+    "first, second, joined",
+    [
+        ("OPE", "N", True),  # a wide gap inside OPEN
+        ("WATE", "R", True),
+        ("O", "PEN", True),  # one of them no word: a letter alone
+        ("BED", "ROOM", False),  # two words stay two words
+        ("NO", "TE", True),  # NO is under three letters: no word of its own here
+        ("AN", "T", False),  # ANT is under four letters
+        ("CAT", "22", False),  # a number is never part of a word
+        ("KZ", "GG", False),  # together no word
+    ],
+)
+def test_neighbouring_words_are_joined_only_into_a_word(first, second, joined):
+    assert ENGLISH.joins(first, second) is joined

@@ -468,3 +468,16 @@ def test_misread_words_become_the_words_they_nearly_are(classifier, seed):
     read = Recognizer(classifier).recognize(page.image).text
     assert edit_distance(read, page.text) < edit_distance(plain, page.text)
     assert read.split()[0] == "VIEW" and "BLUE" in read.split()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_word_split_by_a_wide_gap_is_joined(classifier, seed):
+    # "WATE R": the gap before the R is as wide as a word's; WATER is a word, WATE and R are
+    # none; BED and ROOM both are, and stay apart
+    page = synth.make_page(
+        np.random.default_rng(seed), "clean", "strokes", text=["WATE R 42", "BED ROOM"]
+    )
+    plain = Recognizer(classifier, lexicon=None).recognize(page.image).text.splitlines()
+    read = Recognizer(classifier).recognize(page.image).text.splitlines()
+    assert plain[0] == "WATE R 42" and read[0] == "WATER 42"
+    assert len(read[1].split()) == 2
