@@ -5,10 +5,12 @@ characters' alternatives spell, changing at most ``MAX_CHANGES`` of its letters 
 of that character's alternatives, of either case, or a digit's letter twin: 0 -> o, 5 -> s).
 The likeliest such word, by the product of its letters' probabilities, replaces the reading
 when that product is at least ``MIN_RATIO`` of the reading's own: "HOVSE" -> "HOUSE" when the
-classifier gave U a tenth of V's probability, while a confident "KZGG" stays. Words shorter
-than ``MIN_LETTERS``, words with digits (numbers, codes) or a rejected character (a symbol is
-never forced into a letter) and words already in the lexicon are never changed, and the case of
-the reading is kept ("JVMP" -> "JUMP", "hING" -> "KING"). A word of the lexicon read in mixed
+classifier gave U a tenth of V's probability, while a confident "KZGG" stays. A digit in a
+word of letters counts as a letter to change, its letter twin as likely as itself ("EA5T" ->
+"EAST", a code to the context rule). Words shorter than ``MIN_LETTERS``, words that are half
+digits or more (numbers, codes), words with a rejected character (a symbol is never forced
+into a letter) and words already in the lexicon are never changed, and the case of the
+reading is kept ("JVMP" -> "JUMP", "hING" -> "KING"). A word of the lexicon read in mixed
 case ("qUICK", "LaZY") is then written in one (``Lexicon.one_case``). Before all that, two
 neighbouring words of a line that together make a word, one of them no word, are joined
 (``Lexicon.joins``: "WATE R" -> "WATER"; a gap between letters as wide as a word's).
@@ -51,7 +53,9 @@ class Lexicon:
         """The lexicon word that the reading ``chars`` (one character each) nearly is, in the
         reading's case, given each character's ranked ``(char, probability)`` alternatives;
         None when the reading stays."""
-        if len(chars) < MIN_LETTERS or not all(c.isalpha() for c in chars):
+        digits = sum(c.isdigit() for c in chars)
+        letters = sum(c.isalpha() for c in chars)
+        if len(chars) < MIN_LETTERS or letters + digits < len(chars) or digits * 2 >= len(chars):
             return None
         read = "".join(chars).lower()
         if read in self.words:

@@ -31,9 +31,10 @@ def test_a_word_of_the_lexicon_a_code_and_a_short_word_stay():
     alts[0] = [("H", 0.6), ("W", 0.4)]
     assert ENGLISH.correct(list("HAVE"), alts) is None  # a word, however likely "WAVE" is
     assert ENGLISH.correct(list("KZGG"), sure("KZGG")) is None
-    alts = sure("B4X")
-    alts[1] = [("4", 0.6), ("O", 0.4)]
-    assert ENGLISH.correct(list("B4X"), alts) is None  # a digit: a code, not a word
+    assert ENGLISH.correct(list("B4X"), sure("B4X")) is None  # a code: no letter for the 4
+    alts = sure("501")
+    alts[0] = [("5", 0.6), ("S", 0.4)]
+    assert ENGLISH.correct(list("501"), alts) is None  # half digits or more: a number ("sol")
     alts = sure("NQ")
     alts[1] = [("Q", 0.6), ("O", 0.4)]
     assert ENGLISH.correct(list("NQ"), alts) is None  # two letters: too many words are near
@@ -53,7 +54,7 @@ def test_case_digit_twins_and_rejects_stay():
     alts = sure("h0use")
     alts[1] = [("0", 0.7), ("D", 0.2)]  # 0 is an o when the word needs one
     alts[0] = [("h", 0.9)]
-    assert ENGLISH.correct(list("h0use"), alts) is None  # "house" is one change, but 0 is no letter
+    assert ENGLISH.correct(list("h0use"), alts) == "house"  # the 0 of a word of letters: o
     alts = sure("Hovse")
     alts[2] = [("v", 0.7), ("u", 0.2)]
     assert ENGLISH.correct(list("Hovse"), alts) == "House"
@@ -133,3 +134,12 @@ def test_words_in_one_case_and_words_not_in_the_lexicon_keep_their_case(read):
 )
 def test_neighbouring_words_are_joined_only_into_a_word(first, second, joined):
     assert ENGLISH.joins(first, second) is joined
+
+
+def test_a_digit_in_a_word_of_letters_may_be_its_letter_twin():
+    alts = sure("EA5T")
+    alts[2] = [("5", 0.9), ("S", 0.08)]  # the context rule kept a confident 5: a code
+    assert ENGLISH.correct(list("EA5T"), alts) == "EAST"
+    alts = sure("B4X")
+    alts[1] = [("4", 0.6), ("O", 0.4)]  # a 4 that may be an O
+    assert ENGLISH.correct(list("B4X"), alts) == "BOX"
