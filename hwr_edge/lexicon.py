@@ -61,7 +61,7 @@ class Lexicon:
         if read in self.words:
             return None
         options = [letter_options(a) for a in alternatives]
-        # a letter the context rule took from beyond the alternatives counts as the least likely
+        # a digit, or a letter the context rule took from beyond the alternatives: least likely
         own = [
             max(opts.get(c.lower(), 0.0), MIN_ALTERNATIVE)
             for c, opts in zip(chars, options, strict=True)
