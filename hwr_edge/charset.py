@@ -228,8 +228,9 @@ def harmonize_case(
 
     In the majority case, a letter of the other case becomes its twin when that is among its
     ``(char, confidence)`` alternatives. In a lower-case word the case-merged letters after
-    the first are written in lower case when the word has an x-height letter (one all of
-    capital height is in capitals, whatever the classifier read), a first one when it
+    the first are written in lower case when the word has an x-height letter or a P or Y
+    below the baseline (one all of capital height is in capitals, whatever the classifier
+    read: "SKY" stays, "SKY" with its Y below the line is "Sky"), a first one when it
     votes for lower case; there an I or an l is an i when ``dotted`` (its glyph topped by a
     dot), else an l. A dotted I or J votes for lower case. A first letter of no shape
     (``NO_SHAPE``: I, J, K, L) or of no case the classifier reads (F) is written in lower
@@ -250,7 +251,8 @@ def harmonize_case(
         lower += 1
     if upper == lower:
         return word
-    x_height = short is None or any(short)
+    descent = (v and m and c in DESCENT_VOTES for c, v, m in zip(word, votes, merged, strict=True))
+    x_height = short is None or any(short) or any(descent)
     shapeless = inside_line and x_height and word[:1] in NO_SHAPE | NO_CASE_VOTE
     out = []
     for i, (c, k) in enumerate(zip(word, cased, strict=True)):

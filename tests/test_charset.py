@@ -250,6 +250,12 @@ def test_a_first_letter_in_lower_case_breaks_a_tie_and_a_descending_p_or_y_votes
     assert harmonize_case("UP", alts("UP"), EMNIST47, [True, True], [False, True]) == "up"
     assert harmonize_case("UP", alts("UP"), EMNIST47, [False, True], [False, True]) == "Up"
     assert harmonize_case("UP", alts("UP"), EMNIST47, [False, False], [False, False]) == "UP"
+    # "Sky", "Up" with no letter measured x-height: the descending y or p is lower case
+    # enough for the case-merged letters after the first
+    tall = [False] * 3
+    assert harmonize_case("SKY", alts("SKY"), EMNIST47, tall, [False, False, True]) == "Sky"
+    assert harmonize_case("SKY", alts("SKY"), EMNIST47, tall, [False] * 3) == "SKY"
+    assert harmonize_case("UP", alts("UP"), EMNIST47, [False, False], [False, True]) == "Up"
 
 
 def test_in_a_lower_case_word_a_dotted_bar_is_an_i_and_a_plain_one_an_l():
