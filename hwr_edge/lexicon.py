@@ -8,8 +8,10 @@ when that product is at least ``MIN_RATIO`` of the reading's own: "HOVSE" -> "HO
 classifier gave U a tenth of V's probability, while a confident "KZGG" stays. A digit in a
 word of letters counts as a letter to change, its letter twin as likely as itself ("EA5T" ->
 "EAST", a code to the context rule). Words shorter than ``MIN_LETTERS``, words that are half
-digits or more (numbers, codes), words with a rejected character (a symbol is never forced
-into a letter) and words already in the lexicon are never changed, and the case of the
+digits or more (numbers, codes), words with a character rejected as no character (a symbol
+is never forced into a letter) and words already in the lexicon are never changed; a
+character rejected only for its low confidence is one of the letters to change ("WE?K" ->
+"WEEK" when E is among its alternatives), and the case of the
 reading is kept ("JVMP" -> "JUMP", "hING" -> "KING"). A word of the lexicon read in mixed
 case ("qUICK", "LaZY") is then written in one (``Lexicon.one_case``). Before all that, two
 neighbouring words of a line that together make a word, one of them no word, are joined
@@ -49,12 +51,18 @@ class Lexicon:
     name: str
     words: frozenset[str]
 
-    def correct(self, chars: list[str], alternatives: list[list[tuple[str, float]]]) -> str | None:
+    def correct(
+        self,
+        chars: list[str],
+        alternatives: list[list[tuple[str, float]]],
+        unsure: frozenset[int] = frozenset(),
+    ) -> str | None:
         """The lexicon word that the reading ``chars`` (one character each) nearly is, in the
         reading's case, given each character's ranked ``(char, probability)`` alternatives;
-        None when the reading stays."""
+        None when the reading stays. ``unsure``: the positions of characters rejected for their
+        low confidence (not as symbols), which the word fills, each as one of its changes."""
         digits = sum(c.isdigit() for c in chars)
-        letters = sum(c.isalpha() for c in chars)
+        letters = sum(c.isalpha() or i in unsure for i, c in enumerate(chars))
         if len(chars) < MIN_LETTERS or letters + digits < len(chars) or digits * 2 >= len(chars):
             return None
         read = "".join(chars).lower()
@@ -66,6 +74,8 @@ class Lexicon:
             max(opts.get(c.lower(), 0.0), MIN_ALTERNATIVE)
             for c, opts in zip(chars, options, strict=True)
         ]
+        for i in unsure:  # as likely as its best letter: what it would read with no threshold
+            own[i] = max(options[i].values(), default=MIN_ALTERNATIVE)
         best, best_ratio = None, MIN_RATIO
         for changes in range(1, MAX_CHANGES + 1):
             for where in itertools.combinations(range(len(chars)), changes):

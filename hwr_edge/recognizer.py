@@ -323,8 +323,12 @@ class Recognizer:
         if self._lexicon is None or not self.context:
             return chars
         read = [NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars]
-        word = self._lexicon.correct(read, [c.alternatives for c in chars]) or "".join(read)
-        word = self._lexicon.one_case(word, labels)  # neither changes a rejected character
+        unsure = frozenset(  # rejected below the threshold, not as a blob (confidence 0)
+            i for i, c in enumerate(chars) if c.char == self.reject_char and c.confidence > 0
+        )
+        alternatives = [c.alternatives for c in chars]
+        word = self._lexicon.correct(read, alternatives, unsure) or "".join(read)
+        word = self._lexicon.one_case(word, labels)  # never changes a rejected character
         return _rewritten(chars, read, word)
 
     def _join_split_words(self, words: list[Word]) -> list[Word]:

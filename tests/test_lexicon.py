@@ -63,6 +63,21 @@ def test_case_digit_twins_and_rejects_stay():
     assert ENGLISH.correct(["F", "\ufffd", "O", "G"], alts) is None
 
 
+def test_a_character_rejected_for_low_confidence_is_filled_when_the_word_needs_it():
+    alts = sure("WE?K")
+    alts[2] = [("C", 0.25), ("E", 0.2), ("L", 0.1)]  # read under the reject threshold
+    read = ["W", "E", "\ufffd", "K"]
+    assert ENGLISH.correct(read, alts, unsure=frozenset({2})) == "WEEK"
+    assert ENGLISH.correct(read, alts) is None  # a symbol: stays
+    alts[2] = [("C", 0.25), ("E", 0.25 * MIN_RATIO * 0.9)]  # E far less likely than C
+    assert ENGLISH.correct(read, alts, unsure=frozenset({2})) is None
+    alts = sure("X??K")  # two rejects and one more change: three changes, too many
+    alts[1] = alts[2] = [("E", 0.2)]
+    alts[0] = [("X", 0.6), ("W", 0.4)]
+    assert ENGLISH.correct(["W", "\ufffd", "\ufffd", "K"], alts, frozenset({1, 2})) == "WEEK"
+    assert ENGLISH.correct(["X", "\ufffd", "\ufffd", "K"], alts, frozenset({1, 2})) is None
+
+
 def test_load_a_word_file_or_none(tmp_path):
     words = tmp_path / "parts.txt"
     words.write_text("# part names\nwidget\nSprocket\n", encoding="utf-8")

@@ -12,6 +12,7 @@ from export import synth
 from export.accuracy import edit_distance
 from hwr_edge.classifier import load_model
 from hwr_edge.recognizer import Recognizer
+from hwr_edge.results import Char
 
 
 @pytest.fixture(scope="module")
@@ -481,3 +482,18 @@ def test_a_word_split_by_a_wide_gap_is_joined(classifier, seed):
     read = Recognizer(classifier).recognize(page.image).text.splitlines()
     assert plain[0] == "WATE R 42" and read[0] == "WATER 42"
     assert len(read[1].split()) == 2
+
+
+def test_the_lexicon_fills_a_low_confidence_reject_but_not_a_blob(classifier):
+    recognizer = Recognizer(classifier)
+
+    def word(reject_confidence: float) -> list[Char]:
+        chars = [Char(c, 0.99, (20 * i, 0, 18, 30), [(c, 0.99)]) for i, c in enumerate("WE?K")]
+        chars[2] = Char("?", reject_confidence, (40, 0, 18, 30), [("C", 0.25), ("E", 0.2)])
+        return chars
+
+    labels = set(recognizer.classifier.labels)  # loads the lexicon too
+    filled = recognizer._apply_lexicon(word(0.25), labels)
+    assert "".join(c.char for c in filled) == "WEEK" and filled[2].confidence == 0.2
+    blob = recognizer._apply_lexicon(word(0.0), labels)  # a blob or a symbol: confidence 0
+    assert "".join(c.char for c in blob) == "WE?K"
