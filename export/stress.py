@@ -152,6 +152,50 @@ def jpeg(img, page, rng):
     return cv2.imdecode(cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 12])[1], 1)
 
 
+def laptop(img, page, rng):
+    """A laptop's keyboard in view along one side of the frame, up to half a text height from
+    the writing: a dark or silver body, dark keys two to three and a half text heights apart
+    with light legends (as a MacBook's), a palm rest between them and the paper."""
+    h, w = img.shape[:2]
+    text_h = _text_height(page)
+    boxes = np.array(page.boxes, dtype=np.float64)
+    x0, y0 = boxes[:, :2].min(axis=0) - text_h / 2
+    x1, y1 = (boxes[:, :2] + boxes[:, 2:]).max(axis=0) + text_h / 2
+    free = {"top": y0, "bottom": h - y1, "left": x0, "right": w - x1}
+    side = max(free, key=free.get)
+    reach = int(min(free[side], 0.45 * (h if side in ("top", "bottom") else w)))
+    if reach < 2 * text_h:
+        return img
+    along = w if side in ("top", "bottom") else h
+    paper = float(np.percentile(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), 90))
+    body = paper * (rng.uniform(0.2, 0.35) if rng.random() < 0.5 else rng.uniform(0.55, 0.75))
+    deck = np.full((reach, along), int(body), np.uint8)  # far edge at row 0, the paper's side last
+    pitch = text_h * rng.uniform(2.0, 3.5)
+    gap = max(2, int(0.12 * pitch))
+    rest = int(rng.uniform(0.3, 1.5) * pitch)  # palm rest between the last row and the paper
+    key, legend = int(paper * rng.uniform(0.05, 0.12)), int(paper * rng.uniform(0.55, 0.8))
+    offset = rng.uniform(0, pitch)
+    for r, top in enumerate(np.arange(reach - rest - pitch, -pitch, -pitch)):
+        for left in np.arange(-offset - 0.3 * r * pitch, along, pitch):
+            a, b = int(round(top)), int(round(left))
+            cv2.rectangle(deck, (b, a), (b + int(pitch) - gap, a + int(pitch) - gap), key, -1)
+            char = "QWERTYUIOPASDFGHJKLZXCVBNM1234567890"[int(rng.integers(36))]
+            scale = 0.3 * pitch / cv2.getTextSize("H", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1)[0][1]
+            org = (b + int(0.15 * pitch), a + int(0.45 * pitch))
+            cv2.putText(deck, char, org, cv2.FONT_HERSHEY_SIMPLEX, scale, legend, 1, cv2.LINE_AA)
+    deck = cv2.GaussianBlur(deck, (0, 0), 0.8).astype(np.float32)
+    deck = np.rot90(deck, {"top": 0, "left": 1, "bottom": 2, "right": -1}[side])
+    out = img.astype(np.float32)
+    window = {
+        "top": (slice(0, reach), slice(None)),
+        "bottom": (slice(h - reach, h), slice(None)),
+        "left": (slice(None), slice(0, reach)),
+        "right": (slice(None), slice(w - reach, w)),
+    }[side]
+    out[window] = deck[..., None] + rng.normal(0, 2, deck.shape + (3,))
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
 def none(img, page, rng):
     """The photo as generated."""
     return img
@@ -161,7 +205,7 @@ PROBES = {
     f.__name__: f
     for f in (none, bent, converging, keystone, motion, defocus, hard_shadow, glare)
     + (low_light, chalk, small, jpeg, motion_vertical, motion_diagonal, defocus_strong)
-    + (defocus_lens,)
+    + (defocus_lens, laptop)
 }
 
 

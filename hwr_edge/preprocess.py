@@ -95,6 +95,8 @@ EDGE_BAND = 2  # ... whose background is measured at full resolution this many c
 EDGE_RING = (3, 6)  # ... when this many cells outside it the background is back at
 EDGE_LEVEL = 0.7  # this fraction of the paper's (a desk's edge; vignetting rises slowly)
 EDGE_RATIO = 3.0  # ... or this many times its own level (a desk and paper under one shadow)
+KEY_AREA = 0.05  # dark regions of this part of a desk's least area group (a keyboard's keys)
+KEY_GAP = 2  # ... across gaps up to this many times the background closing's width
 RULE_LENGTH = 2.5  # a component this many text heights long may hold a ruled line
 RULE_ASPECT = 6.0  # a component half the frame long is a rule when this many times thinner
 RULED_SAMPLES = 3  # fewer character-like components beside page-long rules: all touch a rule
@@ -382,7 +384,7 @@ def _background(
     # _closed_min_channel remove the strokes and the noise, and a desk is large
     colour = cv2.resize(bgr, small_size, interpolation=cv2.INTER_LINEAR)
     paper = _quantile(closed, 0.9)  # the brightest paper's level
-    table_small = _table_region(_closed_min_channel(colour, kernel))
+    table_small = _table_region(_closed_min_channel(colour, kernel), kernel)
     table_small |= closed < DIM_PAPER * paper
     background = _grow(np.maximum(closed, 1), (h, w), cell, cv2.INTER_LINEAR)
     edges = _hard_edges(closed, paper)
@@ -493,11 +495,13 @@ def _closed_min_channel(small: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return cv2.medianBlur(closed, 5)
 
 
-def _table_region(background: np.ndarray) -> np.ndarray:
+def _table_region(background: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Large dark regions touching the frame (desk, table, laptop), uint8 0/1, slightly grown.
     Dark is below ``TABLE_LEVEL`` of the paper's brightness, or of the brightest paper within
     ``LOCAL_PAPER`` of the frame's shorter side (a shadow over most of the page dims the
-    paper's usual level, not the desk beside its lit part)."""
+    paper's usual level, not the desk beside its lit part). Dark regions close together are
+    one (``_grouped``: a laptop's keys), and a desk's small holes are desk (``_filled``).
+    ``kernel``: the background closing's, in cells."""
     paper_level = _quantile(background, 0.9)
     reach = int(LOCAL_PAPER * min(background.shape)) | 1
     local = cv2.dilate(background, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach)))
@@ -506,6 +510,9 @@ def _table_region(background: np.ndarray) -> np.ndarray:
     min_area = 0.02 * h * w
     if cv2.countNonZero(dark) < min_area:  # no region large enough: skip the labelling (0.3 ms)
         return np.zeros_like(dark)
+    size = KEY_GAP * kernel.shape[0] | 1
+    group = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    dark = _grouped(dark, group, KEY_AREA * min_area)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=4)
     x, y, bw, bh, area = (stats[:, i] for i in range(5))
     at_frame = (x == 0) | (y == 0) | (x + bw == w) | (y + bh == h)
@@ -514,21 +521,46 @@ def _table_region(background: np.ndarray) -> np.ndarray:
     for i in np.nonzero(keep)[0]:
         keep[i] = _sharp_edge(background, labels == i, paper_level)
     table = np.take(keep.astype(np.uint8), labels)  # faster than keep[labels]
-    return cv2.dilate(table, KERNEL3)
+    return cv2.dilate(_filled(table, min_area), KERNEL3)
+
+
+def _filled(table: np.ndarray, min_area: float) -> np.ndarray:
+    """``table`` with its holes under ``min_area`` cells filled: what lies on a desk, or the
+    light legend of a laptop's key, is no paper; a sheet on the desk is larger."""
+    if not table.any():
+        return table
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(1 - table, connectivity=4)
+    x, y, bw, bh, area = (stats[:, i] for i in range(5))
+    h, w = table.shape
+    hole = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h) & (area < min_area)
+    hole[0] = False  # label 0 is the table itself
+    return table | np.take(hole.astype(np.uint8), labels)
+
+
+def _grouped(dark: np.ndarray, kernel: np.ndarray, min_area: float) -> np.ndarray:
+    """The dark regions of at least ``min_area`` cells (a laptop's keys; not the dim corner of
+    a sheet), closed by ``kernel`` into one region where only gaps narrower than it part them
+    (the lighter body between the keys)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=4)
+    large = stats[:, 4] >= min_area
+    large[0] = False
+    return cv2.morphologyEx(np.take(large.astype(np.uint8), labels), cv2.MORPH_CLOSE, kernel)
 
 
 def _sharp_edge(background: np.ndarray, region: np.ndarray, paper_level: float) -> bool:
     """Whether a dark region ends in a step up to paper (a desk's edge), not in a slow rise
     (vignetting, the soft edge of a shadow): the background ``EDGE_RING`` cells outside it is
     back above ``EDGE_LEVEL`` of the paper's brightness, or ``EDGE_RATIO`` times as bright as
-    the region (a shadow across the desk and the page dims the paper around it too)."""
+    the region's median (a shadow across the desk and the page dims the paper around it too;
+    the median: a laptop's keys, not the lighter gaps between them)."""
     near, far = (np.ones((2 * r + 1, 2 * r + 1), np.uint8) for r in EDGE_RING)
     cells = region.astype(np.uint8)
     ring = (cv2.dilate(cells, far) - cv2.dilate(cells, near)) > 0
     if not ring.any():
         return True
     around = float(background[ring].mean())
-    return around >= EDGE_LEVEL * paper_level or around >= EDGE_RATIO * background[region].mean()
+    level = float(np.median(background[region]))
+    return around >= EDGE_LEVEL * paper_level or around >= EDGE_RATIO * level
 
 
 def _thresholds(darkness: np.ndarray) -> tuple[float, float]:
