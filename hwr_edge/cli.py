@@ -104,7 +104,8 @@ def recognize(
         "--reject-threshold",
         min=0.0,
         max=1.0,
-        help="Characters below this confidence are printed as the reject character.",
+        help="Characters below this confidence are printed as the reject character (with "
+        "--lexicon, unless a word of the lexicon fills it).",
     ),
     reject_char: str = typer.Option(
         defaults.REJECT_CHAR,

@@ -263,7 +263,9 @@ def test_charset_digits_and_reject(photos):
 
 def test_reject_threshold_marks_low_confidence(photos):
     result = cli(
-        "recognize", photos["two"], "-f", "json", "--reject-threshold", "0.9", "--reject-char", "#"
+        "recognize",
+        photos["two"],
+        *("-f", "json", "--reject-threshold", "0.9", "--reject-char", "#", "--lexicon", "none"),
     )
     chars = [
         c for line in json.loads(result.stdout)["lines"] for w in line["words"] for c in w["chars"]
