@@ -496,8 +496,10 @@ def _closed_min_channel(small: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
 
 def _table_region(background: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Large dark regions touching the frame (desk, table, laptop), uint8 0/1, slightly grown.
-    Dark is below ``TABLE_LEVEL`` of the paper's brightness, or of the brightest paper within
+    """Large dark regions (a desk or a table at the frame; a laptop's keys, at the frame or a
+    solid block inside it, not a large letter's thick strokes) that end in a sharp step
+    (``_sharp_edge``), uint8 0/1, slightly grown: no text can be read on them. Dark is
+    below ``TABLE_LEVEL`` of the paper's brightness, or of the brightest paper within
     ``LOCAL_PAPER`` of the frame's shorter side (a shadow over most of the page dims the
     paper's usual level, not the desk beside its lit part). Dark regions close together are
     one (``_grouped``: a laptop's keys), and a desk's small holes are desk (``_filled``).
@@ -506,8 +508,7 @@ def _table_region(background: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     reach = int(LOCAL_PAPER * min(background.shape)) | 1
     local = cv2.dilate(background, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach)))
     dark = (background < TABLE_LEVEL * np.maximum(paper_level, local)).astype(np.uint8)
-    h, w = dark.shape
-    min_area = 0.02 * h * w
+    min_area = 0.02 * dark.size
     if cv2.countNonZero(dark) < min_area:  # no region large enough: skip the labelling (0.3 ms)
         return np.zeros_like(dark)
     size = KEY_GAP * kernel.shape[0] | 1
@@ -515,8 +516,10 @@ def _table_region(background: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     dark = _grouped(dark, group, KEY_AREA * min_area)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=4)
     x, y, bw, bh, area = (stats[:, i] for i in range(5))
+    h, w = dark.shape
     at_frame = (x == 0) | (y == 0) | (x + bw == w) | (y + bh == h)
-    keep = at_frame & (area >= min_area)
+    solid = area >= SOLID_FILL * bw * bh  # inside the frame: a block of keys, not a letter
+    keep = (area >= min_area) & (at_frame | solid)
     keep[0] = False
     for i in np.nonzero(keep)[0]:
         keep[i] = _sharp_edge(background, labels == i, paper_level)
