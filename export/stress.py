@@ -152,18 +152,52 @@ def jpeg(img, page, rng):
     return cv2.imdecode(cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 12])[1], 1)
 
 
-def laptop(img, page, rng):
-    """A laptop's keyboard in view along one side of the frame, up to half a text height from
-    the writing: a dark or silver body, dark keys two to three and a half text heights apart
-    with light legends (as a MacBook's), a palm rest between them and the paper."""
-    h, w = img.shape[:2]
+def _free_side(page: synth.SynthPage, shape: tuple) -> tuple[str, float, np.ndarray]:
+    """The frame's side with the most room beside the writing (half a text height kept
+    clear), that room in pixels, and the writing's box (x0, y0, x1, y1) so kept clear."""
+    h, w = shape[:2]
     text_h = _text_height(page)
     boxes = np.array(page.boxes, dtype=np.float64)
     x0, y0 = boxes[:, :2].min(axis=0) - text_h / 2
     x1, y1 = (boxes[:, :2] + boxes[:, 2:]).max(axis=0) + text_h / 2
     free = {"top": y0, "bottom": h - y1, "left": x0, "right": w - x1}
     side = max(free, key=free.get)
-    reach = int(min(free[side], 0.45 * (h if side in ("top", "bottom") else w)))
+    return side, free[side], np.array([x0, y0, x1, y1])
+
+
+def pen(img, page, rng):
+    """A pen lying beside the writing, on the paper or across its edge: a dark bar 6 to 10
+    text heights long and 0.3 to 0.6 wide, a light highlight along its middle."""
+    h, w = img.shape[:2]
+    text_h = _text_height(page)
+    side, room, (x0, y0, x1, y1) = _free_side(page, img.shape)
+    if room < text_h:
+        return img
+    along = rng.uniform(0.3, 0.7)
+    centre = {
+        "top": (along * w, y0 / 2),
+        "bottom": (along * w, (y1 + h) / 2),
+        "left": (x0 / 2, along * h),
+        "right": ((x1 + w) / 2, along * h),
+    }[side]
+    angle = rng.uniform(-0.5, 0.5) + (0.0 if side in ("top", "bottom") else np.pi / 2)
+    half = np.array([np.cos(angle), np.sin(angle)]) * text_h * rng.uniform(6, 10) / 2
+    ends = [tuple(int(v) for v in np.array(centre) + sign * half) for sign in (-1, 1)]
+    body = int(rng.uniform(20, 90))
+    out = img.copy()
+    cv2.line(out, *ends, (body, body, body + 20), int(text_h * rng.uniform(0.3, 0.6)), cv2.LINE_AA)
+    cv2.line(out, *ends, (body + 90,) * 3, max(1, int(0.08 * text_h)), cv2.LINE_AA)
+    return out
+
+
+def laptop(img, page, rng):
+    """A laptop's keyboard in view along one side of the frame, up to half a text height from
+    the writing: a dark or silver body, dark keys two to three and a half text heights apart
+    with light legends (as a MacBook's), a palm rest between them and the paper."""
+    h, w = img.shape[:2]
+    text_h = _text_height(page)
+    side, room, _ = _free_side(page, img.shape)
+    reach = int(min(room, 0.45 * (h if side in ("top", "bottom") else w)))
     if reach < 2 * text_h:
         return img
     along = w if side in ("top", "bottom") else h
@@ -205,7 +239,7 @@ PROBES = {
     f.__name__: f
     for f in (none, bent, converging, keystone, motion, defocus, hard_shadow, glare)
     + (low_light, chalk, small, jpeg, motion_vertical, motion_diagonal, defocus_strong)
-    + (defocus_lens, laptop)
+    + (defocus_lens, laptop, pen)
 }
 
 

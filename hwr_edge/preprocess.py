@@ -40,8 +40,9 @@ Steps (``ink_map``):
    noisy photo: every piece was read as a character) is found from its thin pieces, strong
    and weak, on one straight course across much of the page (``rules.broken_rules``), and
    taken out with the ink along that course when its pieces are fainter than the letters;
-6. table / desk areas (large dark regions at the frame that end in a sharp step up to the
-   paper's brightness; a vignetted corner or a shadow rises slowly) are masked, and so is
+6. table / desk areas (large dark regions at the frame, or a solid block inside it such as
+   a laptop's keys, that end in a sharp step up to the paper's brightness; a vignetted
+   corner or a shadow rises slowly) are masked, and so is
    paper under ``DIM_PAPER`` of the brightest paper's light (a nearly black corner, where
    noise divided by the dark paper looks like bold strokes); components touching them,
    specks and huge blobs are dropped, but not a speck just above a letter's stem (the dot
@@ -49,7 +50,9 @@ Steps (``ink_map``):
    of a grid line between two letters, a hair, ``_hairlines``). Components touching the
    frame are kept. Sets of four or more solid squarish shapes of one size (a keyboard's dark
    keys, tiles; ``_scenery``: bold letters on the benchmark fill at most 0.84 of their box,
-   keys 0.82-0.99) are dropped first, before they count towards the text height.
+   keys 0.82-0.99) are dropped first, before they count towards the text height, and so
+   are solid straight bars ``BAR_LENGTH`` text heights long at any tilt (a pen lying on the
+   page, ``_bars``), before rules are looked for and again once they are out.
 
 The components found here are handed to ``segment`` (``labels`` and ``boxes``), so the page is
 labelled once, and again after each kind of rule is taken out. ``light_strokes`` tells the
@@ -110,6 +113,9 @@ BROKEN_PIECE = 0.25  # ... and its pieces that find its course this many long (n
 FAINT = 0.75  # ... and on average under this part of the letters' darkness (a pen's dash is not)
 DOT_AREA = 4  # an i's dot is a speck of at least this many pixels ...
 DOT_GAP = 0.5  # ... at most this many text heights above its stem
+BAR_LENGTH = 3.0  # a solid straight bar this many text heights long is no character ...
+BAR_WIDTH = 0.25  # ... when at most this part of its length wide ...
+BAR_FILL = 0.6  # ... and its pixels fill this part of its length times its width
 HAIRLINE = 0.3  # a component this part of the letters' pen thick is a hairline (a rule's rest)
 
 
@@ -238,6 +244,7 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     loose = strong & ~page_long
     text_h = _text_height(stats, loose, RULED_SAMPLES if page_long.any() else 1)
     if text_h:
+        strong &= ~_bars(stats, labels, strong, text_h)  # before a near-level pen is a rule
         length, thin = max(15, int(RULE_LENGTH * text_h)), max(3, int(0.3 * text_h))
     else:  # (nearly) every character touches a rule: find the page-long ones first
         length, thin = max(15, min(gray.shape) // 6), max(5, min(gray.shape) // 60)
@@ -639,7 +646,8 @@ def _text_height(stats: np.ndarray, keep: np.ndarray, samples: int = 1) -> float
 
 
 def _plausible(stats: np.ndarray, labels: np.ndarray, table, text_h: float) -> np.ndarray:
-    """Components that may be text: not specks, huge blobs or touching the table region."""
+    """Components that may be text: not specks, huge blobs, hairlines, bars or touching the
+    table region."""
     w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
     small = (h < 0.35 * text_h) & (w < 0.35 * text_h)
     speck = small & (area < max(4.0, 0.02 * text_h**2))  # noise, rule ends, punctuation
@@ -647,9 +655,30 @@ def _plausible(stats: np.ndarray, labels: np.ndarray, table, text_h: float) -> n
     keep = ~(speck | huge)
     keep |= _dots(stats, speck, keep, text_h)
     keep &= ~_hairlines(stats, keep, text_h)
+    keep &= ~_bars(stats, labels, keep, text_h)  # again: one that lay across rules is apart now
     if table is not None:
         keep &= np.bincount(labels[table], minlength=len(stats)) == 0
     return keep
+
+
+def _bars(stats: np.ndarray, labels: np.ndarray, keep: np.ndarray, text_h: float) -> np.ndarray:
+    """Solid straight bars ``BAR_LENGTH`` text heights long or longer, at any tilt: a pen or a
+    pencil lying on the page, a ruler's edge; no character is that long, and a word that
+    long is no bar (its ink spreads across a text height, thinly). Length and width come from
+    the spread of the component's pixels along and across its main axis (a solid bar of
+    length L spreads L / sqrt(12)); solid: its pixels fill ``BAR_FILL`` of length x width."""
+    bars = np.zeros(len(stats), bool)
+    for i in np.flatnonzero(keep & (np.hypot(stats[:, 2], stats[:, 3]) >= BAR_LENGTH * text_h)):
+        x, y, w, h, area = stats[i]
+        m = cv2.moments((labels[y : y + h, x : x + w] == i).view(np.uint8), binaryImage=True)
+        cov = np.array([[m["mu20"], m["mu11"]], [m["mu11"], m["mu02"]]]) / max(m["m00"], 1.0)
+        across, along = np.sqrt(12.0 * np.maximum(np.linalg.eigvalsh(cov), 0.0))
+        bars[i] = (
+            along >= BAR_LENGTH * text_h
+            and across <= BAR_WIDTH * along
+            and area >= BAR_FILL * along * across
+        )
+    return bars
 
 
 def _hairlines(stats: np.ndarray, keep: np.ndarray, text_h: float) -> np.ndarray:

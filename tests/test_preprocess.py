@@ -232,6 +232,29 @@ def test_large_keys_of_a_laptop_near_the_camera_are_no_ink(body, cut):
     assert recall(result.mask[keys.shape[0] :], truth) > 0.9
 
 
+@pytest.mark.parametrize("tilt", [3.0, 25.0, 80.0])
+def test_a_pen_lying_on_the_page_is_no_ink_and_a_long_joined_word_is(tilt):
+    # a pen eight text heights long, with its highlight, near level (where a rule would be
+    # looked for), tilted, and upright; and a joined stroke as long, a wave a text height
+    # high (cursive writing), which stays
+    img, truth = page_with_text(h=700)
+    t = np.deg2rad(tilt)
+    half = 4 * 55 * np.array([np.cos(t), -np.sin(t)])
+    centre = np.array([350, 520]) if tilt < 45 else np.array([620, 350])
+    ends = [tuple(int(v) for v in centre + sign * half) for sign in (-1, 1)]
+    cv2.line(img, *ends, (50, 50, 70), 24, cv2.LINE_AA)
+    cv2.line(img, *ends, (150, 150, 150), 4, cv2.LINE_AA)
+    xs = np.arange(60, 500)
+    wave = np.stack([xs, 120 + 25 * np.sin(xs / 18)], axis=1).astype(np.int32)
+    cv2.polylines(img, [wave], False, (40, 30, 30), 6)
+    result = ink_map(img)
+    pen = np.zeros(img.shape[:2], np.uint8)
+    cv2.line(pen, *ends, 1, 30)
+    assert result.mask[pen > 0].sum() == 0
+    assert result.mask[95:146, 60:500].sum() > 0.9 * 440 * 6
+    assert recall(result.mask, truth) > 0.9
+
+
 def test_fewer_solid_shapes_than_a_keyboard_stay_ink():
     img, truth = page_with_text()
     for x in (100, 250, 400):  # three blots: a smudge each, for the reader to reject
