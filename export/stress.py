@@ -190,6 +190,38 @@ def pen(img, page, rng):
     return out
 
 
+def fingers(img, page, rng):
+    """One to three fingers (a hand holding the sheet) entering from the frame's side with the
+    most room, up to half a text height from the writing: skin-coloured, 1.2 to 1.8 text
+    heights wide, casting a soft shadow (35% of the light at most)."""
+    h, w = img.shape[:2]
+    text_h = _text_height(page)
+    side, room, _ = _free_side(page, img.shape)
+    if room < text_h:
+        return img
+    skin = np.zeros((h, w), np.float32)
+    for _ in range(int(rng.integers(1, 4))):
+        at = rng.uniform(0.15, 0.85)
+        edge = {
+            "top": (at * w, 0),
+            "bottom": (at * w, h),
+            "left": (0, at * h),
+            "right": (w, at * h),
+        }
+        angle = rng.uniform(-25, 25) + (90 if side in ("top", "bottom") else 0)
+        axes = (
+            int(0.95 * min(room, text_h * rng.uniform(4, 7))),
+            int(text_h * rng.uniform(0.6, 0.9)),
+        )
+        centre = tuple(int(v) for v in edge[side])
+        cv2.ellipse(skin, centre, axes, angle, 0, 360, 1.0, -1, cv2.LINE_AA)
+    shadow = cv2.GaussianBlur(skin, (0, 0), 0.6 * text_h)[..., None]
+    colour = np.array([rng.uniform(90, 150), rng.uniform(120, 170), rng.uniform(170, 230)])
+    out = img.astype(np.float32) * (1 - 0.35 * shadow)
+    out = out * (1 - skin[..., None]) + colour * skin[..., None]
+    return np.clip(out + rng.normal(0, 2, out.shape), 0, 255).astype(np.uint8)
+
+
 def laptop(img, page, rng):
     """A laptop's keyboard in view along one side of the frame, up to half a text height from
     the writing: a dark or silver body, dark keys two to three and a half text heights apart
@@ -239,7 +271,7 @@ PROBES = {
     f.__name__: f
     for f in (none, bent, converging, keystone, motion, defocus, hard_shadow, glare)
     + (low_light, chalk, small, jpeg, motion_vertical, motion_diagonal, defocus_strong)
-    + (defocus_lens, laptop, pen)
+    + (defocus_lens, laptop, pen, fingers)
 }
 
 

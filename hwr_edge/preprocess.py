@@ -52,7 +52,9 @@ Steps (``ink_map``):
    keys, tiles; ``_scenery``: bold letters on the benchmark fill at most 0.84 of their box,
    keys 0.82-0.99) are dropped first, before they count towards the text height, and so
    are solid straight bars ``BAR_LENGTH`` text heights long at any tilt (a pen lying on the
-   page, ``_bars``), before rules are looked for and again once they are out.
+   page, ``_bars``), before rules are looked for and again once they are out. Last, light
+   components that are the rim of a larger region as dark as they are (a fingertip narrower
+   than the closing, ``_outlines``) are dropped.
 
 The components found here are handed to ``segment`` (``labels`` and ``boxes``), so the page is
 labelled once, and again after each kind of rule is taken out. ``light_strokes`` tells the
@@ -116,6 +118,10 @@ DOT_GAP = 0.5  # ... at most this many text heights above its stem
 BAR_LENGTH = 3.0  # a solid straight bar this many text heights long is no character ...
 BAR_WIDTH = 0.25  # ... when at most this part of its length wide ...
 BAR_FILL = 0.6  # ... and its pixels fill this part of its length times its width
+OUTLINE_RING = (0.05, 0.1)  # a component with the pixels this many text heights from it ...
+OUTLINE_SHARE = 0.3  # ... this part of them as dark as its ink ...
+OUTLINE_TOL = 0.08  # ... (within this part of it) is the rim of a dark region, not a stroke
+OUTLINE_DARK = 150  # ... when its ink is lighter than this (0..255 darkness): skin, not a pen
 HAIRLINE = 0.3  # a component this part of the letters' pen thick is a hairline (a rule's rest)
 
 
@@ -277,6 +283,7 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
         strong = np.ones(n, bool)
         strong[0] = False
     keep = strong & _plausible(stats, labels, table, text_h)
+    keep &= ~_outlines(gray, darkness, labels, stats, keep, text_h)
     ids = np.nonzero(keep)[0]
     if ids.size == 0:
         return _empty(gray, scale, light)
@@ -679,6 +686,44 @@ def _bars(stats: np.ndarray, labels: np.ndarray, keep: np.ndarray, text_h: float
             and area >= BAR_FILL * along * across
         )
     return bars
+
+
+def _outlines(
+    gray: np.ndarray,
+    darkness: np.ndarray,
+    labels: np.ndarray,
+    stats: np.ndarray,
+    keep: np.ndarray,
+    text_h: float,
+) -> np.ndarray:
+    """Components that are the rim of a large region as dark as they are, not strokes: the tip
+    of a finger narrower than the background closing, which the closing took for a stroke on
+    paper. A stroke, sharp or blurred, has paper around it a little way off; here
+    ``OUTLINE_SHARE`` of the pixels ``OUTLINE_RING`` text heights from the component (and in no
+    other one) are within ``OUTLINE_TOL`` of its ink's darker tenth. Only components with no
+    pixel as dark as ``OUTLINE_DARK`` are looked at (skin, not ink): the rims of a thick
+    marker's strokes, hollowed by a closing too narrow for them, make the page be read again
+    with a wider one."""
+    flags = np.zeros(len(stats), bool)
+    near, far = (max(r, int(round(f * text_h))) for r, f in zip((2, 4), OUTLINE_RING, strict=True))
+    kernels = [
+        cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)) for r in (near, far)
+    ]
+    rows, cols = gray.shape
+    for i in np.flatnonzero(keep):
+        x, y, w, h = stats[i, :4]
+        if darkness[y : y + h, x : x + w][labels[y : y + h, x : x + w] == i].max() >= OUTLINE_DARK:
+            continue
+        x0, y0 = max(0, x - far), max(0, y - far)
+        x1, y1 = min(cols, x + w + far), min(rows, y + h + far)
+        crop = labels[y0:y1, x0:x1]
+        own = (crop == i).view(np.uint8)
+        ring = (cv2.dilate(own, kernels[1]) > cv2.dilate(own, kernels[0])) & (crop == 0)
+        if ring.any():
+            grey = gray[y0:y1, x0:x1]
+            level = np.percentile(grey[own > 0], 10) * (1.0 + OUTLINE_TOL)
+            flags[i] = (grey[ring] <= level).mean() >= OUTLINE_SHARE
+    return flags
 
 
 def _hairlines(stats: np.ndarray, keep: np.ndarray, text_h: float) -> np.ndarray:

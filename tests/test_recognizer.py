@@ -501,13 +501,15 @@ def test_the_lexicon_fills_a_low_confidence_reject_but_not_a_blob(classifier):
 
 @pytest.mark.parametrize(
     "probe, seed",
-    [("pen", 4), ("pen", 10), ("pen", 13), ("laptop", 0), ("laptop", 1), ("laptop", 5)],
+    [("pen", 4), ("pen", 10), ("pen", 13), ("laptop", 0), ("laptop", 1), ("laptop", 5)]
+    + [("fingers", 0), ("fingers", 4), ("fingers", 8)],
 )
-def test_a_pen_or_a_laptop_beside_the_writing_adds_nothing_to_the_reading(classifier, probe, seed):
+def test_a_pen_a_laptop_or_fingers_beside_the_writing_add_nothing(classifier, probe, seed):
     # a pen lying on the paper or across its edge; a dark or silver laptop with dark keys and
-    # light legends along one side of the frame. The code before 2026-12-03 05:00 UTC read
-    # these pages with 3, 4 and 8 more errors (the pen as "LL", "? J", "?" and "LL") and with
-    # 77, 6 and 22 more (the keys' edges and the dark around their legends as characters)
+    # light legends along one side of the frame; fingers holding the sheet. The code before
+    # 2026-12-03 05:00 UTC read these pages with 3, 4 and 8 more errors (the pen as "LL",
+    # "? J", "?" and "LL"), with 77, 6 and 22 more (the keys' edges and the dark around their
+    # legends as characters) and with 2, 6 and 4 more (the fingertips' rims: "V", "V v ?")
     base = stress.BASES[seed % len(stress.BASES)]
     page = synth.make_page(np.random.default_rng(seed), base, "strokes")
     photo = stress.PROBES[probe](page.image, page, np.random.default_rng(1000 + seed))
