@@ -283,7 +283,7 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
         strong = np.ones(n, bool)
         strong[0] = False
     keep = strong & _plausible(stats, labels, table, text_h)
-    keep &= ~_outlines(gray, darkness, labels, stats, keep, text_h)
+    keep &= ~_outlines(gray, darkness, low, labels, stats, keep, text_h)
     ids = np.nonzero(keep)[0]
     if ids.size == 0:
         return _empty(gray, scale, light)
@@ -691,6 +691,7 @@ def _bars(stats: np.ndarray, labels: np.ndarray, keep: np.ndarray, text_h: float
 def _outlines(
     gray: np.ndarray,
     darkness: np.ndarray,
+    low: float,
     labels: np.ndarray,
     stats: np.ndarray,
     keep: np.ndarray,
@@ -699,8 +700,9 @@ def _outlines(
     """Components that are the rim of a large region as dark as they are, not strokes: the tip
     of a finger narrower than the background closing, which the closing took for a stroke on
     paper. A stroke, sharp or blurred, has paper around it a little way off; here
-    ``OUTLINE_SHARE`` of the pixels ``OUTLINE_RING`` text heights from the component (and in no
-    other one) are within ``OUTLINE_TOL`` of its ink's darker tenth. Only components with no
+    ``OUTLINE_SHARE`` of the pixels ``OUTLINE_RING`` text heights from the component that the
+    threshold found no ink (under ``low``: not a rule taken out since) are within
+    ``OUTLINE_TOL`` of its ink's darker tenth. Only components with no
     pixel as dark as ``OUTLINE_DARK`` are looked at (skin, not ink): the rims of a thick
     marker's strokes, hollowed by a closing too narrow for them, make the page be read again
     with a wider one."""
@@ -716,9 +718,9 @@ def _outlines(
             continue
         x0, y0 = max(0, x - far), max(0, y - far)
         x1, y1 = min(cols, x + w + far), min(rows, y + h + far)
-        crop = labels[y0:y1, x0:x1]
-        own = (crop == i).view(np.uint8)
-        ring = (cv2.dilate(own, kernels[1]) > cv2.dilate(own, kernels[0])) & (crop == 0)
+        own = (labels[y0:y1, x0:x1] == i).view(np.uint8)
+        ring = cv2.dilate(own, kernels[1]) > cv2.dilate(own, kernels[0])
+        ring &= darkness[y0:y1, x0:x1] < low
         if ring.any():
             grey = gray[y0:y1, x0:x1]
             level = np.percentile(grey[own > 0], 10) * (1.0 + OUTLINE_TOL)
