@@ -192,8 +192,8 @@ def pen(img, page, rng):
 
 def fingers(img, page, rng):
     """One to three fingers (a hand holding the sheet) entering from the frame's side with the
-    most room, up to half a text height from the writing: skin-coloured, 1.2 to 1.8 text
-    heights wide, casting a soft shadow (35% of the light at most)."""
+    most room, up to half a text height from the writing: of a skin tone from light to dark,
+    1.2 to 1.8 text heights wide, casting a soft shadow (35% of the light at most)."""
     h, w = img.shape[:2]
     text_h = _text_height(page)
     side, room, _ = _free_side(page, img.shape)
@@ -216,7 +216,9 @@ def fingers(img, page, rng):
         centre = tuple(int(v) for v in edge[side])
         cv2.ellipse(skin, centre, axes, angle, 0, 360, 1.0, -1, cv2.LINE_AA)
     shadow = cv2.GaussianBlur(skin, (0, 0), 0.6 * text_h)[..., None]
-    colour = np.array([rng.uniform(90, 150), rng.uniform(120, 170), rng.uniform(170, 230)])
+    tone = rng.uniform(0, 1)  # light to dark skin
+    colour = (1 - tone) * np.array([130, 160, 215]) + tone * np.array([45, 60, 90])
+    colour = colour * rng.uniform(0.9, 1.1, 3)
     out = img.astype(np.float32) * (1 - 0.35 * shadow)
     out = out * (1 - skin[..., None]) + colour * skin[..., None]
     return np.clip(out + rng.normal(0, 2, out.shape), 0, 255).astype(np.uint8)

@@ -52,7 +52,7 @@ Steps (``ink_map``):
    keys, tiles; ``_scenery``: bold letters on the benchmark fill at most 0.84 of their box,
    keys 0.82-0.99) are dropped first, before they count towards the text height, and so
    are solid straight bars ``BAR_LENGTH`` text heights long at any tilt (a pen lying on the
-   page, ``_bars``), before rules are looked for and again once they are out. Last, light
+   page, ``_bars``), before rules are looked for and again once they are out. Last,
    components that are the rim of a larger region as dark as they are (a fingertip narrower
    than the closing, ``_outlines``) are dropped.
 
@@ -121,7 +121,7 @@ BAR_FILL = 0.6  # ... and its pixels fill this part of its length times its widt
 OUTLINE_RING = (0.05, 0.1)  # a component with the pixels this many text heights from it ...
 OUTLINE_SHARE = 0.3  # ... this part of them as dark as its ink ...
 OUTLINE_TOL = 0.08  # ... (within this part of it) is the rim of a dark region, not a stroke
-OUTLINE_DARK = 150  # ... when its ink is lighter than this (0..255 darkness): skin, not a pen
+OUTLINE_DARK = 200  # ... when none of it is this dark (0..255 darkness): skin, not a pen
 HAIRLINE = 0.3  # a component this part of the letters' pen thick is a hairline (a rule's rest)
 
 
@@ -702,10 +702,10 @@ def _outlines(
     paper. A stroke, sharp or blurred, has paper around it a little way off; here
     ``OUTLINE_SHARE`` of the pixels ``OUTLINE_RING`` text heights from the component that the
     threshold found no ink (under ``low``: not a rule taken out since) are within
-    ``OUTLINE_TOL`` of its ink's darker tenth. Only components with no
-    pixel as dark as ``OUTLINE_DARK`` are looked at (skin, not ink): the rims of a thick
-    marker's strokes, hollowed by a closing too narrow for them, make the page be read again
-    with a wider one."""
+    ``OUTLINE_TOL`` of its ink's darker tenth. Only components with no pixel as dark as
+    ``OUTLINE_DARK`` are looked at (skin, light or dark, not a pen's ink): the rims of a
+    thick marker's strokes, hollowed by a closing too narrow for them, make the page be read
+    again with a wider one."""
     flags = np.zeros(len(stats), bool)
     near, far = (max(r, int(round(f * text_h))) for r, f in zip((2, 4), OUTLINE_RING, strict=True))
     kernels = [
