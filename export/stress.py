@@ -166,8 +166,9 @@ def _free_side(page: synth.SynthPage, shape: tuple) -> tuple[str, float, np.ndar
 
 
 def pen(img, page, rng):
-    """A pen lying beside the writing, on the paper or across its edge: a dark bar 6 to 10
-    text heights long and 0.3 to 0.6 wide, a light highlight along its middle."""
+    """A pen lying beside the writing, on the paper or across its edge, up to 30 degrees from
+    level (or upright, beside the writing's side): a dark bar 6 to 10 text heights long and
+    0.3 to 0.6 wide, a light highlight along its middle."""
     h, w = img.shape[:2]
     text_h = _text_height(page)
     side, room, (x0, y0, x1, y1) = _free_side(page, img.shape)

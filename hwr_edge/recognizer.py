@@ -317,9 +317,9 @@ class Recognizer:
         return chars
 
     def _apply_lexicon(self, chars: list[Char], labels: set[str]) -> list[Char]:
-        """The word as the lexicon's nearest word when it is one (``lexicon.Lexicon.correct``),
-        a word of the lexicon in one case (``Lexicon.one_case``; ``labels``: the model's
-        classes)."""
+        """The word as the lexicon's nearest word when it is one (``lexicon.Lexicon.correct``;
+        a character rejected for its low confidence may be filled, a blob never), a word of
+        the lexicon in one case (``Lexicon.one_case``; ``labels``: the model's classes)."""
         if self._lexicon is None or not self.context:
             return chars
         read = [NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars]
