@@ -244,12 +244,12 @@ def laptop(img, page, rng):
     rest = int(rng.uniform(0.3, 1.5) * pitch)  # palm rest between the last row and the paper
     key, legend = int(paper * rng.uniform(0.05, 0.12)), int(paper * rng.uniform(0.55, 0.8))
     offset = rng.uniform(0, pitch)
+    scale = 0.3 * pitch / cv2.getTextSize("H", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1)[0][1]
     for r, top in enumerate(np.arange(reach - rest - pitch, -pitch, -pitch)):
         for left in np.arange(-offset - 0.3 * r * pitch, along, pitch):
             a, b = int(round(top)), int(round(left))
             cv2.rectangle(deck, (b, a), (b + int(pitch) - gap, a + int(pitch) - gap), key, -1)
             char = "QWERTYUIOPASDFGHJKLZXCVBNM1234567890"[int(rng.integers(36))]
-            scale = 0.3 * pitch / cv2.getTextSize("H", cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1)[0][1]
             org = (b + int(0.15 * pitch), a + int(0.45 * pitch))
             cv2.putText(deck, char, org, cv2.FONT_HERSHEY_SIMPLEX, scale, legend, 1, cv2.LINE_AA)
     deck = cv2.GaussianBlur(deck, (0, 0), 0.8).astype(np.float32)

@@ -712,10 +712,9 @@ def _outlines(
         cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)) for r in (near, far)
     ]
     rows, cols = gray.shape
-    for i in np.flatnonzero(keep):
+    inked = np.bincount(labels[darkness >= OUTLINE_DARK], minlength=len(stats)) > 0
+    for i in np.flatnonzero(keep & ~inked):
         x, y, w, h = stats[i, :4]
-        if darkness[y : y + h, x : x + w][labels[y : y + h, x : x + w] == i].max() >= OUTLINE_DARK:
-            continue
         x0, y0 = max(0, x - far), max(0, y - far)
         x1, y1 = min(cols, x + w + far), min(rows, y + h + far)
         own = (labels[y0:y1, x0:x1] == i).view(np.uint8)
