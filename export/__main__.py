@@ -19,6 +19,7 @@ COMMANDS = {
     "rejection": "export.rejection",
     "stress": "export.stress",
     "widths": "export.widths",
+    "recover": "export.recover",
 }
 
 
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m export",
         description="Build-stage jobs: train, evaluate, convert, quantize, build, synth, accuracy, "
-        "restamp, rejection, stress, widths.",
+        "restamp, rejection, stress, widths, recover.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMANDS.values():

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from export import styles
 from export.arch import ARCHS, build_model
 from export.augment import AugmentConfig, augment_batch, framing_scale
 from export.data import DIGITS, DataError, Dataset, digits_subset, load, load_folder
@@ -330,6 +331,7 @@ def train(
     negatives: int = 0,
     touching: int = 0,
     extra_digits: Path | None = None,
+    digit_styles: int = 0,
 ) -> Path:
     """Train (or fine-tune, or continue) a model and write its run directory ``out``.
 
@@ -340,7 +342,8 @@ def train(
     that many drawn non-characters (``export.negatives``) as a "not a character" class, and
     ``touching`` > 0 that many runs of two or three touching training characters as a class of
     their own ("touching characters"); a resumed model without those classes gets them added
-    to its output layer. Returns ``out``.
+    to its output layer. ``digit_styles`` > 0 adds that many footed 1s and slashed 0s drawn on
+    training digits (``export.styles``). Returns ``out``.
     """
     import keras
 
@@ -375,6 +378,11 @@ def train(
     if extra_digits is not None:
         digits = _digits_from(extra_digits, train_set.labels, convention)
         extra = digits if extra is None else _shuffled(extra, digits, [seed, 1])
+    if digit_styles:
+        fit_part = split_validation(len(train_set.y), 0.1, seed)[0]  # no validation image
+        x_fit, y_fit = train_set.x[fit_part], train_set.y[fit_part]
+        styled = styles.digit_styles(x_fit, y_fit, train_set.labels, digit_styles, seed)
+        extra = styled if extra is None else _shuffled(extra, styled, [seed, 2])
     rate = learning_rate
     if finetune_from is None and resume_from is None:
         model, learning_rate = build_model(arch, len(train_set.labels)), learning_rate or 1e-3
@@ -402,6 +410,7 @@ def train(
             "--negatives": negatives or None,
             "--touching": touching or None,
             "--extra-digits": extra_digits,
+            "--digit-styles": digit_styles or None,
         }
     )
 
@@ -517,6 +526,7 @@ def run(args: argparse.Namespace) -> int:
             negatives=args.negatives,
             touching=args.touching,
             extra_digits=args.extra_digits,
+            digit_styles=args.digit_styles,
         )
     except (DataError, OSError, ValueError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -567,5 +577,11 @@ def register(subparsers) -> None:
         "--extra-digits",
         type=Path,
         help="MNIST folder: add its 60,000 training digits, re-framed to the model's crops",
+    )
+    p.add_argument(
+        "--digit-styles",
+        type=int,
+        default=0,
+        help="add N footed 1s and slashed 0s drawn on training digits (export/styles.py)",
     )
     p.set_defaults(func=run)

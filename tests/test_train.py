@@ -193,6 +193,14 @@ def test_resume_with_negatives_adds_the_classes_that_are_no_character(mnist_run,
     assert metrics["accuracy"] > 0.8  # the digits are still read (test set: digits only)
 
 
+@needs_data
+def test_digit_styles_add_footed_ones_and_slashed_zeros_to_the_fitting_set(mnist_run, tmp_path):
+    base = json.loads((mnist_run / "metrics.json").read_text())
+    metrics = resume_one_epoch(mnist_run, tmp_path / "styles", digit_styles=100)
+    assert metrics["n_train"] == base["n_train"] + 90  # 90 % of the styled digits
+    assert metrics["labels"] == base["labels"] and "--digit-styles 100" in metrics["command"]
+
+
 def test_add_class_keeps_the_old_classes_predictions():
     import keras
 
