@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -32,9 +33,13 @@ def folded_weights(onnx_path: Path) -> tuple[list, dict]:
     ``("conv", kernel_hwio, bias)``, ``("dense_bn", kernel, scale, shift)`` and
     ``("dense", kernel, bias)``."""
     import onnx
+    from google.protobuf.message import DecodeError
     from onnx import numpy_helper
 
-    model = onnx.load(str(onnx_path))
+    try:
+        model = onnx.load(str(onnx_path))
+    except DecodeError as exc:
+        raise RecoverError(f"{onnx_path}: not an ONNX file ({exc})") from None
     meta = {p.key: p.value for p in model.metadata_props}
     if meta.get("hwr_edge.arch") != "edgenet" or meta.get("hwr_edge.precision") != "fp32":
         raise RecoverError(f"{onnx_path}: not an fp32 edgenet model of this project")
@@ -153,8 +158,8 @@ def recover(
 def _run(args: argparse.Namespace) -> int:
     try:
         metrics = recover(args.onnx, args.data_dir, args.out, args.calib_n)
-    except (RecoverError, OSError, KeyError) as exc:
-        print(f"error: {exc}")
+    except (ValueError, OSError, KeyError) as exc:  # RecoverError, DataError, missing files
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     print(
         f"{args.out}: validation loss {metrics['history']['val_loss'][0]:.4f}, accuracy "

@@ -85,6 +85,20 @@ def test_only_fp32_edgenet_files_are_taken(name):
         folded_weights(ROOT / "models" / name)
 
 
+@pytest.mark.parametrize("content", [b"not a model", None])
+def test_cli_bad_file_is_a_one_line_error(tmp_path, capsys, content):
+    from export.__main__ import main
+
+    path = tmp_path / "model.onnx"
+    if content is not None:
+        path.write_bytes(content)
+    assert (
+        main(["recover", str(path), "--data-dir", str(tmp_path), "--out", str(tmp_path / "r")]) == 1
+    )
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and str(path) in err
+
+
 @pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is absent")
 def test_recovered_shipped_model_reads_like_it_and_can_be_resumed(tmp_path):
     import keras
