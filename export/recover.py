@@ -70,9 +70,9 @@ def rebuild(layers: list, num_classes: int):
     """An edgenet Keras model computing what the folded ``layers`` compute (inference mode);
     each BN layer is the identity times its folded scale plus its folded shift."""
     model = build_model("edgenet", num_classes)
-    convs = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
-    norms = [layer for layer in model.layers if type(layer).__name__ == "BatchNormalization"]
-    denses = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
+    convs, norms, denses = (
+        _layers(model, kind) for kind in ("Conv2D", "BatchNormalization", "Dense")
+    )
     for conv, norm, (_, kernel, bias) in zip(convs, norms[:3], layers[:3], strict=True):
         conv.set_weights([kernel])
         norm.set_weights(_bn(norm, np.ones_like(bias), bias))
@@ -83,6 +83,11 @@ def rebuild(layers: list, num_classes: int):
     return model
 
 
+def _layers(model, kind: str) -> list:
+    """The model's layers of the Keras class named ``kind``, in order."""
+    return [layer for layer in model.layers if type(layer).__name__ == kind]
+
+
 def _bn(norm, scale: np.ndarray, shift: np.ndarray) -> list:
     """BN weights (gamma, beta, mean, variance) that compute ``x * scale + shift``."""
     var = np.full_like(scale, 1.0 - norm.epsilon)
@@ -91,15 +96,15 @@ def _bn(norm, scale: np.ndarray, shift: np.ndarray) -> list:
 
 def calibrate(model, x: np.ndarray, batch: int = 512) -> None:
     """Give each BN layer its inputs' mean and variance over ``x`` (inference mode up to it)
-    and the gamma and beta that keep its inference output as it was."""
+    and the gamma and beta that keep its inference output as it was. As no layer's output
+    changes, every BN layer's inputs are taken in one pass before any is changed."""
     import keras
 
-    norms = [layer for layer in model.layers if type(layer).__name__ == "BatchNormalization"]
-    for norm in norms:
-        probe = keras.Model(model.inputs, norm.input)
-        acts = np.concatenate(
-            [probe.predict(x[i : i + batch], verbose=0) for i in range(0, len(x), batch)]
-        )
+    norms = _layers(model, "BatchNormalization")
+    probe = keras.Model(model.inputs, [norm.input for norm in norms])
+    outputs = [probe.predict(x[i : i + batch], verbose=0) for i in range(0, len(x), batch)]
+    for k, norm in enumerate(norms):
+        acts = np.concatenate([out[k] for out in outputs])
         axes = tuple(range(acts.ndim - 1))
         mean, var = acts.mean(axes), acts.var(axes)
         gamma, beta, old_mean, old_var = norm.get_weights()

@@ -379,8 +379,7 @@ def train(
         digits = _digits_from(extra_digits, train_set.labels, convention)
         extra = digits if extra is None else _shuffled(extra, digits, [seed, 1])
     if digit_styles:
-        fit_part = split_validation(len(train_set.y), 0.1, seed)[0]  # no validation image
-        x_fit, y_fit = train_set.x[fit_part], train_set.y[fit_part]
+        x_fit, y_fit = _fitting(train_set, seed)
         styled = styles.digit_styles(x_fit, y_fit, train_set.labels, digit_styles, seed)
         extra = styled if extra is None else _shuffled(extra, styled, [seed, 2])
     rate = learning_rate
@@ -465,6 +464,13 @@ def train(
     return out
 
 
+def _fitting(train_set: Dataset, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The crops and labels ``fit`` trains on (the training set without its validation tenth):
+    what added crops may be drawn from without showing a validation image."""
+    fit_part = split_validation(len(train_set.y), 0.1, seed)[0]
+    return train_set.x[fit_part], train_set.y[fit_part]
+
+
 def _non_characters(train_set, labels, negatives, touching, seed, convention) -> tuple:
     """Crops and labels of the classes that are no character: ``negatives`` drawn symbols and
     ``touching`` runs of touching training characters (from the fitting 90% of the training
@@ -473,8 +479,7 @@ def _non_characters(train_set, labels, negatives, touching, seed, convention) ->
     x = negative_crops(negatives, seed, convention)
     y = np.full(len(x), labels.index(NOT_A_CHARACTER) if negatives else 0, np.int64)
     if touching:
-        fit_part = split_validation(len(train_set.y), 0.1, seed)[0]  # no validation image
-        pool_x, pool_y = train_set.x[fit_part], train_set.y[fit_part]
+        pool_x, pool_y = _fitting(train_set, seed)
         runs = touching_runs(pool_x, pool_y, train_set.labels, touching, seed, convention)
         run_y = np.full(len(runs), labels.index(TOUCHING_CHARACTERS), np.int64)
         x, y = _shuffled((x, y), (runs, run_y), seed)
