@@ -22,7 +22,7 @@ from test_classifier import band_crops, write_model
 
 from hwr_edge.bench.keras_compare import find_source
 from hwr_edge.bench.machine import parse_cpuinfo
-from hwr_edge.bench.process import run_child
+from hwr_edge.bench.process import cached_bytecode_env, run_child
 from hwr_edge.bench.stats import measure, percentile, summarize
 from hwr_edge.bench.targets import check_targets
 
@@ -383,3 +383,19 @@ def test_keras_rows_say_why_when_no_source_was_measured(monkeypatch, tmp_path):
     result = {}
     assert run.keras_tasks(settings, result, tmp_path / "crops.npy") == []
     assert report.keras_table(result) == "Keras side-by-side skipped: TensorFlow is not installed"
+
+
+def test_cold_starts_run_from_cached_bytecode(tmp_path, monkeypatch):
+    """With PYTHONDONTWRITEBYTECODE set, the timed starts still find their modules compiled:
+    the untimed start writes the bytecode under the temporary prefix."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "probe_module.py").write_text("VALUE = 1\n")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = cached_bytecode_env(tmp_path / "cache")
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert env["PYTHONPYCACHEPREFIX"] == str(tmp_path / "cache")
+    cmd = [sys.executable, "-c", "import probe_module"]
+    assert run_child(cmd, cwd=tmp_path / "src", env=env)["returncode"] == 0
+    assert list((tmp_path / "cache").rglob("probe_module*.pyc"))
+    assert run_child(cmd, cwd=tmp_path / "src")["returncode"] == 0
+    assert not list((tmp_path / "src").rglob("*.pyc"))  # this environment writes none
