@@ -49,7 +49,9 @@ pieces side by side (an H's bar short of its stems; ``segment``, a "joined" slot
 each alone and together. The reading is the chain with the highest sum of its characters'
 log-odds (a reject counted as the reject threshold's), each character adding ``JOIN_COST``:
 read alone, the glyphs score as before, and their union wins only when it beats them by
-``JOIN_COST`` for each glyph it takes in.
+``JOIN_COST`` for each glyph it takes in. A speck a broken stroke left beside its letter is
+such a glyph too; being no character (a reject read alone), it adds nothing, so the letter
+takes it in when it reads almost as well with it.
 
 A Recognizer holds no per-call state, so one instance may serve many threads at once.
 """
@@ -417,13 +419,14 @@ def _is_blob(mask: np.ndarray) -> bool:
 
 
 def _piece_terms(slots: list, confidence: np.ndarray, labels: list[str]) -> np.ndarray:
-    """Per piece: the log-odds of its best class (clipped to +-``LOGIT_CLIP``) and its width
+    """Per piece: the log-odds of its best class (clipped to +-``LOGIT_CLIP``), its width
     penalty (``WIDE_COST`` per typical character width it is wider than its class may be,
-    ``widths.max_width``)."""
+    ``widths.max_width``) and 1.0 when it can be a character at all (confidence above 0:
+    not a blob, a short mark or a non-character class), else 0.0."""
     width = np.array([piece.width for slot in slots for piece in slot.pieces])
     allowed = np.array([max_width(label) for label in labels])
     wide = WIDE_COST * np.maximum(width - allowed, 0.0)
-    return np.stack([_logit(confidence), wide], axis=1)
+    return np.stack([_logit(confidence), wide, confidence > 0], axis=1)
 
 
 def _second_look(clf, crops: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -495,9 +498,11 @@ def _best_join(slot, terms: np.ndarray, floor: float) -> list[int]:
     """Indices of the pieces that read a joined slot (glyphs that may be one character's
     pieces): the chain from the first node to the last with the highest sum, over its pieces,
     of their log-odds (a reject counts as the reject threshold's) minus their width penalty
-    plus ``JOIN_COST``. Read apart, the glyphs score as before; read as one, their union must
-    beat them by ``JOIN_COST`` per glyph it takes in."""
-    values = np.maximum(terms[:, 0], floor) - terms[:, 1] + JOIN_COST
+    plus ``JOIN_COST`` for each that can be a character. Read apart, the glyphs score as
+    before; read as one, their union must beat them by ``JOIN_COST`` per glyph it takes in,
+    except for glyphs that can be no character (a speck beside its letter: read alone a
+    reject whatever its neighbours are)."""
+    values = np.maximum(terms[:, 0], floor) - terms[:, 1] + JOIN_COST * terms[:, 2]
     best = np.full(slot.nodes, -np.inf)
     back = np.zeros(slot.nodes, int)
     best[0] = 0.0

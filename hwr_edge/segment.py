@@ -20,11 +20,11 @@
    ``recognizer.py``). Narrower glyphs get no cuts: a column-valley cut for narrow pairs
    ("11", "1I") changed nothing on the benchmark and split some O's, so it is not done.
 6. pieces a pen lift left side by side (an H's bar short of its stems, a K's arms apart from
-   its stem): up to ``JOIN_RUN`` neighbouring glyphs of a word without cuts, at
-   most ``JOIN_GAP`` line heights apart and together no wider than ``JOIN_WIDTH`` typical
-   widths, become one joined slot whose pieces are each glyph and their unions; the
-   Recognizer reads them as one character only when that reads better (see
-   ``recognizer.py``).
+   its stem, a speck a broken stroke left beside its letter): up to ``JOIN_RUN`` neighbouring
+   glyphs of a word without cuts, at most ``JOIN_GAP`` line heights apart and together no
+   wider than ``JOIN_WIDTH`` typical widths, become one joined slot whose pieces are each
+   glyph and their unions; the Recognizer reads them as one character only when that reads
+   better (see ``recognizer.py``).
 
 Boxes are in original-image pixels; crops are working-resolution ink of that glyph only.
 """
@@ -72,7 +72,6 @@ STEP_COST = 0.3  # a cut path's cost of moving one column sideways (in ink pixel
 JOIN_GAP = 0.1  # glyphs this many line heights apart or closer may be one letter's pieces ...
 JOIN_WIDTH = 2.0  # ... when together no wider than this many typical widths (an M, a W) ...
 JOIN_RUN = 3  # ... and no more than this many of them
-SPECK = 0.2  # a glyph under this many line heights both ways (a dot, a full stop) joins none
 
 
 @dataclass
@@ -187,13 +186,14 @@ def _loose_runs(boxes: np.ndarray, single: list[bool], line: tuple, text_h: floa
     """A word's glyphs (``boxes``, left to right) in runs, as indices: neighbours that may be
     one character a pen lift left in pieces share a run (without cut pieces, ``single``; no
     more than ``JOIN_GAP`` line heights apart; together at most ``JOIN_WIDTH`` typical widths
-    wide and ``MERGE_HEIGHT`` text heights tall; at most ``JOIN_RUN``; none a ``SPECK``)."""
+    wide and ``MERGE_HEIGHT`` text heights tall; at most ``JOIN_RUN``). A speck that close (a
+    piece a broken stroke left beside its letter) is a candidate too: the Recognizer keeps
+    it apart, as a reject, unless the letter reads as well with it."""
     line_h, char_w = line
     reach = np.maximum.accumulate(boxes[:, 0] + boxes[:, 2])  # the rightmost ink so far
     if not (boxes[1:, 0] - reach[:-1] <= JOIN_GAP * line_h).any():  # no glyph that close
         return [[i] for i in range(len(boxes))]
-    speck = (boxes[:, 2] < SPECK * line_h) & (boxes[:, 3] < SPECK * line_h)
-    loose = np.array(single) & ~speck
+    loose = np.array(single)
     runs: list[list[int]] = []
     for i in range(len(boxes)):
         run = runs[-1] if runs else []

@@ -205,6 +205,20 @@ def test_a_letter_a_pen_lift_left_in_pieces_side_by_side_is_read_whole(classifie
     assert x <= 236 and x + w >= 304  # the H's box spans both stems
 
 
+def test_a_piece_broken_off_beside_a_letter_is_read_with_it_a_full_stop_is_kept(classifier):
+    # a blot 3 px past the L's foot (too small for a character: a reject alone) read "TEL?"
+    # before; the same blot a full stop's distance away is still reported, not dropped
+    recognizer = Recognizer(classifier)
+    foot = BLOCK_Y + BLOCK_H
+    for gap, text in ((3, "TEL"), (18, "TEL?")):
+        image = block_letters([("T", 60, 60), ("E", 150, 55), ("L", 240, 60)])
+        x = 240 + 60 + 4 + gap  # the L's foot ends half the pen's width past its end point
+        cv2.rectangle(image, (x, foot - 14), (x + 16, foot + 4), (40, 40, 40), -1)
+        page = recognizer.recognize(image)
+        assert page.text == text
+        assert page.chars[2].box[0] + page.chars[2].box[2] >= (x + 16 if gap == 3 else 300)
+
+
 def test_a_wide_letter_in_two_halves_is_read_whole(classifier):
     # the M's halves are 1.54 typical letter widths wide together (wider than most letters
     # may be, not an M): read apart, "II"

@@ -203,6 +203,27 @@ def test_pieces_a_pen_lift_left_side_by_side_share_a_joined_slot():
     )
 
 
+def test_a_speck_beside_a_letter_shares_its_joined_slot_and_one_further_off_does_not():
+    # a piece a broken stroke left 3 px beside an L's foot may be the L's; a full stop 10 px
+    # (a quarter of the line's height) after a letter is no piece of it
+    def draw(img):
+        cv2.putText(img, "TEL", (60, 160), FONT, 2.0, 255, 6)
+        x1 = int(np.flatnonzero(img.any(axis=0)).max())
+        cv2.rectangle(img, (x1 + 3, 154), (x1 + 8, 159), 255, -1)
+        cv2.putText(img, "AB", (400, 160), FONT, 2.0, 255, 6)
+        x2 = int(np.flatnonzero(img.any(axis=0)).max())
+        cv2.rectangle(img, (x2 + 10, 154), (x2 + 15, 159), 255, -1)
+
+    ink = ink_from(draw, text_h=60)
+    (line,) = segment(ink)
+    tel, ab = line
+    assert [slot.joined for slot in tel] == [False, False, True]
+    spans = sorted((p.start, p.end) for p in tel[2].pieces)
+    assert spans == [(0, 1), (0, 2), (1, 2)]  # the L, the speck, and the two as one
+    assert [slot.joined for slot in ab] == [False, False, False]
+    assert ab[2].glyph.box[2] < 10  # the full stop is a slot of its own
+
+
 def test_a_speck_far_from_the_text_is_no_line_but_small_writing_is():
     # a shadow's edge leaves a few pixels of ink where it meets the frame: they read "?" on
     # a line of their own; writing smaller than the text (a "x" half its height) stays
