@@ -188,7 +188,7 @@ def _loose_runs(boxes: np.ndarray, single: list[bool], line: tuple, text_h: floa
     more than ``JOIN_GAP`` line heights apart; together at most ``JOIN_WIDTH`` typical widths
     wide and ``MERGE_HEIGHT`` text heights tall; at most ``JOIN_RUN``). A speck that close (a
     piece a broken stroke left beside its letter) is a candidate too: the Recognizer keeps
-    it apart, as a reject, unless the letter reads as well with it."""
+    it apart, as a reject, unless the letter reads about as well with it."""
     line_h, char_w = line
     reach = np.maximum.accumulate(boxes[:, 0] + boxes[:, 2])  # the rightmost ink so far
     if not (boxes[1:, 0] - reach[:-1] <= JOIN_GAP * line_h).any():  # no glyph that close

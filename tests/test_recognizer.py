@@ -216,7 +216,8 @@ def test_a_piece_broken_off_beside_a_letter_is_read_with_it_a_full_stop_is_kept(
         cv2.rectangle(image, (x, foot - 14), (x + 16, foot + 4), (40, 40, 40), -1)
         page = recognizer.recognize(image)
         assert page.text == text
-        assert page.chars[2].box[0] + page.chars[2].box[2] >= (x + 16 if gap == 3 else 300)
+        right = page.chars[2].box[0] + page.chars[2].box[2]
+        assert (right >= x + 16) == (gap == 3)  # the L's box takes the blot in, or not
 
 
 def test_a_wide_letter_in_two_halves_is_read_whole(classifier):
