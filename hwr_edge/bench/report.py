@@ -112,7 +112,7 @@ def full_report(result: dict, markdown: bool = False) -> str:
     sections = [
         ("Model inference (median of n runs; us/char = batch time / batch)", inference_table),
         ("Pipeline stages, ms (median; per s = 1000 / median total)", pipeline_table),
-        ("Cold start and peak memory (whole processes)", process_table),
+        ("Cold start and peak memory (whole processes, cached bytecode)", process_table),
         ("Keras against ONNX, same crops, same run", keras_table),
         ("Targets", targets_table),
     ]
