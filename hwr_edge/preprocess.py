@@ -21,7 +21,9 @@ Steps (``ink_map``):
    is retried as if the text were ``FILL_TEXT`` of the frame high (a tight crop), with a
    closing at least twice as wide as the hollow strokes;
 4. hysteresis threshold above the paper's own noise level: ONE connected-components pass gives
-   the components, their boxes and whether they hold strong ink;
+   the components, their boxes and whether they hold strong ink; a component shaped like the
+   page's letters whose ink reaches only a lower, pale level is ink too (a flash's glare or a
+   pen running dry leaves some letters paler than the rest, ``_pale_letters``);
 5. ruled lines: only components longer than a few text heights can hold a rule (a cheap test on
    the component boxes); inside those boxes the rule's tilt is measured (up to ~8 degrees), its
    thin run removed, and the strokes that crossed it bridged again (``rules.py``); rules left
@@ -122,6 +124,9 @@ OUTLINE_RING = (0.05, 0.1)  # a component with the pixels this many text heights
 OUTLINE_SHARE = 0.3  # ... this part of them as dark as its ink ...
 OUTLINE_TOL = 0.08  # ... (within this part of it) is the rim of a dark region, not a stroke
 OUTLINE_DARK = 200  # ... when none of it is this dark (0..255 darkness): skin, not a pen
+PALE_HEIGHT = (0.5, 1.5)  # a component paler than the strong level is ink when this many
+PALE_WIDTH = 3.0  # text heights tall, at most this many wide ...
+PALE_PEN = 0.35  # ... and this part of the letters' pen thick (a pale letter, not a rule)
 HAIRLINE = 0.3  # a component this part of the letters' pen thick is a hairline (a rule's rest)
 
 
@@ -237,18 +242,23 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     cv2.subtract(255, darkness, dst=darkness)
     if table is not None:
         darkness[table] = 0
-    low, high = _thresholds(darkness)
+    low, high, pale = _thresholds(darkness)
     n, labels, stats = label_components(cv2.threshold(darkness, low, 1, cv2.THRESH_BINARY)[1])
     # every strong stroke has pixels on the even rows and columns; the labels of those above
     # the strong level picked by a boolean mask: a quarter of the time of np.nonzero's indices
-    strong = np.bincount(labels[::2, ::2][darkness[::2, ::2] > high], minlength=n) > 0
+    sample, sample_labels = darkness[::2, ::2], labels[::2, ::2]
+    strong = np.bincount(sample_labels[sample > high], minlength=n) > 0
     strong[0] = False
-    strong &= ~_scenery(stats)
-    weak = stats[1:][~strong[1:]]  # a faint rule's pieces under the strong level show its course
+    scenery = _scenery(stats)
+    strong &= ~scenery
     extent = np.maximum(stats[:, 2], stats[:, 3])
     page_long = _page_long(stats, gray.shape)
     loose = strong & ~page_long
     text_h = _text_height(stats, loose, RULED_SAMPLES if page_long.any() else 1)
+    if text_h and pale < high:
+        reach = np.bincount(sample_labels[sample > pale], minlength=n) > 0
+        strong |= _pale_letters(stats, strong, reach & ~strong & ~scenery, text_h)
+    weak = stats[1:][~strong[1:]]  # a faint rule's pieces under the strong level show its course
     if text_h:
         strong &= ~_bars(stats, labels, strong, text_h)  # before a near-level pen is a rule
         length, thin = max(15, int(RULE_LENGTH * text_h)), max(3, int(0.3 * text_h))
@@ -580,23 +590,43 @@ def _sharp_edge(background: np.ndarray, region: np.ndarray, paper_level: float) 
     return around >= EDGE_LEVEL * paper_level or around >= EDGE_RATIO * level
 
 
-def _thresholds(darkness: np.ndarray) -> tuple[float, float]:
+def _thresholds(darkness: np.ndarray) -> tuple[float, float, float]:
     """Hysteresis levels (weak, strong) above the paper's own noise, and at most
     ``INK_LOW`` / ``INK_HIGH`` of the ink's darkness (the 99th percentile): on paper with
     many rules or a texture the noise estimate alone would rise above the strokes. The
     strong level never falls below ``MIN_HIGH``, or, when the ink itself is fainter than
     that (pencil), below a floor that is ``CLEAN_HIGH`` on clean paper and rises with the
-    paper's noise to ``MIN_HIGH`` (noise is no stroke)."""
+    paper's noise to ``MIN_HIGH`` (noise is no stroke). Third: that floor, which letters
+    paler than the page's ink must reach to be read (``_pale_letters``)."""
     sample = darkness[::4, ::4]
     hist = np.bincount(sample.ravel(), minlength=256).cumsum()
     median = float(np.searchsorted(hist, 0.5 * hist[-1]))
     spread = float(np.searchsorted(hist, 0.75 * hist[-1])) - median
     ink = float(np.searchsorted(hist, 0.99 * hist[-1]))
     low = max(MIN_LOW, min(median + 8 * spread + 6, INK_LOW * ink))
-    floor = MIN_HIGH
-    if INK_HIGH * ink < MIN_HIGH:  # faint ink: the floor sits just above the paper's noise
-        floor = float(np.clip(median + 10 * spread + 20, CLEAN_HIGH, MIN_HIGH))
-    return low, max(floor, min(2 * low, INK_HIGH * ink))
+    pale = float(np.clip(median + 10 * spread + 20, CLEAN_HIGH, MIN_HIGH))
+    floor = pale if INK_HIGH * ink < MIN_HIGH else MIN_HIGH  # faint ink: pencil
+    return low, max(floor, min(2 * low, INK_HIGH * ink)), pale
+
+
+def _pale_letters(
+    stats: np.ndarray, strong: np.ndarray, pale: np.ndarray, text_h: float
+) -> np.ndarray:
+    """The ``pale`` components (their ink reaches the pale floor, not the strong level) that
+    are shaped like the page's letters: ``PALE_HEIGHT`` text heights tall, at most
+    ``PALE_WIDTH`` wide, and at least ``PALE_PEN`` of the strong letters' pen thick. A
+    flash's glare, a pen running dry or light ink leave some letters paler than the rest
+    of the page; a faint rule's pieces are flat, a grid's or a fibre's thin, and paper
+    texture and ink showing through from the back stay under the floor."""
+    w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
+    tall = (h >= PALE_HEIGHT[0] * text_h) & (h <= PALE_HEIGHT[1] * text_h)
+    letters = strong & tall
+    letters[0] = False
+    if not letters.any():
+        return np.zeros(len(stats), bool)
+    pen = area / (w + h)
+    thick = pen >= PALE_PEN * statistics.median(pen[letters].tolist())
+    return pale & tall & thick & (w <= PALE_WIDTH * text_h)
 
 
 def _page_long(stats: np.ndarray, shape: tuple) -> np.ndarray:

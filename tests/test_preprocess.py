@@ -137,6 +137,20 @@ def test_faint_pencil_on_clean_paper_is_found():
     assert not result.mask[far].any()
 
 
+def test_letters_paler_than_the_page_s_ink_are_found_and_a_rule_as_pale_is_not():
+    # a pen running dry, light ink, a flash's glare: a word under the strong level that the
+    # page's dark ink sets, over the pale floor; a rule of that grey is flat, no letter
+    img, truth = page_with_text(text="HILT 17")
+    pale = np.zeros(truth.shape, np.uint8)
+    cv2.putText(pale, "WAVE", (60, 400), cv2.FONT_HERSHEY_SIMPLEX, 2.5, 255, 6)
+    img[pale > 0] = (185, 185, 185)
+    cv2.line(img, (0, 460), (700, 460), (185, 185, 185), 2)
+    result = ink_map(img)
+    assert recall(result.mask, pale > 0) > 0.9
+    assert recall(result.mask, truth) > 0.9
+    assert not result.mask[450:470].any()
+
+
 def test_a_hard_shadow_edge_across_the_text_is_no_stroke_and_hides_none():
     # a lamp casts the hand's shadow with a sharp edge: the background must follow the
     # step, or its blur leaves a dark line (read as a rule or an "I") and eats the letters
