@@ -232,11 +232,11 @@ def harmonize_case(
     below the baseline (one all of capital height is in capitals, whatever the classifier
     read: "SKY" stays, "SKY" with its Y below the line is "Sky"), a first one when it
     votes for lower case; there an I or an l is an i when ``dotted`` (its glyph topped by a
-    dot), else an l. A dotted I or J votes for lower case. A first letter of no shape
-    (``NO_SHAPE``: I, J, K, L) or of no case the classifier reads (F) is written in lower
-    case too when the word is ``inside_line`` (not its line's first): inside a line a word
-    is more often in lower case than capitalized ("keys", "lazy", "fix" for "Keys", "Iazy",
-    "Fix")."""
+    dot) or x-height (its dot missed), else an l. A dotted I or J votes for lower case. A
+    first letter of no shape (``NO_SHAPE``: I, J, K, L) or of no case the classifier reads
+    (F) is written in lower case too when the word is ``inside_line`` (not its line's
+    first): inside a line a word is more often in lower case than capitalized ("keys",
+    "lazy", "fix" for "Keys", "Iazy", "Fix")."""
     present = set(labels)
     cased = [c.isalpha() and c.swapcase() in present and c.swapcase() != c for c in word]
     merged = [c.isalpha() and c.isupper() and c.lower() not in present for c in word]
@@ -262,7 +262,7 @@ def harmonize_case(
         elif lower > upper and merged[i] and (x_height if i > 0 else votes[0] or shapeless):
             c = c.lower()
         if lower > upper and c in "il" and (i > 0 or shapeless) and dotted is not None:
-            c = "i" if dotted[i] else "l"
+            c = "i" if dotted[i] or (short is not None and short[i]) else "l"
         out.append(c)
     return "".join(out)
 

@@ -284,6 +284,22 @@ def test_in_a_lower_case_word_a_dotted_bar_is_an_i_and_a_plain_one_an_l():
     )
 
 
+def test_in_a_lower_case_word_an_x_height_bar_without_its_dot_is_an_i():
+    # "soil" with the i's dot lost (faint, or merged into the stem): before, an l
+    no_dots = [False] * 4
+    short = [True, True, True, False]
+    assert harmonize_case("SOIL", alts("SOIL"), EMNIST47, short, None, no_dots) == "soil"
+    # a bar as tall as the l is an l; in capitals nothing changes; the bar does not vote (in
+    # capitals of uneven height, "MILK" with a small I, it would make "Milk")
+    tall_bar = [True, True, False, False]
+    assert harmonize_case("SOIL", alts("SOIL"), EMNIST47, tall_bar, None, no_dots) == "soll"
+    assert harmonize_case("SOIL", alts("SOIL"), EMNIST47, [False] * 4, None, no_dots) == "SOIL"
+    assert (
+        harmonize_case("MILK", alts("MILK"), EMNIST47, [False, True, False, False], None, no_dots)
+        == "MILK"
+    )
+
+
 def test_inside_a_line_a_first_letter_of_no_shape_follows_its_lower_case_word():
     # "keys", "lazy", "jam", "ice" inside a line: their K, I/L and J have one class for both
     # cases and no height or descent to tell them, the rest of the word is lower case
