@@ -122,6 +122,7 @@ BAR_WIDTH = 0.25  # ... when at most this part of its length wide ...
 BAR_FILL = 0.6  # ... and its pixels fill this part of its length times its width
 OUTLINE_RING = (0.05, 0.1)  # a component with the pixels this many text heights from it ...
 OUTLINE_SHARE = 0.3  # ... this part of them as dark as its ink ...
+FLAT_SHARE = 0.15  # ... or this part when its ink is flat (its lighter tenth within OUTLINE_TOL)
 OUTLINE_TOL = 0.08  # ... (within this part of it) is the rim of a dark region, not a stroke
 OUTLINE_DARK = 200  # ... when none of it is this dark (0..255 darkness): skin, not a pen
 PALE_HEIGHT = (0.5, 1.5)  # a component paler than the strong level is ink when this many
@@ -732,10 +733,12 @@ def _outlines(
     paper. A stroke, sharp or blurred, has paper around it a little way off; here
     ``OUTLINE_SHARE`` of the pixels ``OUTLINE_RING`` text heights from the component that the
     threshold found no ink (under ``low``: not a rule taken out since) are within
-    ``OUTLINE_TOL`` of its ink's darker tenth. Only components with no pixel as dark as
-    ``OUTLINE_DARK`` are looked at (skin, light or dark, not a pen's ink): the rims of a
-    thick marker's strokes, hollowed by a closing too narrow for them, make the page be read
-    again with a wider one."""
+    ``OUTLINE_TOL`` of its ink's darker tenth; ``FLAT_SHARE`` of them when the component is
+    one flat grey (its lighter tenth within that too: skin; a stroke, even blurred, has a
+    profile), so that a tip with paper on three sides is found. Only components with no
+    pixel as dark as ``OUTLINE_DARK`` are looked at (skin, light or dark, not a pen's ink):
+    the rims of a thick marker's strokes, hollowed by a closing too narrow for them, make the
+    page be read again with a wider one."""
     flags = np.zeros(len(stats), bool)
     near, far = (max(r, int(round(f * text_h))) for r, f in zip((2, 4), OUTLINE_RING, strict=True))
     kernels = [
@@ -752,8 +755,10 @@ def _outlines(
         ring &= darkness[y0:y1, x0:x1] < low
         if ring.any():
             grey = gray[y0:y1, x0:x1]
-            level = np.percentile(grey[own > 0], 10) * (1.0 + OUTLINE_TOL)
-            flags[i] = (grey[ring] <= level).mean() >= OUTLINE_SHARE
+            dark, light = np.percentile(grey[own > 0], (10, 90))
+            level = dark * (1.0 + OUTLINE_TOL)
+            share = (grey[ring] <= level).mean()
+            flags[i] = share >= (FLAT_SHARE if light <= level else OUTLINE_SHARE)
     return flags
 
 

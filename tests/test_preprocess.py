@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from export import strokefont, synth
+from export import stress, strokefont, synth
 from hwr_edge.preprocess import ink_map
 
 
@@ -280,6 +280,23 @@ def test_a_finger_holding_the_page_is_no_ink(skin):
     result = ink_map(img)
     assert result.mask[:170].sum() == 0
     assert recall(result.mask, truth) > 0.9
+
+
+def test_a_fingertip_with_paper_on_three_sides_is_no_ink():
+    # the stress probe's fingers over a clean stroke-font page: a tip narrower than the
+    # background closing is one flat grey of skin with paper on three sides, too little of
+    # its surroundings as dark as it for the rim test made for a finger's sides
+    page = synth.make_page(np.random.default_rng(4), synth.CONDITIONS["clean"], "strokes")
+    photo = stress.fingers(page.image, page, np.random.default_rng(1004))
+    result = ink_map(photo)
+    boxes = np.array(page.boxes, dtype=int)
+    margin = boxes[:, 3].max() // 2
+    x0, y0 = np.maximum(boxes[:, :2].min(0) - margin, 0)
+    x1, y1 = (boxes[:, :2] + boxes[:, 2:]).max(0) + margin
+    outside = result.mask.astype(bool)
+    outside[y0:y1, x0:x1] = False  # the writing with half a text height around it
+    assert not outside.any()
+    assert all(result.mask[y : y + h, x : x + w].any() for x, y, w, h in page.boxes)
 
 
 def test_fewer_solid_shapes_than_a_keyboard_stay_ink():
