@@ -42,10 +42,10 @@ Steps (``ink_map``):
    noisy photo: every piece was read as a character) is found from its thin pieces, strong
    and weak, on one straight course across much of the page (``rules.broken_rules``), and
    taken out with the ink along that course when its pieces are fainter than the letters;
-6. table / desk areas (dark regions at the frame, smaller ones too such as the desk seen
-   between the fingers that hold the sheet, or a large solid block inside it such as a
-   laptop's keys, that end in a sharp step up to the paper's brightness; a vignetted
-   corner or a shadow rises slowly) are masked, and so is
+6. table / desk areas (large dark regions at the frame and, once one is found, smaller ones
+   such as the desk seen between the fingers that hold the sheet, or a large solid block
+   inside it such as a laptop's keys, that end in a sharp step up to the paper's brightness;
+   a vignetted corner or a shadow rises slowly) are masked, and so is
    paper under ``DIM_PAPER`` of the brightest paper's light (a nearly black corner, where
    noise divided by the dark paper looks like bold strokes); components touching them,
    specks and huge blobs are dropped, but not a speck just above a letter's stem (the dot
@@ -523,14 +523,16 @@ def _closed_min_channel(small: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
 def _table_region(background: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Large dark regions (a desk or a table at the frame; a laptop's keys, at the frame or a
-    solid block inside it, not a large letter's thick strokes) and smaller ones at the frame
-    (down to ``KEY_AREA`` of a large one: the desk seen between fingers that hold the sheet)
-    that end in a sharp step (``_sharp_edge``), uint8 0/1, slightly grown: no text can be
-    read on them. Dark is below ``TABLE_LEVEL`` of the paper's brightness, or of the
-    brightest paper within ``LOCAL_PAPER`` of the frame's shorter side (a shadow over most of
-    the page dims the paper's usual level, not the desk beside its lit part). Dark regions
-    close together are one (``_grouped``: a laptop's keys), and a desk's small holes are desk
-    (``_filled``). ``kernel``: the background closing's, in cells."""
+    solid block inside it, not a large letter's thick strokes) and, once such a desk is in
+    view, smaller ones at the frame (down to ``KEY_AREA`` of its area: the desk seen between
+    fingers that hold the sheet) that end in a sharp step (``_sharp_edge``), uint8 0/1,
+    slightly grown: no text can be read on them. Dark is below ``TABLE_LEVEL`` of the
+    paper's brightness, or of the brightest paper within ``LOCAL_PAPER`` of the frame's
+    shorter side (a shadow over most of the page dims the paper's usual level, not the desk
+    beside its lit part). Dark regions close together are one (``_grouped``: a laptop's
+    keys), and a desk's small holes are desk (``_filled``). Small regions at the frame are
+    desk only beside a large one: alone they are as likely a keyboard's keys cut by the
+    frame, which ``_scenery`` drops whole. ``kernel``: the background closing's, in cells."""
     paper_level = _quantile(background, 0.9)
     reach = int(LOCAL_PAPER * min(background.shape)) | 1
     local = cv2.dilate(background, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach)))
@@ -546,10 +548,16 @@ def _table_region(background: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     h, w = dark.shape
     at_frame = (x == 0) | (y == 0) | (x + bw == w) | (y + bh == h)
     solid = area >= SOLID_FILL * bw * bh  # inside the frame: a block of keys, not a letter
-    keep = ((area >= min_area) & solid) | (at_frame & (area >= KEY_AREA * min_area))
+    large = area >= min_area
+    keep = large & (at_frame | solid)
     keep[0] = False
     for i in np.nonzero(keep)[0]:
         keep[i] = _sharp_edge(background, labels == i, paper_level)
+    pieces = at_frame & ~large & (area >= KEY_AREA * min_area)
+    pieces[0] = False
+    if keep.any():  # a desk in view: its pieces at the frame that fingers cut off are desk too
+        for i in np.nonzero(pieces)[0]:
+            keep[i] = _sharp_edge(background, labels == i, paper_level)
     table = np.take(keep.astype(np.uint8), labels)  # faster than keep[labels]
     return cv2.dilate(_filled(table, min_area), KERNEL3)
 
