@@ -21,7 +21,8 @@ Steps (``ink_map``):
    is retried as if the text were ``FILL_TEXT`` of the frame high (a tight crop), with a
    closing at least twice as wide as the hollow strokes;
 4. hysteresis threshold above the paper's own noise level: ONE connected-components pass gives
-   the components, their boxes and whether they hold strong ink; a component shaped like the
+   the components, their boxes and whether they hold strong ink (more than ``MAX_MARKS``
+   strong ones: texture or noise, not a page, a ``PageError``); a component shaped like the
    page's letters whose ink reaches only a lower, pale level is ink too (a flash's glare or a
    pen running dry leaves some letters paler than the rest, ``_pale_letters``);
 5. ruled lines: only components longer than a few text heights can hold a rule (a cheap test on
@@ -74,6 +75,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from hwr_edge.errors import PageError
 from hwr_edge.rules import broken_rules, is_frame, is_grid, remove_broken, remove_rules
 
 PREVIEW_PX = 1280  # longest side of the first, text-scale-estimating pass
@@ -129,6 +131,7 @@ OUTLINE_DARK = 200  # ... when none of it is this dark (0..255 darkness): skin, 
 PALE_HEIGHT = (0.5, 1.5)  # a component paler than the strong level is ink when this many
 PALE_WIDTH = 3.0  # text heights tall, at most this many wide ...
 PALE_PEN = 0.35  # ... and this part of the letters' pen thick (a pale letter, not a rule)
+MAX_MARKS = 4000  # more strong components than this: no page of handwriting (a dense one: ~1700)
 HAIRLINE = 0.3  # a component this part of the letters' pen thick is a hairline (a rule's rest)
 
 
@@ -251,6 +254,12 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     sample, sample_labels = darkness[::2, ::2], labels[::2, ::2]
     strong = np.bincount(sample_labels[sample > high], minlength=n) > 0
     strong[0] = False
+    marks = np.count_nonzero(strong)
+    if marks > MAX_MARKS:  # before any step that looks at components one by one
+        raise PageError(
+            f"{marks} separate marks of ink, more than the {MAX_MARKS} of a dense page of "
+            "handwriting: texture or noise, not writing (crop the photo to the writing)"
+        )
     scenery = _scenery(stats)
     strong &= ~scenery
     extent = np.maximum(stats[:, 2], stats[:, 3])

@@ -71,6 +71,7 @@ from hwr_edge import charset as charsets
 from hwr_edge.baseline import positions
 from hwr_edge.classifier import NON_CHARACTERS, NOT_A_CHARACTER
 from hwr_edge.defaults import CONTEXT, LEXICON, REJECT_CHAR, REJECT_THRESHOLD
+from hwr_edge.errors import PageError
 from hwr_edge.imageio import load_photo
 from hwr_edge.lexicon import letter_options, load_lexicon
 from hwr_edge.normalize import ink_mask, normalize_mask, stroke_width
@@ -173,19 +174,10 @@ class Recognizer:
         photo = load_photo(image)
         timings = dict.fromkeys(("preprocess", "segment", "infer"), 0.0)
         timings["load"] = time.perf_counter() - t0
-        first = self._read(clf, photo.image, photo.colour, timings)
-        best = (photo.image, photo.colour, first)
-        if first[2].light_strokes >= THIN_LIGHT:  # chalk on a board? read it inverted too
-            inverted = [(cv2.bitwise_not(photo.image), cv2.bitwise_not(photo.colour))]
-            best = self._surest(clf, best, inverted, timings, INVERT_MARGIN)
-        pixels, colour, (page_lines, kept_crops, ink) = best
-        if ink.soft_edge >= SOFT_EDGE and ink.boxes is not None:  # blurred? read it sharpened too
-            best = self._surest(clf, best, [(s, colour) for s in sharpened(pixels, ink)], timings)
-        pixels, colour, (page_lines, kept_crops, ink) = best
-        if ink.boxes is not None and sideways(ink.boxes):
-            page_lines, kept_crops = self._turned(
-                clf, pixels, colour, page_lines, kept_crops, timings
-            )
+        try:
+            page_lines, kept_crops = self._best_reading(clf, photo, timings)
+        except PageError as exc:
+            raise PageError(f"{_name(image, name)}: {exc}") from None
         timings["total"] = time.perf_counter() - t0
         page = Page(
             lines=page_lines,
@@ -196,12 +188,40 @@ class Recognizer:
         )
         return page, kept_crops
 
+    def _best_reading(self, clf, photo, timings: dict) -> tuple[list, list]:
+        """Lines and crops of the most confident reading of a loaded photo: as it lies,
+        inverted (chalk on a board?), sharpened (blurred?), turned a quarter (sideways?). A
+        photo whose marks of ink are too many to be a page (``PageError``) is read inverted
+        instead: a dark board's grain breaks into thousands; texture or noise fails again."""
+        try:
+            first = self._read(clf, photo.image, photo.colour, timings)
+        except PageError:
+            image, colour = _inverted(photo)
+            best = (image, colour, self._read(clf, image, colour, timings))
+        else:
+            best = (photo.image, photo.colour, first)
+            if first[2].light_strokes >= THIN_LIGHT:  # chalk on a board? read it inverted too
+                best = self._surest(clf, best, [_inverted(photo)], timings, INVERT_MARGIN)
+        pixels, colour, (page_lines, kept_crops, ink) = best
+        if ink.soft_edge >= SOFT_EDGE and ink.boxes is not None:  # blurred? read it sharpened too
+            best = self._surest(clf, best, [(s, colour) for s in sharpened(pixels, ink)], timings)
+        pixels, colour, (page_lines, kept_crops, ink) = best
+        if ink.boxes is not None and sideways(ink.boxes):
+            page_lines, kept_crops = self._turned(
+                clf, pixels, colour, page_lines, kept_crops, timings
+            )
+        return page_lines, kept_crops
+
     def _surest(self, clf, best: tuple, photos: list, timings: dict, margin: float = 0.0):
         """The most confident of ``best`` (``(image, colour, reading)``) and the readings of
         ``photos`` (``(image, colour)`` pairs, read in turn), a new reading winning only when
-        it is ``margin`` surer than the best so far."""
+        it is ``margin`` surer than the best so far; one with too many marks of ink to be a page
+        (sharpening can raise a grainy ground into thousands) is no candidate."""
         for image, colour in photos:
-            reading = self._read(clf, image, colour, timings)
+            try:
+                reading = self._read(clf, image, colour, timings)
+            except PageError:
+                continue
             if _mean_confidence(reading[0]) > _mean_confidence(best[2][0]) + margin:
                 best = (image, colour, reading)
         return best
@@ -543,6 +563,11 @@ def _chain_of(slot, values: np.ndarray, by_start: list[int], k: int):
 def _empty(clf) -> np.ndarray:
     size = clf.convention.size
     return np.zeros((size, size), np.uint8)
+
+
+def _inverted(photo) -> tuple[np.ndarray, np.ndarray]:
+    """A loaded photo's pixels and colour, inverted (light writing on a dark ground)."""
+    return cv2.bitwise_not(photo.image), cv2.bitwise_not(photo.colour)
 
 
 def _name(image, name: str | None) -> str:

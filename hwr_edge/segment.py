@@ -45,6 +45,7 @@ MERGE_GAP = 0.35  # max vertical gap between pieces of one character, in text he
 MERGE_HEIGHT = 1.4  # max height of a merged character, in text heights
 DOT = 0.35  # a piece under this many text heights both ways above another is a dot ...
 DOT_HEIGHT = 2.0  # ... whose character (a j and its dot) may be this many text heights tall
+PAIR_BLOCK = 256  # boxes compared with all the others at a time (piece pairs, the skew)
 DOT_SIZE = 0.6  # a character's top piece is its dot when under this part of the rest's height
 # a narrow glyph of one piece is an i or j whose dot the pen joined to its stem when two rows
 # in its top DOT_ROWS of its height hold under WAIST of the ink of the rows above (the dot)
@@ -319,15 +320,6 @@ def _parting_row(box: np.ndarray, letters: np.ndarray, text_h: float) -> int | N
 
 def _merge_pieces(boxes: np.ndarray, text_h: float) -> list[np.ndarray]:
     """Group component indices whose boxes are pieces of one character (union-find)."""
-    x0, y0, w, h = boxes.T
-    x1, y1 = x0 + w, y0 + h
-    overlap_x = np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None])
-    narrow = np.minimum(w[:, None], w[None])
-    gap_y = np.maximum(y0[:, None], y0[None]) - np.minimum(y1[:, None], y1[None])
-    height = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
-    pair = (overlap_x >= 0.5 * narrow) & (gap_y <= MERGE_GAP * text_h)
-    dot_over = (np.maximum(w, h) < DOT * text_h)[:, None] & (y1[:, None] <= y0[None])
-    pair &= height <= np.where(dot_over | dot_over.T, DOT_HEIGHT, MERGE_HEIGHT) * text_h
     parent = list(range(len(boxes)))
 
     def find(i: int) -> int:
@@ -336,27 +328,55 @@ def _merge_pieces(boxes: np.ndarray, text_h: float) -> list[np.ndarray]:
             i = parent[i]
         return i
 
-    for i, j in zip(*np.nonzero(np.triu(pair, 1)), strict=True):
-        parent[find(int(i))] = find(int(j))
+    for i, j in _piece_pairs(boxes, text_h):
+        parent[find(i)] = find(j)
     roots: dict[int, list[int]] = {}
     for i in range(len(boxes)):
         roots.setdefault(find(i), []).append(i)
     return [np.array(m) for m in roots.values()]
 
 
+def _piece_pairs(boxes: np.ndarray, text_h: float):
+    """Index pairs (i < j) of boxes that may be pieces of one character: over half the
+    narrower one's width side by side, at most ``MERGE_GAP`` text heights apart up and down,
+    together at most ``MERGE_HEIGHT`` text heights tall (``DOT_HEIGHT`` with a dot on top).
+    Compared ``PAIR_BLOCK`` rows at a time, so that a page of many pieces needs no
+    pieces x pieces arrays."""
+    x0, y0, w, h = boxes.T
+    x1, y1 = x0 + w, y0 + h
+    dot = np.maximum(w, h) < DOT * text_h
+    index = np.arange(len(boxes))
+    for a in range(0, len(boxes), PAIR_BLOCK):
+        r = slice(a, a + PAIR_BLOCK)
+        overlap_x = np.minimum(x1[r, None], x1[None]) - np.maximum(x0[r, None], x0[None])
+        narrow = np.minimum(w[r, None], w[None])
+        gap_y = np.maximum(y0[r, None], y0[None]) - np.minimum(y1[r, None], y1[None])
+        height = np.maximum(y1[r, None], y1[None]) - np.minimum(y0[r, None], y0[None])
+        pair = (overlap_x >= 0.5 * narrow) & (gap_y <= MERGE_GAP * text_h)
+        dot_over = (dot[r, None] & (y1[r, None] <= y0[None])) | (
+            dot[None] & (y1[None] <= y0[r, None])
+        )
+        pair &= height <= np.where(dot_over, DOT_HEIGHT, MERGE_HEIGHT) * text_h
+        pair &= index[r, None] < index[None]
+        for i, j in zip(*np.nonzero(pair), strict=True):
+            yield a + int(i), int(j)
+
+
 def _skew(centres: np.ndarray, text_h: float) -> float:
-    """Slope dy/dx of the text lines: median over each glyph's nearest right neighbour."""
-    dx = centres[None, :, 0] - centres[:, None, 0]
-    dy = centres[None, :, 1] - centres[:, None, 1]
-    ok = (dx > 0) & (dx < 3 * text_h) & (np.abs(dy) < 0.6 * text_h)
-    dx_masked = np.where(ok, dx, np.inf)
-    nearest = dx_masked.argmin(axis=1)
-    has = np.isfinite(dx_masked.min(axis=1))
-    if not has.any():
+    """Slope dy/dx of the text lines: median over each glyph's nearest right neighbour
+    (``PAIR_BLOCK`` glyphs at a time against all the others)."""
+    slopes: list[float] = []
+    for a in range(0, len(centres), PAIR_BLOCK):
+        dx = centres[None, :, 0] - centres[a : a + PAIR_BLOCK, None, 0]
+        dy = centres[None, :, 1] - centres[a : a + PAIR_BLOCK, None, 1]
+        ok = (dx > 0) & (dx < 3 * text_h) & (np.abs(dy) < 0.6 * text_h)
+        dx_masked = np.where(ok, dx, np.inf)
+        nearest = dx_masked.argmin(axis=1)
+        rows = np.nonzero(np.isfinite(dx_masked.min(axis=1)))[0]
+        slopes += (dy[rows, nearest[rows]] / dx[rows, nearest[rows]]).tolist()
+    if not slopes:
         return 0.0
-    rows = np.nonzero(has)[0]
-    slope = dy[rows, nearest[rows]] / dx[rows, nearest[rows]]
-    return float(np.clip(statistics.median(slope.tolist()), -0.3, 0.3))
+    return float(np.clip(statistics.median(slopes), -0.3, 0.3))
 
 
 def _group_lines(boxes: np.ndarray, text_h: float) -> list[list[int]]:

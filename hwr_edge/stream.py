@@ -23,7 +23,8 @@ from typing import TextIO
 
 import typer
 
-from hwr_edge.errors import HwrError, SourceError
+from hwr_edge.errors import HwrError, PageError, SourceError
+from hwr_edge.results import Page
 from hwr_edge.stabilize import Stabilizer
 
 LIVE_SCHEMES = {"rtsp", "rtsps", "rtmp", "http", "https", "udp", "tcp"}
@@ -380,6 +381,7 @@ class Report:
     dropped: int = 0
     updates: int = 0
     written: int = 0
+    unreadable: int = 0  # frames of texture or noise (``PageError``), read as holding no text
     reason: str = ""
     started: float = field(default_factory=time.monotonic)
 
@@ -396,7 +398,8 @@ def _summary(report: Report, timings: Timings) -> str:
     elapsed = time.monotonic() - report.started
     line = (
         f"stream: {report.reason}; {report.read} frames read, {report.recognized} recognized, "
-        f"{report.dropped} dropped, {report.updates} updates, {report.written} written "
+        f"{report.dropped} dropped, {report.unreadable} unreadable, {report.updates} updates, "
+        f"{report.written} written "
         f"in {elapsed:.2f} s ({report.fps():.1f} fps)"
     )
     means = timings.means()
@@ -539,7 +542,11 @@ class _Pipeline:
         next_stats = time.monotonic()  # the first frame's stats, then every STATS_EVERY_S
         while (frame := capture.frames.get(self.stop)) is not None:
             if received % config.every == 0:
-                page = self.recognizer.recognize(frame.image)
+                try:
+                    page = self.recognizer.recognize(frame.image)
+                except PageError:  # the camera sees a carpet: no text, and the stream goes on
+                    page = Page([])
+                    report.unreadable += 1
                 report.recognized += 1
                 for stage, ms in page.timings_ms.items():
                     self.timings.add(stage, ms)

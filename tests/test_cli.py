@@ -205,6 +205,19 @@ def test_all_bad_inputs_at_once_report_one_line_each(photos):
     assert f"==> {photos['one']} <==" in result.stdout
 
 
+def test_a_photo_of_noise_is_one_error_line_and_the_next_photo_is_read(photos, tmp_path):
+    # a 12 MP frame of noise or texture: far more marks of ink than any page of handwriting,
+    # which took minutes and ran out of memory before (a 144,000 x 144,000 pair table)
+    noise = np.random.default_rng(0).integers(0, 256, (3024, 4032, 3), dtype=np.uint8)
+    path = tmp_path / "noise.png"
+    cv2.imwrite(str(path), noise)
+    result = cli("recognize", path, photos["one"])
+    assert result.exit_code == 1
+    one_error_line(result.stderr, f"{path}: ")
+    assert "separate marks of ink" in result.stderr
+    assert f"==> {photos['one']} <==" in result.stdout
+
+
 def test_blank_page_is_empty_text_and_success(photos):
     result = cli("recognize", photos["blank"])
     assert result.exit_code == 0, result.stderr

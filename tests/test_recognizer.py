@@ -468,6 +468,32 @@ def test_a_shaken_photo_is_read_deconvolved_along_the_shake(classifier, seed, wa
     assert edit_distance(Recognizer(classifier).recognize(photo).text, page.text) <= 1
 
 
+def test_a_board_whose_grain_makes_too_many_marks_is_read_inverted(classifier, monkeypatch):
+    # chalk on a board: read as it lies, the board's grain breaks into marks of ink (142 on
+    # this page, 32 inverted). With the bound on marks set between the two, the reading as
+    # it lies is no page (PageError) and the photo is read inverted instead; a sharpened
+    # reading that exceeds it is no candidate; a photo that is texture either way fails
+    from hwr_edge import preprocess, recognizer
+    from hwr_edge.errors import PageError
+
+    page = synth.make_page(np.random.default_rng(0), "clean", "strokes")
+    board = stress.chalk(page.image, page, np.random.default_rng(1000))
+    expected = Recognizer(classifier).recognize(board).text
+    assert edit_distance(expected, page.text) <= 2
+    monkeypatch.setattr(preprocess, "MAX_MARKS", 100)
+    assert Recognizer(classifier).recognize(board).text == expected
+    blurred = cv2.GaussianBlur(page.image, (0, 0), 2.5)  # soft edges: read sharpened too
+    monkeypatch.setattr(recognizer, "sharpened", lambda pixels, ink: [])
+    as_it_lies = Recognizer(classifier).recognize(blurred).text
+    noise = np.random.default_rng(0).integers(0, 256, page.image.shape, dtype=np.uint8)
+    calls = []
+    monkeypatch.setattr(recognizer, "sharpened", lambda pixels, ink: calls.append(1) or [noise])
+    assert Recognizer(classifier).recognize(blurred).text == as_it_lies and calls == [1]
+    monkeypatch.setattr(preprocess, "MAX_MARKS", 10)
+    with pytest.raises(PageError, match="<array>: .* separate marks of ink"):
+        Recognizer(classifier).recognize(board)
+
+
 def test_the_chalkboard_example_reads_exactly(classifier):
     photo = Path(__file__).resolve().parents[1] / "examples" / "chalkboard.jpg"
     assert Recognizer(classifier).recognize(photo).text == "QUIZ ON FRIDAY\nPAGES 40 TO 52"

@@ -282,3 +282,19 @@ def test_a_line_of_lower_case_letters_is_not_tilted_by_their_heights():
 
     lines = segment(ink_from(draw, shape=(500, 700), text_h=31))
     assert shape_of(lines) == [[4, 2], [3]]
+
+
+def test_pieces_are_merged_the_same_across_the_blocks_they_are_compared_in():
+    # a lone box, then 300 i's (a stem and its dot): the pairs straddle the PAIR_BLOCK rows
+    # that are compared at a time, and every dot still joins its own stem, no other
+    from hwr_edge.segment import PAIR_BLOCK, _merge_pieces
+
+    boxes = [[0, 0, 8, 30]]
+    for k in range(300):
+        x = 40 + 30 * k
+        boxes += [[x, 12, 6, 30], [x, 0, 6, 6]]  # stem, then its dot above
+    groups = _merge_pieces(np.array(boxes, dtype=np.float64), 40.0)
+    assert len(boxes) > 2 * PAIR_BLOCK
+    assert sorted(sorted(g.tolist()) for g in groups) == [[0]] + [
+        [i, i + 1] for i in range(1, 601, 2)
+    ]

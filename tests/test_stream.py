@@ -20,10 +20,18 @@ import cv2
 import numpy as np
 import pytest
 
-from hwr_edge.errors import HwrError, SourceError
+from hwr_edge.errors import HwrError, PageError, SourceError
 from hwr_edge.results import Char, Line, Page, Word
 from hwr_edge.stabilize import Stabilizer
-from hwr_edge.stream import Source, StreamConfig, _Pipeline, parse_source, run_stream
+from hwr_edge.stream import (
+    Source,
+    StreamConfig,
+    Timings,
+    _Pipeline,
+    _summary,
+    parse_source,
+    run_stream,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_ALPHABET = "ACEFHKLMNPRTUVWXY234579"  # block capitals and digits that look unlike others
@@ -389,6 +397,32 @@ def test_file_stream_processes_every_frame_in_order(tmp_path):
         (1, "LIGHT"),
         (21, "DARK"),
     ]
+
+
+class TextureReader(SlowReader):
+    """``SlowReader`` that finds the dark frames unreadable, as the Recognizer finds a frame
+    of texture or noise (``PageError``)."""
+
+    def recognize(self, image):
+        if image.mean() < 128:
+            self.calls += 1
+            raise PageError("9000 separate marks of ink")
+        return super().recognize(image)
+
+
+def test_a_frame_of_texture_reads_as_no_text_and_the_stream_goes_on(tmp_path):
+    video = tmp_path / "shade.avi"
+    shade_video(video, 30, dark_from=10)
+    out = []
+    reader = TextureReader(0.0)
+    config = StreamConfig(source=str(video), stable=3, format="jsonl")
+    report = _Pipeline(config, parse_source(str(video)), reader, Collect(out), Collect([])).run()
+    assert (report.read, report.recognized, report.unreadable, reader.calls) == (30, 30, 20, 30)
+    assert [(json.loads(r)["frame"], json.loads(r)["text"]) for r in out] == [
+        (1, "LIGHT"),
+        (11, ""),
+    ]
+    assert "20 unreadable" in _summary(report, Timings())
 
 
 def test_live_source_drops_frames_while_busy_and_stays_bounded(tmp_path):
