@@ -385,18 +385,22 @@ def shade_video(path: Path, n: int, dark_from: int) -> None:
     write_video(path, frames)
 
 
-def test_file_stream_processes_every_frame_in_order(tmp_path):
+def shade_stream(tmp_path: Path, reader, n: int, dark_from: int):
+    """A file stream of ``shade_video`` frames read by ``reader``: its report and the
+    (frame, text) of each jsonl update."""
     video = tmp_path / "shade.avi"
-    shade_video(video, 40, dark_from=20)
+    shade_video(video, n, dark_from)
     out = []
-    reader = SlowReader(0.002)
     config = StreamConfig(source=str(video), stable=3, format="jsonl")
     report = _Pipeline(config, parse_source(str(video)), reader, Collect(out), Collect([])).run()
+    return report, [(json.loads(r)["frame"], json.loads(r)["text"]) for r in out]
+
+
+def test_file_stream_processes_every_frame_in_order(tmp_path):
+    reader = SlowReader(0.002)
+    report, updates = shade_stream(tmp_path, reader, 40, dark_from=20)
     assert (report.read, report.recognized, report.dropped, reader.calls) == (40, 40, 0, 40)
-    assert [(json.loads(r)["frame"], json.loads(r)["text"]) for r in out] == [
-        (1, "LIGHT"),
-        (21, "DARK"),
-    ]
+    assert updates == [(1, "LIGHT"), (21, "DARK")]
 
 
 class TextureReader(SlowReader):
@@ -411,17 +415,10 @@ class TextureReader(SlowReader):
 
 
 def test_a_frame_of_texture_reads_as_no_text_and_the_stream_goes_on(tmp_path):
-    video = tmp_path / "shade.avi"
-    shade_video(video, 30, dark_from=10)
-    out = []
     reader = TextureReader(0.0)
-    config = StreamConfig(source=str(video), stable=3, format="jsonl")
-    report = _Pipeline(config, parse_source(str(video)), reader, Collect(out), Collect([])).run()
+    report, updates = shade_stream(tmp_path, reader, 30, dark_from=10)
     assert (report.read, report.recognized, report.unreadable, reader.calls) == (30, 30, 20, 30)
-    assert [(json.loads(r)["frame"], json.loads(r)["text"]) for r in out] == [
-        (1, "LIGHT"),
-        (11, ""),
-    ]
+    assert updates == [(1, "LIGHT"), (11, "")]
     assert "20 unreadable" in _summary(report, Timings())
 
 
