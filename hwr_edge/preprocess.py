@@ -250,9 +250,12 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     low, high, pale = _thresholds(darkness)
     n, labels, stats = label_components(cv2.threshold(darkness, low, 1, cv2.THRESH_BINARY)[1])
     # every strong stroke has pixels on the even rows and columns; the labels of those above
-    # the strong level picked by a boolean mask: a quarter of the time of np.nonzero's indices
-    sample, sample_labels = darkness[::2, ::2], labels[::2, ::2]
-    strong = np.bincount(sample_labels[sample > high], minlength=n) > 0
+    # the pale level (never above the strong one) picked by a boolean mask: a quarter of the
+    # time of np.nonzero's indices; those above the strong level picked among them
+    sample = darkness[::2, ::2]
+    over = sample > pale
+    over_labels, over_values = labels[::2, ::2][over], sample[over]
+    strong = np.bincount(over_labels[over_values > high], minlength=n) > 0
     strong[0] = False
     marks = np.count_nonzero(strong)
     if marks > MAX_MARKS:  # before any step that looks at components one by one
@@ -267,7 +270,7 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     loose = strong & ~page_long
     text_h = _text_height(stats, loose, RULED_SAMPLES if page_long.any() else 1)
     if text_h and pale < high:
-        reach = np.bincount(sample_labels[sample > pale], minlength=n) > 0
+        reach = np.bincount(over_labels, minlength=n) > 0
         strong |= _pale_letters(stats, strong, reach & ~strong & ~scenery, text_h)
     weak = stats[1:][~strong[1:]]  # a faint rule's pieces under the strong level show its course
     if text_h:
@@ -562,9 +565,9 @@ def _table_region(background: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     keep[0] = False
     for i in np.nonzero(keep)[0]:
         keep[i] = _sharp_edge(background, labels == i, paper_level)
-    pieces = at_frame & ~large & (area >= KEY_AREA * min_area)
-    pieces[0] = False
     if keep.any():  # a desk in view: its pieces at the frame that fingers cut off are desk too
+        pieces = at_frame & ~large & (area >= KEY_AREA * min_area)
+        pieces[0] = False
         for i in np.nonzero(pieces)[0]:
             keep[i] = _sharp_edge(background, labels == i, paper_level)
     table = np.take(keep.astype(np.uint8), labels)  # faster than keep[labels]
@@ -640,12 +643,10 @@ def _pale_letters(
     texture and ink showing through from the back stay under the floor."""
     w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
     tall = (h >= PALE_HEIGHT[0] * text_h) & (h <= PALE_HEIGHT[1] * text_h)
-    letters = strong & tall
-    letters[0] = False
-    if not letters.any():
+    pen = _letters_pen(stats, strong & tall)
+    if pen is None:
         return np.zeros(len(stats), bool)
-    pen = area / (w + h)
-    thick = pen >= PALE_PEN * statistics.median(pen[letters].tolist())
+    thick = area / (w + h) >= PALE_PEN * pen
     return pale & tall & thick & (w <= PALE_WIDTH * text_h)
 
 
@@ -787,12 +788,22 @@ def _hairlines(stats: np.ndarray, keep: np.ndarray, text_h: float) -> np.ndarray
     the median letter's area over its width plus height (a stroke's width for an I or an L,
     1.6 of it for an O or an H)."""
     w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
-    letters = keep & (h >= 0.5 * text_h)
+    pen = _letters_pen(stats, keep & (h >= 0.5 * text_h))
+    if pen is None:
+        return np.zeros(len(stats), bool)
+    return area < HAIRLINE * pen * np.maximum(w, h)
+
+
+def _letters_pen(stats: np.ndarray, letters: np.ndarray) -> float | None:
+    """The pen of the components ``letters`` (label 0 aside): the median letter's area over
+    its width plus height (a stroke's width for an I or an L, 1.6 of it for an O or an H);
+    None when there is no letter."""
+    letters = letters.copy()
     letters[0] = False
     if not letters.any():
-        return np.zeros(len(stats), bool)
-    pen = statistics.median((area[letters] / (w[letters] + h[letters])).tolist())
-    return area < HAIRLINE * pen * np.maximum(w, h)
+        return None
+    w, h, area = stats[letters, 2], stats[letters, 3], stats[letters, 4]
+    return statistics.median((area / (w + h)).tolist())
 
 
 def _dots(stats: np.ndarray, speck: np.ndarray, keep: np.ndarray, text_h: float) -> np.ndarray:
