@@ -1,7 +1,8 @@
 """Stress probes: photographic faults the benchmark's conditions do not draw.
 
 ``python -m export stress [--pages 16] [--glyphs strokes] [--probes bent converging ...]``
-generates pages (seeds 0..pages-1, cycling through ``BASES``: clean, webcam, table, ruled),
+generates pages (seeds 0..pages-1, cycling through ``BASES``: clean, webcam, table, ruled;
+``--bases`` names others, e.g. ``phone_12mp``: the whole sheet in a 12 MP frame),
 applies each probe to the finished photo and reports the errors (edit distance) and CER per
 probe, and the errors on the pages that are not ruled. ``none`` is the pages as generated.
 The same seeds make the same pages for every probe. ``--dense`` writes notes of 10-14 lines
@@ -265,6 +266,27 @@ def laptop(img, page, rng):
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def holes(img, page, rng):
+    """Two to four holes punched for a binder down the sheet's left or right side (the one
+    with more room beside the writing), the desk seen through them, dark or wood-brown: round,
+    0.8 to 2 text heights across (6 mm holes beside writing 3 to 7 mm high); none where the
+    margin is too narrow for them."""
+    h, w = img.shape[:2]
+    text_h = _text_height(page)
+    _, _, (x0, _, x1, _) = _free_side(page, img.shape)
+    left = x0 >= w - x1
+    room = x0 if left else w - x1
+    radius = int(text_h * rng.uniform(0.4, 1.0))
+    if room < 2.4 * radius:
+        return img
+    x = int(room / 2 if left else w - room / 2)
+    desk = np.array((40, 45, 50) if rng.random() < 0.5 else (60, 95, 140)) * rng.uniform(0.8, 1.2)
+    out = img.copy()
+    for y in np.linspace(0.15, 0.85, int(rng.integers(2, 5))):
+        cv2.circle(out, (x, int(y * h)), radius, desk.tolist(), -1, cv2.LINE_AA)
+    return out
+
+
 def none(img, page, rng):
     """The photo as generated."""
     return img
@@ -274,7 +296,7 @@ PROBES = {
     f.__name__: f
     for f in (none, bent, converging, keystone, motion, defocus, hard_shadow, glare)
     + (low_light, chalk, small, jpeg, motion_vertical, motion_diagonal, defocus_strong)
-    + (defocus_lens, laptop, pen, fingers)
+    + (defocus_lens, laptop, pen, fingers, holes)
 }
 
 
@@ -286,15 +308,17 @@ def run_probe(
     dense: bool = False,
     pen_lift: float = 0.0,
     prose: bool = False,
+    bases: tuple = BASES,
 ) -> dict:
     """Errors, characters and errors on the pages that are not ruled, for one probe.
     ``dense``: pages of ``DENSE_LINES`` lines ``DENSE_PITCH`` capital heights apart;
     ``pen_lift``: stroke-font letters whose strokes stop that many capital heights short of
-    each other; ``prose``: lower-case words, some capitalized."""
+    each other; ``prose``: lower-case words, some capitalized; ``bases``: the conditions
+    the pages cycle through (the errors on pages not ruled count those of other bases)."""
     alphabet = page_alphabet(recognizer.classifier.labels)
     errors = chars = unruled = 0
     for seed in range(pages):
-        base = BASES[seed % len(BASES)]
+        base = bases[seed % len(bases)]
         cond = synth.CONDITIONS[base]
         if dense:
             cond = dataclasses.replace(cond, lines=DENSE_LINES, line_pitch=DENSE_PITCH)
@@ -323,7 +347,9 @@ def _run(args: argparse.Namespace) -> int:
     print("|---|---:|---:|---:|---:|---:|")
     for probe in args.probes:
         t0 = time.perf_counter()
-        r = run_probe(recognizer, probe, args.pages, glyphs, args.dense, args.pen_lift, args.prose)
+        r = run_probe(
+            recognizer, probe, args.pages, glyphs, args.dense, args.pen_lift, args.prose, args.bases
+        )
         cer = 100 * r["errors"] / r["chars"]
         seconds = time.perf_counter() - t0
         row = [probe, args.pages, r["errors"], f"{cer:.1f}%", r["unruled_errors"], f"{seconds:.0f}"]
@@ -337,6 +363,14 @@ def register(subparsers) -> None:
     p.add_argument("--pages", type=int, default=16, help="per probe: seeds 0..N-1")
     p.add_argument("--glyphs", choices=["strokes", "hershey", "emnist"], default="strokes")
     p.add_argument("--probes", nargs="+", default=list(PROBES), help=", ".join(PROBES))
+    p.add_argument(
+        "--bases",
+        nargs="+",
+        default=list(BASES),
+        metavar="NAME",
+        choices=list(synth.CONDITIONS),
+        help=f"conditions the pages cycle through (default: {' '.join(BASES)})",
+    )
     p.add_argument("--model", default=None, help="model name or path (default: the default)")
     p.add_argument("--dense", action="store_true", help="pages of 10-14 lines, close together")
     p.add_argument(

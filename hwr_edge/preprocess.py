@@ -58,7 +58,8 @@ Steps (``ink_map``):
    are solid straight bars ``BAR_LENGTH`` text heights long at any tilt (a pen lying on the
    page, ``_bars``), before rules are looked for and again once they are out. Last,
    components that are the rim of a larger region as dark as they are (a fingertip narrower
-   than the closing, ``_outlines``) are dropped.
+   than the closing, ``_outlines``), and the rims of round dark regions wider than the
+   closing (holes punched for a binder with the desk behind them, ``_holes``) are dropped.
 
 The components found here are handed to ``segment`` (``labels`` and ``boxes``), so the page is
 labelled once, and again after each kind of rule is taken out. ``light_strokes`` tells the
@@ -132,6 +133,13 @@ PALE_HEIGHT = (0.5, 1.5)  # a component paler than the strong level is ink when 
 PALE_WIDTH = 3.0  # text heights tall, at most this many wide ...
 PALE_PEN = 0.35  # ... and this part of the letters' pen thick (a pale letter, not a rule)
 MAX_MARKS = 4000  # more strong components than this: no page of handwriting (a dense one: ~1700)
+RIM_SIZE = 0.6  # a component this many text heights across or more, with most ...
+HOLE_MIDDLE = 0.5  # ... of the paper in its box's middle as dark as its ink, is a hole's rim
+RIM_ROUND = 0.75  # ... when that dark region is a disk this round (``_disk``) ...
+HOLE_SIZE = 0.9  # ... and a solid disk this many text heights across or more is a hole ...
+HOLE_ROUND = 0.83  # ... when this round (bold letters that measure 0.9 across: 0.82 at most)
+HOLE_FILL = (0.68, 0.84)  # a disk's outline fills this part of its box ...
+HOLE_SOLID = 0.97  # ... and its pixels fill this part of it (no counter)
 HAIRLINE = 0.3  # a component this part of the letters' pen thick is a hairline (a rule's rest)
 
 
@@ -308,6 +316,7 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
         strong[0] = False
     keep = strong & _plausible(stats, labels, table, text_h)
     keep &= ~_outlines(gray, darkness, low, labels, stats, keep, text_h)
+    keep &= ~_holes(gray, labels, stats, keep, text_h)
     ids = np.nonzero(keep)[0]
     if ids.size == 0:
         return _empty(gray, scale, light)
@@ -780,6 +789,61 @@ def _outlines(
             share = (grey[ring] <= level).mean()
             flags[i] = share >= (FLAT_SHARE if light <= level else OUTLINE_SHARE)
     return flags
+
+
+def _holes(
+    gray: np.ndarray, labels: np.ndarray, stats: np.ndarray, keep: np.ndarray, text_h: float
+) -> np.ndarray:
+    """Holes punched in the sheet for a binder, the desk seen through them: dark disks
+    (``_disk``), ``HOLE_SIZE`` text heights across or more when solid (narrower than the
+    background closing: a full page in view), where a bold O or 0 whose counter closed up
+    is seldom as round. A hole wider than the closing, which took its middle for paper,
+    comes out as its rim, whole or in arcs, read as an O: a component ``RIM_SIZE`` text
+    heights across or more (a bullet is smaller) whose box's middle is mostly
+    (``HOLE_MIDDLE``) as dark as its ink (an O's middle is paper) is a hole's rim when that
+    dark region is a disk. A blot is seldom round and is left for the reader to reject."""
+    flags = np.zeros(len(stats), bool)
+    w, h = stats[:, 2], stats[:, 3]
+    rows, cols = gray.shape
+    for i in np.flatnonzero(keep & (np.minimum(w, h) >= RIM_SIZE * text_h)):
+        x, y, bw, bh = stats[i, :4]
+        box = np.s_[y : y + bh, x : x + bw]
+        middle = np.s_[y + bh // 3 : y + bh - bh // 3, x + bw // 3 : x + bw - bw // 3]
+        paper = gray[middle][labels[middle] == 0]
+        if paper.size == 0:  # solid in the middle
+            flags[i] = min(bw, bh) >= HOLE_SIZE * text_h and _disk(labels[box] == i, HOLE_ROUND)
+            continue
+        level = np.median(gray[box][labels[box] == i])
+        if np.count_nonzero(paper <= level) < HOLE_MIDDLE * paper.size:
+            continue
+        # the dark region the rim outlines, in a box grown by half: an arc's box is part of it
+        x0, y0 = max(0, x - bw // 2), max(0, y - bh // 2)
+        x1, y1 = min(cols, x + bw + bw // 2), min(rows, y + bh + bh // 2)
+        regions = cv2.connectedComponents((gray[y0:y1, x0:x1] <= level).view(np.uint8))[1]
+        centre = regions[y + bh // 2 - y0, x + bw // 2 - x0]
+        flags[i] = centre > 0 and _disk(regions == centre, RIM_ROUND)
+    return flags
+
+
+def _disk(region: np.ndarray, roundness: float) -> bool:
+    """Whether a boolean region is one filled disk (an ellipse up to 1.3 times as long as
+    wide: a hole seen at a slant): no hole in it, its outline filling ``HOLE_FILL`` of its
+    box (a disk: 0.785; a square fills all of it) and this round at least (4 pi area /
+    perimeter^2: 1 for a true circle, 0.85-0.9 for one 30-45 pixels across)."""
+    region = region.view(np.uint8)
+    outlines = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)[0]
+    outline = max(outlines, key=cv2.contourArea)
+    x, y, w, h = cv2.boundingRect(outline)
+    if w > 1.3 * h or h > 1.3 * w or w < 3 or h < 3:
+        return False
+    filled, length = cv2.contourArea(outline), cv2.arcLength(outline, True)
+    span = (w - 1) * (h - 1)  # the outline runs through the edge pixels' centres
+    if not HOLE_FILL[0] * span <= filled <= HOLE_FILL[1] * span:
+        return False
+    if 4 * np.pi * filled < roundness * length**2:
+        return False
+    inside = cv2.drawContours(np.zeros_like(region), [outline], -1, 1, -1)
+    return cv2.countNonZero(region[y : y + h, x : x + w]) >= HOLE_SOLID * cv2.countNonZero(inside)
 
 
 def _hairlines(stats: np.ndarray, keep: np.ndarray, text_h: float) -> np.ndarray:

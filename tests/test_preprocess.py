@@ -310,6 +310,48 @@ def test_fewer_solid_shapes_than_a_keyboard_stay_ink():
     assert result.mask[380:421].sum() >= 3 * 40 * 40
 
 
+@pytest.mark.parametrize(
+    "radius, colour", [(22, (30, 30, 30)), (30, (20, 22, 25)), (26, (60, 95, 140))]
+)
+def test_holes_punched_for_a_binder_are_no_ink(radius, colour):
+    # the desk seen through the holes of a loose-leaf sheet, 0.8 and 1.2 text heights
+    # across: wider than the background closing, only their rim came out as ink (read as
+    # 0 or O), their middle taken for paper
+    img, truth = page_with_text()
+    img = cv2.copyMakeBorder(img, 0, 0, 100, 0, cv2.BORDER_CONSTANT, value=(235, 235, 235))
+    for y in (60, 250, 440):
+        cv2.circle(img, (60, y), radius, colour, -1, cv2.LINE_AA)
+    result = ink_map(img)
+    assert not result.mask[:, :150].any()
+    assert recall(result.mask[:, 100:], truth) > 0.9
+
+
+def test_holes_punched_for_a_binder_in_a_photo_of_the_whole_page_are_no_ink():
+    # text small in the frame: the holes, 1.2 text heights across, are narrower than the
+    # background closing and come out as solid disks (read as "?")
+    img, truth = page_with_text(w=1400, h=1000, scale=1.0, thick=2)
+    img = cv2.copyMakeBorder(img, 0, 0, 100, 0, cv2.BORDER_CONSTANT, value=(235, 235, 235))
+    for y in (150, 500, 850):
+        cv2.circle(img, (60, y), 14, (35, 40, 45), -1, cv2.LINE_AA)
+    result = ink_map(img)
+    assert not result.mask[:, :150].any()
+    assert recall(result.mask[:, 100:], truth) > 0.9
+
+
+def test_bullets_are_ink():
+    # filled bullets before the lines of a list are solid and smaller than punched holes, for
+    # the reader to reject (so is a blot: test_fewer_solid_shapes_than_a_keyboard_stay_ink)
+    img = np.full((500, 700, 3), 235, np.uint8)
+    truth = np.zeros((500, 700), np.uint8)
+    for row, word in enumerate(("MILK", "EGGS", "JAM")):
+        cv2.putText(truth, word, (90, 120 + 90 * row), cv2.FONT_HERSHEY_SIMPLEX, 2, 255, 5)
+        cv2.circle(img, (50, 100 + 90 * row), 9, (40, 30, 30), -1, cv2.LINE_AA)
+    img[truth > 0] = (40, 30, 30)
+    result = ink_map(img)
+    assert all(result.mask[100 + 90 * row, 45:56].all() for row in range(3))
+    assert recall(result.mask, truth > 0) > 0.9
+
+
 def test_text_in_a_dark_vignetted_corner_is_kept():
     # vignetting plus a shadow: the paper's bottom-left corner falls slowly to a fifth of
     # its brightness. It is paper with text on it, not a desk (a desk ends in a sharp edge).

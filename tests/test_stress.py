@@ -24,3 +24,21 @@ def test_chalk_pages_read_as_well_as_the_pages_themselves():
     chalk = stress.run_probe(recognizer, "chalk", 4, "strokes")
     assert plain["chars"] == chalk["chars"] > 100
     assert chalk["errors"] <= plain["errors"] + 2
+
+
+def test_stress_pages_cycle_through_the_named_bases_and_refuse_an_unknown_one(capsys, monkeypatch):
+    from export.__main__ import main
+
+    drawn, make_page = [], synth.make_page
+
+    def recorded(rng, cond, *args, **kwargs):
+        drawn.append(cond)
+        return make_page(rng, cond, *args, **kwargs)
+
+    monkeypatch.setattr(synth, "make_page", recorded)
+    stress.run_probe(Recognizer(threads=1), "none", 3, "strokes", bases=("webcam", "grid"))
+    assert drawn == [synth.CONDITIONS[c] for c in ("webcam", "grid", "webcam")]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["stress", "--bases", "clean", "squared"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'squared'" in capsys.readouterr().err
