@@ -135,6 +135,7 @@ PALE_PEN = 0.35  # ... and this part of the letters' pen thick (a pale letter, n
 MAX_MARKS = 4000  # more strong components than this: no page of handwriting (a dense one: ~1700)
 RIM_SIZE = 0.6  # a component this many text heights across or more, with most ...
 HOLE_MIDDLE = 0.5  # ... of the paper in its box's middle as dark as its ink, is a hole's rim
+DIM_MIDDLE = 0.7  # (looked at only when its box's centre is this part of its lightest corner)
 RIM_ROUND = 0.75  # ... when that dark region is a disk this round (``_disk``) ...
 HOLE_SIZE = 0.9  # ... and a solid disk this many text heights across or more is a hole ...
 HOLE_ROUND = 0.83  # ... when this round (bold letters that measure 0.9 across: 0.82 at most)
@@ -803,9 +804,17 @@ def _holes(
     (``HOLE_MIDDLE``) as dark as its ink (an O's middle is paper) is a hole's rim when that
     dark region is a disk. A blot is seldom round and is left for the reader to reject."""
     flags = np.zeros(len(stats), bool)
-    w, h = stats[:, 2], stats[:, 3]
+    ids = np.flatnonzero(keep & (np.minimum(stats[:, 2], stats[:, 3]) >= RIM_SIZE * text_h))
+    # looked at closely only when the box's centre is the component's own ink and it is large
+    # enough for a solid hole, or no ink and much darker than the box's lightest corner
+    x, y, w, h = (stats[ids, k] for k in range(4))
+    cy, cx = y + h // 2, x + w // 2
+    corners = [gray[y, x], gray[y, x + w - 1], gray[y + h - 1, x], gray[y + h - 1, x + w - 1]]
+    centre = labels[cy, cx]
+    solid = (centre == ids) & (np.minimum(w, h) >= HOLE_SIZE * text_h)
+    dim = (centre == 0) & (gray[cy, cx] <= DIM_MIDDLE * np.maximum.reduce(corners))
     rows, cols = gray.shape
-    for i in np.flatnonzero(keep & (np.minimum(w, h) >= RIM_SIZE * text_h)):
+    for i in ids[solid | dim]:
         x, y, bw, bh = stats[i, :4]
         box = np.s_[y : y + bh, x : x + bw]
         middle = np.s_[y + bh // 3 : y + bh - bh // 3, x + bw // 3 : x + bw - bw // 3]
