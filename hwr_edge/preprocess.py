@@ -77,7 +77,14 @@ import cv2
 import numpy as np
 
 from hwr_edge.errors import PageError
-from hwr_edge.rules import broken_rules, is_frame, is_grid, remove_broken, remove_rules
+from hwr_edge.rules import (
+    box_walls,
+    broken_rules,
+    is_frame,
+    is_grid,
+    remove_broken,
+    remove_rules,
+)
 
 PREVIEW_PX = 1280  # longest side of the first, text-scale-estimating pass
 TARGET_TEXT_PX = 36  # capital height wanted at working resolution when re-reading a photo
@@ -291,10 +298,10 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     long = strong & ((extent >= length) | page_long)
     long[frames] = False
     if long.any() or len(frames):
-        mask = np.take(strong.astype(np.uint8), labels)
-        grid = _grid(mask, stats, long)
+        inked = np.take(strong.astype(np.uint8), labels)
+        grid = _grid(inked, stats, long)
         mask = remove_rules(
-            mask,
+            inked,
             darkness,
             np.array([[0, 0, gray.shape[1], gray.shape[0]]]) if grid else stats[long, :4],
             length,
@@ -305,6 +312,8 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
         n, labels, stats = label_components(mask)
         strong = np.ones(n, bool)
         strong[0] = False
+        if text_h:
+            strong &= ~box_walls(cv2.subtract(inked, mask), stats, text_h, thin)
         text_h = _text_height(stats, strong) or text_h  # a rule left over is too thin to count
     if text_h == 0:
         return _empty(gray, scale, light)

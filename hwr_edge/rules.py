@@ -45,6 +45,11 @@ BROKEN_SPAN = BENT_SPAN  # ... spread over this many rule lengths (more than a w
 COURSE_BIN = 2  # pixels per bin when the pieces vote for a course (two bins are one course)
 ON_COURSE = 2.0  # a piece's centre lies this many pixels from its rule's course at most
 REACH = 0.5  # a broken rule goes on this part of a rule's length past its last loose pieces
+WALL_WIDTH = 0.6  # a bar at most this many text heights wide (the stubs of the sides kept) ...
+WALL_PEN = 0.35  # ... its ink this many wide on average ...
+WALL_HEIGHT = 0.6  # ... and at least this many tall is a box's wall when both its ends ...
+CORNER_REACH = 0.5  # ... meet a rule taken out that runs this many text heights to one side
+CORNER_SIDE = (0.2, 0.6)  # (rule ink in at most / at least this part of the columns each side)
 
 
 def remove_rules(
@@ -178,6 +183,36 @@ def remove_broken(
         roi, dark, ids = (out.T, darkness.T, labels.T) if upright else (out, darkness, labels)
         roi[:] = _take_out(roi, dark, (band | np.take(pieces, ids)) & roi, thin)
     return out
+
+
+def box_walls(removed: np.ndarray, stats: np.ndarray, text_h: float, thin: int) -> np.ndarray:
+    """Per component (``stats`` rows): whether it is a wall of a box drawn around words whose
+    level sides were taken out as rules (``removed``: their pixels, uint8 0/1) but which is
+    no frame (``is_frame``: a letter of the next line touches it, the photo's edge cuts it):
+    a bar (``WALL_WIDTH`` by ``WALL_HEIGHT`` text heights, its ink ``WALL_PEN`` wide on
+    average: the stubs of the sides may stay) whose two ends each meet such a
+    side in a corner, the side running ``CORNER_REACH`` text heights to one side of the bar
+    and not to the other (``CORNER_SIDE``), the same side at both ends. A 1 standing on a
+    ruled line and reaching the next has the rules run past it both ways."""
+    walls = np.zeros(len(stats), bool)
+    x, y, w, h, area = (stats[:, k] for k in range(5))
+    bars = (
+        (w <= WALL_WIDTH * text_h) & (area <= WALL_PEN * text_h * h) & (h >= WALL_HEIGHT * text_h)
+    )
+    bars[0] = False
+    reach = max(3, int(round(CORNER_REACH * text_h)))
+    rows, cols = removed.shape
+    low, high = CORNER_SIDE
+    for i in np.flatnonzero(bars):
+        corners = []  # per end: 1 a side running left only, -1 right only, 0 neither
+        for end in (y[i], y[i] + h[i] - 1):
+            band = removed[max(0, end - thin) : min(rows, end + thin + 1)]
+            left = band[:, max(0, x[i] - reach) : x[i]].any(axis=0)
+            right = band[:, x[i] + w[i] : min(cols, x[i] + w[i] + reach)].any(axis=0)
+            left, right = (np.count_nonzero(side) / reach for side in (left, right))
+            corners.append(int(left >= high and right <= low) - int(right >= high and left <= low))
+        walls[i] = corners[0] == corners[1] != 0
+    return walls
 
 
 def _patch(mask: np.ndarray, darkness: np.ndarray, box) -> tuple[np.ndarray, np.ndarray]:

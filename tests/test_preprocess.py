@@ -537,6 +537,24 @@ def test_form_boxes_are_removed_and_the_letters_inside_kept():
     assert (mask.astype(bool) & frame & ~truth).sum() < 0.05 * frame.sum()
 
 
+@pytest.mark.parametrize("left", [30, -10])
+def test_a_box_around_a_line_that_is_no_frame_leaves_no_walls(left):
+    # a box drawn around a line of a form: a letter of the next line touches its bottom
+    # side (or the photo's edge cuts its left wall), so it is no frame; its level sides go
+    # as rules, and its walls, bars as tall as a letter and more, read as "1" or "I"
+    truth = np.zeros((500, 700), np.uint8)
+    cv2.putText(truth, "HELLO 42", (60, 200), cv2.FONT_HERSHEY_SIMPLEX, 2.5, 255, 6)
+    cv2.putText(truth, "WAVE", (60, 298), cv2.FONT_HERSHEY_SIMPLEX, 2.5, 255, 6)
+    img = np.full((500, 700, 3), 235, np.uint8)
+    img[truth > 0] = (40, 30, 30)
+    cv2.rectangle(img, (left, 125), (560, 247), (40, 30, 30), 3)
+    result = ink_map(img)
+    assert recall(result.mask, truth > 0) > 0.9
+    walls = np.zeros(truth.shape, bool)
+    walls[135:238, max(0, left - 4) : max(0, left + 5)] = walls[135:238, 556:565] = True
+    assert not result.mask[walls].any()
+
+
 def test_thick_rules_through_every_letter_are_removed():
     # each letter touches a rule, so the only loose ink is a speck: its height is no text
     # height, and rules sized from it (thinner than these) would stay and hide the letters
