@@ -379,22 +379,34 @@ def _broken(
 def _frames(labels: np.ndarray, stats: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Label numbers of the boxes drawn around characters on a form among ``candidates``: among
     the tallest components (``FRAME_HEIGHT`` times the median height, or near the tallest),
-    ink along most of each side (``rules.is_frame``), and, when other components are found,
-    ``FRAME_HEIGHT`` times their median height (the letters inside are shorter; letters
-    touching the walls are part of the frame)."""
+    ink along most of each side the photo's edge does not cut (``rules.is_frame``), and,
+    when other components are found, ``FRAME_HEIGHT`` times their median height (the letters
+    inside are shorter; letters touching the walls are part of the frame)."""
     x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
     if not candidates.any():
         return np.zeros(0, np.int64)
     typical = statistics.median(h[candidates].tolist())  # as np.median's, ~20x faster
     tall = (h >= FRAME_HEIGHT * typical) | (h >= 0.9 * h[candidates].max())
     ids = np.nonzero(candidates & tall & (2 * w >= h) & (h >= MIN_FRAME_PX))[0]
-    found = [i for i in ids if is_frame(labels[y[i] : y[i] + h[i], x[i] : x[i] + w[i]], i)]
+    rows, cols = labels.shape
+    found = [
+        i
+        for i in ids
+        if is_frame(labels[y[i] : y[i] + h[i], x[i] : x[i] + w[i]], i, _cut(stats[i], rows, cols))
+    ]
     others = candidates.copy()
     others[found] = False
     if found and others.any():
         tall = h[found] >= FRAME_HEIGHT * np.median(h[others])
         found = [i for i, ok in zip(found, tall, strict=True) if ok]
     return np.array(found, dtype=np.int64)
+
+
+def _cut(box: np.ndarray, rows: int, cols: int) -> tuple:
+    """The sides of a component's box (x, y, w, h) that the photo's edge cuts."""
+    x, y, w, h = box[:4]
+    sides = ("top", y == 0), ("bottom", y + h == rows), ("left", x == 0), ("right", x + w == cols)
+    return tuple(name for name, cut in sides if cut)
 
 
 def label_components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:

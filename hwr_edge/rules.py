@@ -224,19 +224,20 @@ def _patch(mask: np.ndarray, darkness: np.ndarray, box) -> tuple[np.ndarray, np.
     return mask[y0:y1, x0:x1], darkness[y0:y1, x0:x1]
 
 
-def is_frame(patch: np.ndarray, label=True) -> bool:
+def is_frame(patch: np.ndarray, label=True, cut: tuple = ()) -> bool:
     """Whether the component ``label`` of ``patch`` (its box cut from a label image, or a
     boolean patch) is a box drawn around characters: ink along most of each of its four
-    sides. The sides are looked at one by one, the first that fails ends it."""
+    sides but those ``cut`` by the photo's edge ("top", "bottom", "left", "right"). The sides
+    are looked at one by one, the first that fails ends it."""
     h, w = patch.shape
     bh, bw = max(2, h // 8), max(2, w // 8)
-    sides = (
-        lambda: (patch[:bh] == label).any(axis=0),
-        lambda: (patch[-bh:] == label).any(axis=0),
-        lambda: (patch[:, :bw] == label).any(axis=1),
-        lambda: (patch[:, -bw:] == label).any(axis=1),
-    )
-    return all(side().mean() >= FRAME_SIDE for side in sides)
+    sides = {
+        "top": lambda: (patch[:bh] == label).any(axis=0),
+        "bottom": lambda: (patch[-bh:] == label).any(axis=0),
+        "left": lambda: (patch[:, :bw] == label).any(axis=1),
+        "right": lambda: (patch[:, -bw:] == label).any(axis=1),
+    }
+    return all(side().mean() >= FRAME_SIDE for name, side in sides.items() if name not in cut)
 
 
 def is_grid(patch: np.ndarray) -> bool:
@@ -264,14 +265,16 @@ def _full(levelled: np.ndarray) -> np.ndarray:
 def _walls(before: np.ndarray, after: np.ndarray) -> tuple[int, int]:
     """For a frame whose level sides were just removed (``before`` and ``after``): when they
     were removed near its top and near its bottom, the length of its boxes' walls (most of
-    the height between the two) and the sides' pen width; else (0, 0)."""
-    ys = np.nonzero(before > after)[0]
-    h, w = before.shape
-    top, bottom = ys[ys < WALL_BAND * h], ys[ys >= (1 - WALL_BAND) * h]
-    if top.size == 0 or bottom.size == 0:
+    the height between the two) and the sides' pen width (per column they were removed
+    from: where letters touch a side, it stays); else (0, 0)."""
+    ys, xs = np.nonzero(before > after)
+    h = before.shape[0]
+    top, bottom = ys < WALL_BAND * h, ys >= (1 - WALL_BAND) * h
+    if not top.any() or not bottom.any():
         return 0, 0
-    length = int(WALL_SPAN * (float(np.median(bottom)) - float(np.median(top))))
-    return length, max(1, round(min(top.size, bottom.size) / w))
+    length = int(WALL_SPAN * (float(np.median(ys[bottom])) - float(np.median(ys[top]))))
+    pen = min(np.count_nonzero(side) / np.unique(xs[side]).size for side in (top, bottom))
+    return length, max(1, round(pen))
 
 
 def _remove_level(
