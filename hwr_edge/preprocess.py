@@ -58,8 +58,8 @@ Steps (``ink_map``):
    are solid straight bars ``BAR_LENGTH`` text heights long at any tilt (a pen lying on the
    page, ``_bars``), before rules are looked for and again once they are out. Last,
    components that are the rim of a larger region as dark as they are (a fingertip narrower
-   than the closing, ``_outlines``), and the rims of round dark regions wider than the
-   closing (holes punched for a binder with the desk behind them, ``_holes``) are dropped.
+   than the closing, ``_outlines``), and holes punched for a binder with the desk behind
+   them (dark disks, solid or, wider than the closing, their rims: ``_holes``) are dropped.
 
 The components found here are handed to ``segment`` (``labels`` and ``boxes``), so the page is
 labelled once, and again after each kind of rule is taken out. ``light_strokes`` tells the
@@ -828,12 +828,15 @@ def _holes(
     ids = np.flatnonzero(keep & (np.minimum(stats[:, 2], stats[:, 3]) >= RIM_SIZE * text_h))
     # looked at closely only when the box's centre is the component's own ink and it is large
     # enough for a solid hole, or no ink and much darker than the box's lightest corner
-    x, y, w, h = (stats[ids, k] for k in range(4))
-    cy, cx = y + h // 2, x + w // 2
-    corners = [gray[y, x], gray[y, x + w - 1], gray[y + h - 1, x], gray[y + h - 1, x + w - 1]]
-    centre = labels[cy, cx]
-    solid = (centre == ids) & (np.minimum(w, h) >= HOLE_SIZE * text_h)
-    dim = (centre == 0) & (gray[cy, cx] <= DIM_MIDDLE * np.maximum.reduce(corners))
+    left, top, width, height = (stats[ids, k] for k in range(4))
+    right, bottom = left + width - 1, top + height - 1
+    cy, cx = top + height // 2, left + width // 2
+    lightest = np.maximum.reduce(
+        [gray[top, left], gray[top, right], gray[bottom, left], gray[bottom, right]]
+    )
+    at_centre = labels[cy, cx]
+    solid = (at_centre == ids) & (np.minimum(width, height) >= HOLE_SIZE * text_h)
+    dim = (at_centre == 0) & (gray[cy, cx] <= DIM_MIDDLE * lightest)
     rows, cols = gray.shape
     for i in ids[solid | dim]:
         x, y, bw, bh = stats[i, :4]
@@ -850,8 +853,8 @@ def _holes(
         x0, y0 = max(0, x - bw // 2), max(0, y - bh // 2)
         x1, y1 = min(cols, x + bw + bw // 2), min(rows, y + bh + bh // 2)
         regions = cv2.connectedComponents((gray[y0:y1, x0:x1] <= level).view(np.uint8))[1]
-        centre = regions[y + bh // 2 - y0, x + bw // 2 - x0]
-        flags[i] = centre > 0 and _disk(regions == centre, RIM_ROUND)
+        region = regions[y + bh // 2 - y0, x + bw // 2 - x0]
+        flags[i] = region > 0 and _disk(regions == region, RIM_ROUND)
     return flags
 
 

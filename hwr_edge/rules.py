@@ -188,12 +188,12 @@ def remove_broken(
 def box_walls(removed: np.ndarray, stats: np.ndarray, text_h: float, thin: int) -> np.ndarray:
     """Per component (``stats`` rows): whether it is a wall of a box drawn around words whose
     level sides were taken out as rules (``removed``: their pixels, uint8 0/1) but which is
-    no frame (``is_frame``: a letter of the next line touches it, the photo's edge cuts it):
-    a bar (``WALL_WIDTH`` by ``WALL_HEIGHT`` text heights, its ink ``WALL_PEN`` wide on
-    average: the stubs of the sides may stay) whose two ends each meet such a
-    side in a corner, the side running ``CORNER_REACH`` text heights to one side of the bar
-    and not to the other (``CORNER_SIDE``), the same side at both ends. A 1 standing on a
-    ruled line and reaching the next has the rules run past it both ways."""
+    no frame (``is_frame``: a letter of the next line touches it): a bar (``WALL_WIDTH`` by
+    ``WALL_HEIGHT`` text heights, its ink ``WALL_PEN`` wide on average, as the stubs of the
+    sides may stay) whose two ends each meet such a side in a corner, the side running
+    ``CORNER_REACH`` text heights to one side of the bar and not to the other
+    (``CORNER_SIDE``), the same side at both ends. A 1 standing on a ruled line and reaching
+    the next has the rules run past it both ways."""
     walls = np.zeros(len(stats), bool)
     x, y, w, h, area = (stats[:, k] for k in range(5))
     bars = (
