@@ -287,11 +287,10 @@ def holes(img, page, rng):
     return out
 
 
-def boxed(img, page, rng):
-    """A box drawn around the first line of writing (a form's field, a word boxed by hand),
-    along the line's own tilt, in a dark pen 0.06-0.1 text heights wide, 0.3 text heights
-    from the line's letters or half the gap to the next line, whichever is less: letters
-    of the next line may touch it."""
+def _around_first_line(img, page, rng) -> tuple:
+    """The rectangle (``cv2.RotatedRect``) around the first line of writing, along its tilt,
+    0.3 text heights from its letters or half the gap to the next line, whichever is less;
+    and a dark pen for it, 0.06-0.1 text heights wide: ``(rect, colour, width)``."""
     boxes = np.array(page.boxes, dtype=np.float64)  # one per character but spaces, in order
     text_h = _text_height(page)
     count = len(page.lines[0].replace(" ", ""))
@@ -302,11 +301,28 @@ def boxed(img, page, rng):
     (cx, cy), (w, h), angle = cv2.minAreaRect(corners.astype(np.float32))
     gap = below[:, 1].min() - (first[:, 1] + first[:, 3]).max() if len(below) else 2 * text_h
     pad = max(1.0, min(0.3 * text_h, gap / 2))
-    rect = cv2.boxPoints(((cx, cy), (w + 2 * pad, h + 2 * pad), angle))
     ink = np.percentile(img.reshape(-1, 3), 50, axis=0) * rng.uniform(0.15, 0.3)
     width = max(1, int(round(text_h * rng.uniform(0.06, 0.1))))
+    return ((cx, cy), (w + 2 * pad, h + 2 * pad), angle), ink.tolist(), width
+
+
+def boxed(img, page, rng):
+    """A box drawn around the first line of writing (a form's field, a word boxed by hand),
+    along the line's own tilt (``_around_first_line``): letters of the next line may touch
+    it."""
+    rect, ink, width = _around_first_line(img, page, rng)
     out = img.copy()
-    cv2.polylines(out, [np.round(rect).astype(np.int32)], True, ink.tolist(), width, cv2.LINE_AA)
+    corners = np.round(cv2.boxPoints(rect)).astype(np.int32)
+    cv2.polylines(out, [corners], True, ink, width, cv2.LINE_AA)
+    return out
+
+
+def circled(img, page, rng):
+    """An ellipse drawn around the first line of writing, as the box of ``boxed`` is, a tenth
+    longer than that box: the line's first and last letters may cross it."""
+    (centre, (w, h), angle), ink, width = _around_first_line(img, page, rng)
+    out = img.copy()
+    cv2.ellipse(out, (centre, (1.1 * w, h), angle), ink, width, cv2.LINE_AA)
     return out
 
 
@@ -319,7 +335,7 @@ PROBES = {
     f.__name__: f
     for f in (none, bent, converging, keystone, motion, defocus, hard_shadow, glare)
     + (low_light, chalk, small, jpeg, motion_vertical, motion_diagonal, defocus_strong)
-    + (defocus_lens, laptop, pen, fingers, holes, boxed)
+    + (defocus_lens, laptop, pen, fingers, holes, boxed, circled)
 }
 
 
