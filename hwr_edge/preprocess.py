@@ -320,7 +320,7 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     broken = _broken(labels, stats, strong, darkness, text_h, length, weak)
     if broken:
         mask = np.take(strong.astype(np.uint8), labels)
-        mask = remove_broken(mask, darkness, labels, broken, thin)
+        mask = remove_broken(mask, darkness, labels, broken, thin, length)
         n, labels, stats = label_components(mask)
         strong = np.ones(n, bool)
         strong[0] = False

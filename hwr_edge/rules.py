@@ -9,7 +9,9 @@ all along (a bent page curves them, perspective gives each its own slope) leave 
 of thin ink unfollowed; only then is a box several rule lengths long searched again, in
 straight pieces half a rule long at every tilt, joined into each rule's course and narrowed
 to its pen (straight rules cost one cheap check). Rule pixels that are much darker than the
-rule itself are ink lying on the rule and stay; strokes that crossed the rule are bridged again.
+rule itself are ink lying on the rule and stay, unless they run on along it for a rule's
+length (an underline drawn with the pen along a printed rule); strokes that crossed the rule
+are bridged again.
 Squared paper (``is_grid``) is searched as one box, the whole page, and there a rule may be
 broken by small gaps, and rows and columns inked along most of their length count as rules.
 A faint rule that the threshold broke into pieces shorter than any rule is in no such box:
@@ -163,12 +165,18 @@ def _fitted(along: np.ndarray, across: np.ndarray, size: np.ndarray, slope: floa
 
 
 def remove_broken(
-    mask: np.ndarray, darkness: np.ndarray, labels: np.ndarray, courses: list, thin: int
+    mask: np.ndarray,
+    darkness: np.ndarray,
+    labels: np.ndarray,
+    courses: list,
+    thin: int,
+    length: int,
 ) -> np.ndarray:
     """``mask`` (uint8 0/1) without the rules that the threshold broke (``courses``, from
     ``broken_rules``, numbering their pieces as ``labels`` does): their pieces, and the ink
     within their pen of each course where it crosses other ink, which is bridged again and
-    kept where it is much darker than the rule (``_take_out``)."""
+    kept where it is much darker than the rule for less than a rule's ``length``
+    (``_take_out``)."""
     out = mask.copy()
     for upright in (False, True):
         band = np.zeros(out.T.shape if upright else out.shape, np.uint8)
@@ -181,7 +189,7 @@ def remove_broken(
         if not pieces.any():
             continue
         roi, dark, ids = (out.T, darkness.T, labels.T) if upright else (out, darkness, labels)
-        roi[:] = _take_out(roi, dark, (band | np.take(pieces, ids)) & roi, thin)
+        roi[:] = _take_out(roi, dark, (band | np.take(pieces, ids)) & roi, thin, length)
     return out
 
 
@@ -300,17 +308,24 @@ def _remove_level(
         core |= _bent_runs(roi, core, length, thin)
     if not core.any():
         return roi
-    return _take_out(roi, dark, core, thin)
+    return _take_out(roi, dark, core, thin, length)
 
 
-def _take_out(roi: np.ndarray, dark: np.ndarray, core: np.ndarray, thin: int) -> np.ndarray:
+def _take_out(
+    roi: np.ndarray, dark: np.ndarray, core: np.ndarray, thin: int, length: int
+) -> np.ndarray:
     """A mask patch without its level rules' pixels ``core`` (grown a row each side), less
-    those much darker than the rule (ink on it); the strokes that crossed a rule are bridged
-    across it again."""
+    those much darker than the rule (ink on it: a letter's foot or bar) unless they run on
+    along it for a rule's ``length`` or more (a line drawn with the pen along a printed rule,
+    an underline); the strokes that crossed a rule are bridged across it again."""
     level = float(np.percentile(dark[core > 0], 75))
     lines = cv2.dilate(core, np.ones((3, 1), np.uint8)) & roi
     on_rule = lines & (dark > INK_ON_RULE * level).astype(np.uint8)
     on_rule = cv2.morphologyEx(on_rule, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    if np.count_nonzero(on_rule, axis=1).max(initial=0) >= length // 2:  # cheap: maybe one
+        n, pieces, stats, _ = cv2.connectedComponentsWithStats(on_rule, connectivity=8)
+        drawn = np.flatnonzero(stats[:, 2] >= length)
+        on_rule[np.isin(pieces, drawn[drawn > 0])] = 0
     lines = cv2.subtract(lines, on_rule)
     kept = cv2.subtract(roi, lines)
     bridge = np.ones((thin + 4, 1), np.uint8)

@@ -568,6 +568,20 @@ def test_a_pen_a_laptop_or_fingers_beside_the_writing_add_nothing(classifier, pr
 
 
 @pytest.mark.skipif(not synth.DATA_DIR.is_dir(), reason="../shared/data is absent")
+@pytest.mark.parametrize("seed, more", [(7, 3), (11, 1)])
+def test_a_line_underlined_along_a_ruled_line_reads_as_without_it(classifier, seed, more):
+    # the pen's underline lies along the printed rule the letters stand on: much darker than
+    # the rule, it was kept as ink on it, and joined the line's letters into one component
+    # (before: "ULUFBtXBLZZ" for "UVFB XAM", "DAZQ" for "DATA"; now "UVX9B XAM", "DATA")
+    base = stress.BASES[seed % len(stress.BASES)]
+    page = synth.make_page(np.random.default_rng(seed), base, synth.DatasetGlyphs())
+    photo = stress.underline(page.image, page, np.random.default_rng(1000 + seed))
+    recognizer = Recognizer(classifier)
+    plain = edit_distance(recognizer.recognize(page.image).text, page.text)
+    assert edit_distance(recognizer.recognize(photo).text, page.text) <= plain + more
+
+
+@pytest.mark.skipif(not synth.DATA_DIR.is_dir(), reason="../shared/data is absent")
 @pytest.mark.parametrize("seed", [4, 15])
 def test_pencil_handwriting_on_ruled_paper_keeps_its_letters(classifier, seed):
     # grey pencil letters that touch the rules: the rules' pixels, taken out after the
