@@ -287,23 +287,34 @@ def holes(img, page, rng):
     return out
 
 
+def _first_line(page: synth.SynthPage) -> tuple[np.ndarray, np.ndarray]:
+    """The character boxes (x, y, w, h) of a page's first line and of the lines below it."""
+    boxes = np.array(page.boxes, dtype=np.float64)  # one per character but spaces, in order
+    count = len(page.lines[0].replace(" ", ""))
+    return boxes[:count], boxes[count:]
+
+
+def _dark_pen(img: np.ndarray, text_h: float, rng) -> tuple[list, int]:
+    """A dark pen for lines drawn on a photo: 0.15-0.3 of its median colour, 0.06-0.1 text
+    heights wide."""
+    ink = np.percentile(img.reshape(-1, 3), 50, axis=0) * rng.uniform(0.15, 0.3)
+    return ink.tolist(), max(1, int(round(text_h * rng.uniform(0.06, 0.1))))
+
+
 def _around_first_line(img, page, rng) -> tuple:
     """The rectangle (``cv2.RotatedRect``) around the first line of writing, along its tilt,
-    0.3 text heights from its letters or half the gap to the next line, whichever is less;
-    and a dark pen for it, 0.06-0.1 text heights wide: ``(rect, colour, width)``."""
-    boxes = np.array(page.boxes, dtype=np.float64)  # one per character but spaces, in order
+    0.3 text heights from its letters or half the gap to the next line, whichever is less,
+    and a ``_dark_pen`` for it: ``(rect, colour, width)``."""
+    first, below = _first_line(page)
     text_h = _text_height(page)
-    count = len(page.lines[0].replace(" ", ""))
-    first, below = boxes[:count], boxes[count:]
     corners = np.concatenate(
         [first[:, :2] + first[:, 2:] * c for c in ((0, 0), (1, 0), (0, 1), (1, 1))]
     )
     (cx, cy), (w, h), angle = cv2.minAreaRect(corners.astype(np.float32))
     gap = below[:, 1].min() - (first[:, 1] + first[:, 3]).max() if len(below) else 2 * text_h
     pad = max(1.0, min(0.3 * text_h, gap / 2))
-    ink = np.percentile(img.reshape(-1, 3), 50, axis=0) * rng.uniform(0.15, 0.3)
-    width = max(1, int(round(text_h * rng.uniform(0.06, 0.1))))
-    return ((cx, cy), (w + 2 * pad, h + 2 * pad), angle), ink.tolist(), width
+    ink, width = _dark_pen(img, text_h, rng)
+    return ((cx, cy), (w + 2 * pad, h + 2 * pad), angle), ink, width
 
 
 def boxed(img, page, rng):
@@ -327,20 +338,19 @@ def circled(img, page, rng):
 
 
 def underline(img, page, rng):
-    """A line drawn with a dark pen under the first line of writing, from its first letter to
-    its last, along the line's tilt, 0.05 text heights into its letters to 0.15 below them
-    (on ruled paper, along the rule the letters stand on), 0.06-0.1 text heights wide."""
-    boxes = np.array(page.boxes, dtype=np.float64)[: len(page.lines[0].replace(" ", ""))]
+    """A line drawn with a ``_dark_pen`` under the first line of writing, from its first
+    letter to its last, along the line's tilt, 0.05 text heights into its letters to 0.15
+    below them (on ruled paper, along the rule the letters stand on)."""
+    boxes, _ = _first_line(page)
     text_h = _text_height(page)
     centres, bottoms = boxes[:, 0] + boxes[:, 2] / 2, boxes[:, 1] + boxes[:, 3]
     slope, base = np.polyfit(centres, bottoms, 1) if len(boxes) > 1 else (0.0, bottoms[0])
     base += np.max(bottoms - (slope * centres + base)) + text_h * rng.uniform(-0.05, 0.15)
     x0, x1 = boxes[:, 0].min(), (boxes[:, 0] + boxes[:, 2]).max()
     ends = [(int(x), int(round(slope * x + base))) for x in (x0, x1)]
-    ink = np.percentile(img.reshape(-1, 3), 50, axis=0) * rng.uniform(0.15, 0.3)
-    width = max(1, int(round(text_h * rng.uniform(0.06, 0.1))))
+    ink, width = _dark_pen(img, text_h, rng)
     out = img.copy()
-    cv2.line(out, *ends, ink.tolist(), width, cv2.LINE_AA)
+    cv2.line(out, *ends, ink, width, cv2.LINE_AA)
     return out
 
 
