@@ -125,7 +125,9 @@ SCENERY_COUNT = 4  # this many solid shapes of one size are scenery (keys), not 
 SAME_SIZE = 0.1  # ... one size: widths and heights within this part of each other
 BROKEN_PEN = 0.1  # the pieces of a rule broken by the threshold are this many text heights thick
 BROKEN_PIECE = 0.25  # ... and its pieces that find its course this many long (not noise)
-FAINT = 0.75  # ... and on average under this part of the letters' darkness (a pen's dash is not)
+FAINT = 0.75  # ... and on average under this part of the letters' darkness (a pen's are not) ...
+DASHES = 5  # ... or this many pieces at one pitch (a form's dashed line, however dark) ...
+DASH_TOL = 0.2  # ... each gap within this part of a pitch of a whole number of pitches
 DOT_AREA = 4  # an i's dot is a speck of at least this many pixels ...
 DOT_GAP = 0.5  # ... at most this many text heights above its stem
 BAR_LENGTH = 3.0  # a solid straight bar this many text heights long is no character ...
@@ -352,8 +354,8 @@ def _broken(
     """The faint rules that the threshold broke into pieces shorter than any rule
     (``rules.broken_rules``, pieces at most ``BROKEN_PEN`` text heights thick), with their
     ``strong`` pieces (the ``weak`` ones, rows of stats, help find their course), which are
-    fainter than ``FAINT`` of the letters' ink: a row of dashes drawn with the pen is as dark
-    as the letters."""
+    fainter than ``FAINT`` of the letters' ink (the pieces of a pen's stroke are as dark as
+    the letters), or dashes at one pitch however dark (``_dashed``: a form's dashed line)."""
     n = len(stats)
     both = np.vstack([stats, weak])
     pieces = np.concatenate([strong, np.ones(len(weak), bool)])
@@ -371,9 +373,31 @@ def _broken(
     faint = []
     for rule in rules:
         ids = rule.ids[rule.ids < n]  # its strong pieces
-        if ids.size == 0 or ink[ids].sum() < FAINT * level * stats[ids, 4].sum():
+        faint_ink = ids.size == 0 or ink[ids].sum() < FAINT * level * stats[ids, 4].sum()
+        if faint_ink or _dashed(stats[ids], rule.upright):
             faint.append(rule._replace(ids=ids))
     return faint
+
+
+def _dashed(pieces: np.ndarray, upright: bool) -> bool:
+    """Whether the pieces of a course (stats rows) are a dashed line, printed or drawn (a
+    form's blank to fill in), however dark: ``DASHES`` of them or more, one pitch apart or a
+    whole number of pitches (a dash joined to a letter is no piece), within ``DASH_TOL`` of a
+    pitch, and at least ``DASHES`` - 2 gaps of one pitch. Letters' bars that a pen lift left
+    apart lie on one course too, but at no pitch."""
+    if len(pieces) < DASHES:
+        return False
+    along = 1 if upright else 0
+    centres = np.sort(pieces[:, along] + pieces[:, along + 2] / 2)
+    gaps = np.diff(centres)
+    pitch = float(np.median(gaps[gaps <= 1.5 * gaps.min()]))
+    if pitch <= 0:
+        return False
+    steps = gaps / pitch
+    whole = np.round(steps)
+    return bool(
+        np.all(np.abs(steps - whole) <= DASH_TOL) and np.count_nonzero(whole == 1) >= DASHES - 2
+    )
 
 
 def _frames(labels: np.ndarray, stats: np.ndarray, candidates: np.ndarray) -> np.ndarray:

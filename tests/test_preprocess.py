@@ -474,9 +474,9 @@ def test_faint_rules_and_margin_broken_into_pieces_are_removed_and_letters_kept(
     assert result.mask[off_text].mean() < 0.02
 
 
-def test_a_row_of_dashes_drawn_with_the_pen_is_kept():
-    # thin dashes on one straight course across the page, as dark and as thick as the
-    # letters: blanks to fill in, not a faint rule broken by the threshold
+def test_a_row_of_dashes_to_write_on_is_taken_out_and_the_letters_kept():
+    # thin dashes at one pitch on one straight course, as dark and as thick as the letters:
+    # a form's blank to fill in, printed or drawn, is no writing (read as rows of "L" or "?")
     img, truth = stroke_page("HILT 17", pen=2, size=10.0)
     dashes = np.zeros_like(truth, np.uint8)
     for x in range(60, 600, 60):
@@ -484,7 +484,7 @@ def test_a_row_of_dashes_drawn_with_the_pen_is_kept():
     img[dashes > 0] = (40, 30, 30)
     result = ink_map(img)
     assert recall(result.mask, truth) > 0.9
-    assert recall(result.mask, dashes > 0) > 0.9
+    assert recall(result.mask, dashes > 0) < 0.1
 
 
 def test_background_cells_cover_a_frame_that_is_not_a_whole_number_of_cells():
