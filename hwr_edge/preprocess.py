@@ -19,7 +19,10 @@ Steps (``ink_map``):
    text at all, or a few pieces whose strokes came out hollow (a short word written large:
    its letters' outlines are pieces shorter than the letters, so the text height misleads),
    is retried as if the text were ``FILL_TEXT`` of the frame high (a tight crop), with a
-   closing at least twice as wide as the hollow strokes;
+   closing at least twice as wide as the hollow strokes. A flash's glare adds light rather
+   than multiplying it, so dividing leaves its ink faint: where the paper is much brighter
+   than the sheet's usual paper and the ink there fainter than the page's, the darkness is
+   raised by as much as the glare can explain (``_unglared``);
 4. hysteresis threshold above the paper's own noise level: ONE connected-components pass gives
    the components, their boxes and whether they hold strong ink (more than ``MAX_MARKS``
    strong ones: texture or noise, not a page, a ``PageError``); a component shaped like the
@@ -141,6 +144,10 @@ OUTLINE_DARK = 200  # ... when none of it is this dark (0..255 darkness): skin, 
 PALE_HEIGHT = (0.5, 1.5)  # a component paler than the strong level is ink when this many
 PALE_WIDTH = 3.0  # text heights tall, at most this many wide ...
 PALE_PEN = 0.35  # ... and this part of the letters' pen thick (a pale letter, not a rule)
+GLARE_RISE = 0.6  # paper this part of the way from the sheet's usual paper to white: glare?
+GLARE_STEP = 12  # ... and this many grey levels (paper near white varies as much unlit)
+GLARE_FADE = 1.25  # ... where the ink is this many times fainter than the page's ink ...
+GLARE_GAIN = 6.0  # ... its ink's darkness raised at most this many times
 MAX_MARKS = 4000  # more strong components than this: no page of handwriting (a dense one: ~1700)
 RIM_SIZE = 0.6  # a component this many text heights across or more, with most ...
 HOLE_MIDDLE = 0.5  # ... of the paper in its box's middle as dark as its ink, is a hole's rim
@@ -259,13 +266,17 @@ def _ink_with(gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int)
     cell = _cell(gray)
     small = _shrink(gray, (max(1, gray.shape[1] // cell), max(1, gray.shape[0] // cell)), cell)
     light = light_strokes(small)
-    background, table = _background(gray, small, bgr, close_cells)
+    background, table, closed = _background(gray, small, bgr, close_cells)
     darkness = cv2.divide(gray, background, scale=255)
     del background  # full-size arrays go as soon as they are used: a 12 MP photo's are large
     cv2.subtract(255, darkness, dst=darkness)
     if table is not None:
         darkness[table] = 0
     low, high, pale = _thresholds(darkness)
+    unglared = _unglared(darkness, closed, table, close_cells, low)
+    if unglared is not darkness:
+        darkness = unglared
+        low, high, pale = _thresholds(darkness)
     n, labels, stats = label_components(cv2.threshold(darkness, low, 1, cv2.THRESH_BINARY)[1])
     # every strong stroke has pixels on the even rows and columns; the labels of those above
     # the pale level (never above the strong one) picked by a boolean mask: a quarter of the
@@ -461,10 +472,11 @@ def _cell(gray: np.ndarray) -> int:
 
 def _background(
     gray: np.ndarray, small: np.ndarray, bgr: np.ndarray, close_cells: int
-) -> tuple[np.ndarray, np.ndarray | None]:
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Paper brightness (same size as ``gray``, >= 1) and a bool mask of non-paper and
     unreadably dark areas (None when there are none), with strokes up to ``close_cells``
-    cells wide closed away; ``small``: ``gray`` in whole cells (``_shrink``). The table is
+    cells wide closed away; ``small``: ``gray`` in whole cells (``_shrink``); third, the
+    paper's brightness in those cells (the closing, before the sharp edges). The table is
     found on the photo's darkest colour channel, where a brown desk is much darker than white
     paper."""
     h, w = gray.shape
@@ -496,8 +508,79 @@ def _background(
         inside = near[y0:y1, x0:x1] > 0
         background[y0:y1, x0:x1][inside] = np.maximum(exact[inside], 1)
     if not table_small.any():
-        return background, None
-    return background, _grow(table_small, (h, w), cell, cv2.INTER_NEAREST) > 0
+        return background, None, closed
+    return background, _grow(table_small, (h, w), cell, cv2.INTER_NEAREST) > 0, closed
+
+
+def _unglared(
+    darkness: np.ndarray, closed: np.ndarray, table: np.ndarray | None, close_cells: int, low: float
+) -> np.ndarray:
+    """``darkness`` with the contrast a flash's glare took restored. Glare adds light: it
+    takes paper and ink the same part of the way to white, and dividing by the paper leaves
+    the ink there faint. Where the paper (``closed``, per cell) has risen ``GLARE_RISE`` of
+    the way from the sheet's median paper ``P`` to white (and ``GLARE_STEP`` levels), the
+    ink of each cell (darker than ``low``, the weak threshold; measured by the darkest ink
+    within ``close_cells``) is compared with the page's ink elsewhere. When even the darkest
+    ink there (its 90th percentile) is ``GLARE_FADE`` times fainter than elsewhere, the
+    darkness around each cell that much fainter is raised by its factor, at most by what the
+    paper's rise explains, ``B (255 - P) / (P (255 - B))`` (``B``: the paper there), and
+    ``GLARE_GAIN``. Blank paper and faint marks (no ink to measure), the bright half of a
+    page beside a shadow (its letters as dark as the others) and a wall lit beside the sheet
+    (no brighter than ``P``) keep their darkness."""
+    cell = _cell(darkness)
+    ch, cw = closed.shape
+    on_paper = True if table is None else ~table[: ch * cell : cell, : cw * cell : cell]
+    if not np.any(on_paper):
+        return darkness
+    paper = _quantile(closed if table is None else closed[on_paper], 0.5)
+    rise = (closed.astype(np.float32) - paper) / max(255.0 - paper, 1.0)
+    glare = (rise >= GLARE_RISE) & (closed >= paper + GLARE_STEP) & on_paper
+    if not glare.any():
+        return darkness
+    square = cv2.getStructuringElement(cv2.MORPH_RECT, (cell, cell))
+    cells = cv2.dilate(darkness[: ch * cell, : cw * cell], square, anchor=(0, 0))
+    strongest = cells[::cell, ::cell]
+    inked = strongest > low  # cells with ink, each measured by the darkest ink near it
+    stroke = cv2.getStructuringElement(cv2.MORPH_RECT, (close_cells, close_cells))
+    local = cv2.dilate(strongest, stroke).astype(np.float32)
+    elsewhere = (rise < GLARE_RISE / 2) & on_paper & inked
+    if not elsewhere.any():
+        return darkness
+    measured = glare & inked
+    if not measured.any():
+        return darkness
+    ink = float(np.median(local[elsewhere]))
+    darkest = np.percentile(local[measured], 90), np.percentile(local[elsewhere], 90)
+    if darkest[0] * GLARE_FADE > darkest[1]:  # its darkest ink as dark as elsewhere: no glare
+        return darkness
+    faded = ink / np.maximum(local[measured], 1.0)  # how much fainter its ink is there
+    bright = np.maximum(closed.astype(np.float32), paper)
+    physical = bright * (255.0 - paper) / (paper * np.maximum(255.0 - bright, 1.0))
+    gain = np.ones(closed.shape, np.float32)
+    gain[measured] = np.minimum(faded, np.minimum(physical[measured], GLARE_GAIN))
+    gain[gain < GLARE_FADE] = 1.0
+    near = cv2.getStructuringElement(cv2.MORPH_RECT, (3 * close_cells, 3 * close_cells))
+    gain = cv2.dilate(gain, near)  # over the paper around the ink measured
+    # smoothed, never above what the glare can explain in a cell or its neighbours (1 off
+    # its paper: the cells' interpolation must not carry it onto a dark edge beside it)
+    gain = cv2.erode(np.minimum(cv2.GaussianBlur(gain, (0, 0), close_cells), physical), KERNEL3)
+    x, y, w, h = cv2.boundingRect((gain > 1.0).view(np.uint8))
+    if w == 0:
+        return darkness
+    x0, y0, x1, y1 = max(0, x - 1), max(0, y - 1), min(cw, x + w + 1), min(ch, y + h + 1)
+    region = cv2.resize(  # the gain in pixels, where it raises (1 on the region's rim)
+        gain[y0:y1, x0:x1], ((x1 - x0) * cell, (y1 - y0) * cell), interpolation=cv2.INTER_LINEAR
+    )
+    bottom = darkness.shape[0] - y1 * cell if y1 == ch else 0  # the last partial cells
+    right = darkness.shape[1] - x1 * cell if x1 == cw else 0
+    region = cv2.copyMakeBorder(region, 0, bottom, 0, right, cv2.BORDER_REPLICATE)
+    out = darkness.copy()
+    rows, cols = (
+        slice(y0 * cell, y0 * cell + region.shape[0]),
+        slice(x0 * cell, x0 * cell + region.shape[1]),
+    )
+    out[rows, cols] = cv2.multiply(darkness[rows, cols], region, dtype=cv2.CV_8U)
+    return out
 
 
 def light_strokes(small: np.ndarray) -> float:

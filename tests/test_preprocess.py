@@ -151,6 +151,46 @@ def test_letters_paler_than_the_page_s_ink_are_found_and_a_rule_as_pale_is_not()
     assert not result.mask[450:470].any()
 
 
+def test_letters_under_a_flash_s_glare_keep_their_strokes_and_blank_paper_stays_blank():
+    # a flash's glare adds light: paper and ink go the same part of the way to white, so
+    # the ink at its centre keeps an eighth of its contrast; divided by the paper's
+    # brightness that fell under the threshold ("MILK" read "ILK"). The blank paper under
+    # the glare, and a faint smudge beside the word, must not come up as ink with it
+    img, truth = page_with_text(text="HILT 17")
+    word = np.zeros(truth.shape, np.uint8)
+    cv2.putText(word, "WAVE", (380, 420), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 255, 5)
+    img[word > 0] = (40, 30, 30)
+    h, w = truth.shape
+    ys, xs = np.mgrid[0:h, 0:w]
+    spot = 0.88 * np.exp(-((xs - 500) ** 2 + (ys - 400) ** 2) / (2 * 90.0**2))
+    photo = np.clip(img + (255 - img) * spot[..., None], 0, 255).astype(np.uint8)
+    result = ink_map(photo)
+    assert recall(result.mask, word > 0) > 0.85
+    assert recall(result.mask, truth) > 0.9
+    far = cv2.dilate(((word > 0) | truth).astype(np.uint8), np.ones((9, 9))) == 0
+    assert not result.mask[far].any()
+
+
+def test_the_lit_part_of_a_page_under_a_hard_shadow_is_no_glare():
+    # a shadow over most of the sheet makes the lit part brighter than the paper's usual
+    # level, as glare would; but its letters are as dark as those in the shadow, so nothing
+    # is raised there: faint marks in the lit part (a fibre, pencil rubbed out) stay under
+    # the threshold (a first version raised them by the paper's brightness alone)
+    img, truth = page_with_text(text="HILT 17 WAVE")
+    h, w = truth.shape
+    marks = np.zeros(truth.shape, np.uint8)
+    for x in (40, 120, 200):
+        cv2.line(marks, (x, 330), (x + 50, 420), 255, 3)
+    img[marks > 0] = (215, 215, 215)
+    shade = np.zeros((h, w), np.float32)
+    shade[:, 260:] = 1.0
+    shade = cv2.GaussianBlur(shade, (0, 0), 2)
+    photo = (img * (1 - 0.6 * shade[..., None])).astype(np.uint8)
+    result = ink_map(photo)
+    assert recall(result.mask, truth) > 0.9
+    assert not result.mask[marks > 0].any()
+
+
 def test_a_hard_shadow_edge_across_the_text_is_no_stroke_and_hides_none():
     # a lamp casts the hand's shadow with a sharp edge: the background must follow the
     # step, or its blur leaves a dark line (read as a rule or an "I") and eats the letters

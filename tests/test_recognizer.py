@@ -567,6 +567,24 @@ def test_a_pen_a_laptop_or_fingers_beside_the_writing_add_nothing(classifier, pr
     assert recognizer.recognize(photo).text == recognizer.recognize(page.image).text
 
 
+@pytest.mark.parametrize("probe, seed", [("glare", 5), ("glare", 14), ("hard_shadow", 15)])
+def test_a_flash_s_glare_costs_no_letters_and_the_lit_part_beside_a_shadow_is_no_glare(
+    classifier, probe, seed
+):
+    # the stress probe's glare (85% of the way to white at its centre) over stroke-font
+    # pages: the letters under it kept an eighth of their contrast and fell under the
+    # threshold; the code before 2026-12-03 16:30 UTC read these pages with 3 more errors
+    # each ("nl" for "91", "0 N 67" for "OPEN 67"). A shadow over most of the page makes its
+    # lit part brighter than the paper's median, as glare would: a version that raised the
+    # ink there wherever it was fainter than the page's median ink (a rule, a thin stroke)
+    # read "?29045" for "29045"
+    base = stress.BASES[seed % len(stress.BASES)]
+    page = synth.make_page(np.random.default_rng(seed), base, "strokes")
+    photo = stress.PROBES[probe](page.image, page, np.random.default_rng(1000 + seed))
+    recognizer = Recognizer(classifier)
+    assert recognizer.recognize(photo).text == recognizer.recognize(page.image).text
+
+
 @pytest.mark.skipif(not synth.DATA_DIR.is_dir(), reason="../shared/data is absent")
 @pytest.mark.parametrize("seed, more", [(7, 3), (11, 1)])
 def test_a_line_underlined_along_a_ruled_line_reads_as_without_it(classifier, seed, more):
