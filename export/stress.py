@@ -287,6 +287,39 @@ def holes(img, page, rng):
     return out
 
 
+def spiral(img, page, rng):
+    """A notebook's spiral binding down the sheet's left or right side (the one with more
+    room beside the writing): a hole 0.3 to 0.5 text heights across every 0.7 to 1 text
+    heights, 1.25 to 2 hole widths from the sheet's edge, the desk dark through it, and a
+    metal loop of wire from each hole over the edge (an arc, a light highlight along it).
+    Only where the sheet fills the frame: on a table page its edge is not known, and the
+    photo is left as it is."""
+    h, w = img.shape[:2]
+    text_h = _text_height(page)
+    _, _, (x0, _, x1, _) = _free_side(page, img.shape)
+    left = x0 >= w - x1
+    room = x0 if left else w - x1
+    radius = text_h * rng.uniform(0.15, 0.25)
+    cond = page.condition
+    if (synth.CONDITIONS[cond] if isinstance(cond, str) else cond).table or room < 6 * radius:
+        return img
+    edge = 0 if left else w - 1
+    inset = radius * rng.uniform(2.5, 4.0)
+    x = int(inset if left else edge - inset)
+    pitch = text_h * rng.uniform(0.7, 1.0)
+    desk = (np.array((40, 45, 50)) * rng.uniform(0.8, 1.2)).tolist()
+    metal = (np.array((150, 150, 155)) * rng.uniform(0.7, 1.1)).tolist()
+    wire = max(1, int(round(text_h * 0.07)))
+    axes = (int(abs(x - edge) / 2 + 2 * radius), int(radius * 1.6))
+    out = img.copy()
+    for y in np.arange(pitch / 2, h, pitch):
+        cv2.circle(out, (x, int(y)), int(radius), desk, -1, cv2.LINE_AA)
+        centre = (int((x + edge) / 2), int(y - radius / 2))
+        cv2.ellipse(out, centre, axes, 0, 180, 360, metal, wire, cv2.LINE_AA)
+        cv2.ellipse(out, centre, axes, 0, 180, 360, (230, 230, 230), max(1, wire // 3))
+    return out
+
+
 def _first_line(page: synth.SynthPage) -> tuple[np.ndarray, np.ndarray]:
     """The character boxes (x, y, w, h) of a page's first line and of the lines below it."""
     boxes = np.array(page.boxes, dtype=np.float64)  # one per character but spaces, in order
@@ -383,7 +416,7 @@ PROBES = {
     f.__name__: f
     for f in (none, bent, converging, keystone, motion, defocus, hard_shadow, glare)
     + (low_light, chalk, small, jpeg, motion_vertical, motion_diagonal, defocus_strong)
-    + (defocus_lens, laptop, pen, fingers, holes, boxed, circled, underline, dashed)
+    + (defocus_lens, laptop, pen, fingers, holes, spiral, boxed, circled, underline, dashed)
 }
 
 

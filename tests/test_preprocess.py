@@ -1,5 +1,7 @@
 """Ink map under shadows, gradients, ruled lines, tables and large photos."""
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -340,6 +342,21 @@ def test_fingers_holding_the_page_over_a_desk_leave_no_ink(seed, condition):
     outside[y0:y1, x0:x1] = False  # the writing with half a text height around it
     assert not outside.any()
     assert all(result.mask[y : y + h, x : x + w].any() for x, y, w, h in page.boxes)
+
+
+@pytest.mark.parametrize("glyphs", ["strokes", "hershey"])
+def test_a_column_of_one_letter_down_a_list_is_no_spiral_binding(glyphs):
+    # a list whose lines all begin with one letter, one above the other at one pitch, and
+    # a column of one digit with ink on both sides: of one size and pitch as a spiral's
+    # holes and loops are, but not of one shape (a letter written again differs; without
+    # that test the stroke font's column of T's went) nor, for the digits, beside the
+    # writing
+    cond = dataclasses.replace(synth.CONDITIONS["clean"], char_h=(22, 23), line_pitch=(1.5, 1.5))
+    text = ["TEA 10 X", "TOP 20 Y", "TAX 30 Z", "TEN 40 W", "TIP 50 V", "TOY 60 U", "TUB 70 S"]
+    page = synth.make_page(np.random.default_rng(5), cond, glyphs, text=text)
+    result = ink_map(page.image)  # read enlarged (small text): boxes in its pixels
+    boxes = np.round(np.array(page.boxes) / result.scale).astype(int)
+    assert all(result.mask[y : y + h, x : x + w].any() for x, y, w, h in boxes)
 
 
 def test_fewer_solid_shapes_than_a_keyboard_stay_ink():
