@@ -266,17 +266,22 @@ def laptop(img, page, rng):
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def _side_room(page: synth.SynthPage, shape: tuple) -> tuple[bool, float]:
+    """Of the frame's left and right sides, the one with more room beside the writing
+    (``_free_side``'s box): whether it is the left, and that room in pixels."""
+    _, _, (x0, _, x1, _) = _free_side(page, shape)
+    left = x0 >= shape[1] - x1
+    return left, x0 if left else shape[1] - x1
+
+
 def holes(img, page, rng):
     """Two to four holes punched for a binder down the sheet's left or right side (the one
     with more room beside the writing), the desk seen through them, dark or wood-brown: round,
     0.8 to 2 text heights across (6 mm holes beside writing 3 to 7 mm high); none where the
     margin is too narrow for them."""
     h, w = img.shape[:2]
-    text_h = _text_height(page)
-    _, _, (x0, _, x1, _) = _free_side(page, img.shape)
-    left = x0 >= w - x1
-    room = x0 if left else w - x1
-    radius = int(text_h * rng.uniform(0.4, 1.0))
+    left, room = _side_room(page, img.shape)
+    radius = int(_text_height(page) * rng.uniform(0.4, 1.0))
     if room < 2.4 * radius:
         return img
     x = int(room / 2 if left else w - room / 2)
@@ -296,9 +301,7 @@ def spiral(img, page, rng):
     photo is left as it is."""
     h, w = img.shape[:2]
     text_h = _text_height(page)
-    _, _, (x0, _, x1, _) = _free_side(page, img.shape)
-    left = x0 >= w - x1
-    room = x0 if left else w - x1
+    left, room = _side_room(page, img.shape)
     radius = text_h * rng.uniform(0.15, 0.25)
     cond = page.condition
     if (synth.CONDITIONS[cond] if isinstance(cond, str) else cond).table or room < 6 * radius:
