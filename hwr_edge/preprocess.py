@@ -59,12 +59,12 @@ Steps (``ink_map``):
    keys, tiles; ``_scenery``: bold letters on the benchmark fill at most 0.84 of their box,
    keys 0.82-0.99) are dropped first, before they count towards the text height, and so
    is a notebook's spiral binding down a side of the page (a column of six or more marks
-   of one size and shape at one pitch: holes, with the coil beside them, or loops with ink
-   on one side only, ``_binding``; one found only once the rules that ran through it are
-   out is blanked and the page read again), and so are solid straight bars ``BAR_LENGTH``
-   text heights long at any tilt (a pen lying on the page, ``_bars``), before rules are
-   looked for and again once they are out. Last,
-   components that are the rim of a larger region as dark as they are (a fingertip narrower
+   of one size and shape at one pitch near the frame's side: holes, with the coil beside
+   them, or loops with ink on one side only, ``_binding``; one found only once the rules
+   that ran through it are out is blanked and the page read again), and so are solid
+   straight bars ``BAR_LENGTH`` text heights long at any tilt (a pen lying on the page,
+   ``_bars``), before rules are looked for and again once they are out. Last, components
+   that are the rim of a larger region as dark as they are (a fingertip narrower
    than the closing, ``_outlines``), and holes punched for a binder with the desk behind
    them (dark disks, solid or, wider than the closing, their rims: ``_holes``) are dropped.
 
@@ -136,6 +136,9 @@ BINDING_ACROSS = 0.25  # ... one above the other (centres this part of their wid
 BINDING_TOL = 0.2  # ... at one pitch (every gap within this part of a pitch of a whole number)
 BINDING_SHAPE = 0.85  # ... and of one shape (most overlap their majority this much)
 BINDING_FILL = 0.5  # (holes, filling this part of their box, take the coil beside them)
+BINDING_REACH = (
+    3  # (a column further than this many of its widths from the frame's side is inside the page)
+)
 BINDING_BIN = 8  # (marks are looked at only where this many pixels wide a column holds them)
 BROKEN_PEN = 0.1  # the pieces of a rule broken by the threshold are this many text heights thick
 BROKEN_PIECE = 0.25  # ... and its pieces that find its course this many long (not noise)
@@ -859,13 +862,15 @@ def _binding(stats: np.ndarray, labels: np.ndarray, marks: np.ndarray) -> list:
     found among the ``marks`` (strong components, rules not among them): a column of
     ``BINDING_COUNT`` or more of one size (``BINDING_SIZE``), one above the other (centres
     within ``BINDING_ACROSS`` of their width), at one pitch (``_one_pitch``) and of one
-    shape (``_one_shape``). Each area runs down the whole frame (loops or holes that a rule
-    or the coil joined are no part of the column). A column of holes (``_solid``) takes
-    the frame's side beside it, where the coil runs over the sheet's edge in pieces, up to
-    a hole's width past it; a column of loops only its own band, and only when no mark
-    lies across the band and other marks on one side of it only (``_band``). Never a
-    column of letters: those differ in width and shape; a table's column of one digit has
-    ink on both sides; a column of one bullet or box beside a list goes with them."""
+    shape (``_one_shape``), within ``BINDING_REACH`` of its widths of the frame's side (a
+    printed form's column of one repeated letter lies further in). Each area runs down the
+    whole frame (loops or holes that a rule or the coil joined are no part of the column).
+    A column of holes (``_solid``) takes the frame's side beside it, where the coil runs
+    over the sheet's edge in pieces, up to a hole's width past it; a column of loops only
+    its own band, and only when no mark lies across the band and other marks on one side
+    of it only (``_band``). Never a column of letters: those differ in width and shape; a
+    table's column of one digit has ink on both sides; a column of one bullet or box beside
+    a list goes with them."""
     x, y, w, h = (stats[:, i].astype(np.float64) for i in range(4))
     centre = x + w / 2
     ids = np.flatnonzero(marks & (h >= 6) & (w >= 6))
@@ -893,11 +898,15 @@ def _binding(stats: np.ndarray, labels: np.ndarray, marks: np.ndarray) -> list:
     areas, (height, width) = [], labels.shape
     for column in sorted(found, key=lambda c: not _solid(stats, c)):  # holes first
         x0, x1 = x[column].min(), (x + w)[column].max()
+        reach = BINDING_REACH * (x1 - x0)  # further from the frame's side: inside the page
+        if x0 + x1 < width:  # on the left
+            side, edge = (0, 0, 2 * x1 - x0, height), x0
+        else:
+            side, edge = (2 * x0 - x1, 0, width, height), width - x1
+        if edge > reach:
+            continue
         if _solid(stats, column):
-            if x0 + x1 < width:  # on the left
-                areas.append((0, 0, 2 * x1 - x0, height))
-            else:
-                areas.append((2 * x0 - x1, 0, width, height))
+            areas.append(side)
         elif _band(stats, marks & ~_within(stats, areas), (x0, 0, x1, height)):
             areas.append((x0, 0, x1, height))
     return areas

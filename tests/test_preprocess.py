@@ -359,6 +359,24 @@ def test_a_column_of_one_letter_down_a_list_is_no_spiral_binding(glyphs):
     assert all(result.mask[y : y + h, x : x + w].any() for x, y, w, h in boxes)
 
 
+def test_a_printed_form_s_columns_of_one_letter_are_no_spiral_binding():
+    # a printed form's labels repeated down the page ("Q1 TEA", "Q2 TEA", ...) and a box
+    # to tick beside each: columns of one size, shape and pitch, as a binding's holes and
+    # loops are, and a bold T as solid as a hole; but further from the frame's side than a
+    # binding lies (before: the T's column was taken for holes, and all the ink between it
+    # and the frame's side went with it)
+    img = np.full((520, 700, 3), 235, np.uint8)
+    truth = np.zeros(img.shape[:2], np.uint8)
+    for row in range(7):
+        y = 60 + 62 * row
+        cv2.putText(truth, f"Q{row + 1} TEA", (110, y + 30), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 255, 4)
+        cv2.rectangle(img, (470, y), (496, y + 26), (40, 30, 30), -1)
+    img[truth > 0] = (40, 30, 30)
+    result = ink_map(img)
+    assert result.scale == 1.0
+    assert recall(result.mask, truth > 0) > 0.9
+
+
 def test_fewer_solid_shapes_than_a_keyboard_stay_ink():
     img, truth = page_with_text()
     for x in (100, 250, 400):  # three blots: a smudge each, for the reader to reject
