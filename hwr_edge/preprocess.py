@@ -60,7 +60,7 @@ Steps (``ink_map``):
    keys 0.82-0.99) are dropped first, before they count towards the text height, and so
    is a notebook's spiral binding down a side of the page (a column of six or more marks
    of one size and shape at one pitch near the frame's side: holes, with the coil beside
-   them, or loops with ink on one side only, ``_binding``; one found only once the rules
+   them, or loops with ink on one side only, ``binding.py``; one found only once the rules
    that ran through it are out is blanked and the page read again), and so are solid
    straight bars ``BAR_LENGTH`` text heights long at any tilt (a pen lying on the page,
    ``_bars``), before rules are looked for and again once they are out. Last, components
@@ -83,6 +83,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from hwr_edge import binding
 from hwr_edge.errors import PageError
 from hwr_edge.rules import (
     box_walls,
@@ -130,16 +131,6 @@ MIN_FRAME_PX = 12  # ... and at least this many pixels
 SOLID_FILL = 0.8  # a squarish component inked over this part of its box is a solid shape
 SCENERY_COUNT = 4  # this many solid shapes of one size are scenery (keys), not ink
 SAME_SIZE = 0.1  # ... one size: widths and heights within this part of each other
-BINDING_COUNT = 6  # a spiral binding: this many loops or more ...
-BINDING_SIZE = 0.15  # ... of one size (widths and heights within this part of each other) ...
-BINDING_ACROSS = 0.25  # ... one above the other (centres this part of their width apart) ...
-BINDING_TOL = 0.2  # ... at one pitch (every gap within this part of a pitch of a whole number)
-BINDING_SHAPE = 0.85  # ... and of one shape (most overlap their majority this much)
-BINDING_FILL = 0.5  # (holes, filling this part of their box, take the coil beside them)
-BINDING_REACH = (
-    3  # (a column further than this many of its widths from the frame's side is inside the page)
-)
-BINDING_BIN = 8  # (marks are looked at only where this many pixels wide a column holds them)
 BROKEN_PEN = 0.1  # the pieces of a rule broken by the threshold are this many text heights thick
 BROKEN_PIECE = 0.25  # ... and its pieces that find its course this many long (not noise)
 FAINT = 0.75  # ... and on average under this part of the letters' darkness (a pen's are not) ...
@@ -276,10 +267,10 @@ def _hollow_stroke(gray: np.ndarray, result: InkImage) -> float:
 
 
 def _ink_with(
-    gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int, binding: tuple = ()
+    gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int, blank: tuple = ()
 ) -> InkImage:
-    """Steps 3-6 with a background closing ``close_cells`` cells wide. ``binding``: the
-    areas of a spiral binding (``_binding``) to blank first: one found only once the rules
+    """Steps 3-6 with a background closing ``close_cells`` cells wide. ``blank``: the
+    areas of a spiral binding (``binding.areas``) to blank first: one found only once the rules
     were out (its holes and loops were joined to them) is blanked and the page read again,
     so that its pieces set neither the text height nor the size of the rules looked for."""
     cell = _cell(gray)
@@ -291,7 +282,7 @@ def _ink_with(
     cv2.subtract(255, darkness, dst=darkness)
     if table is not None:
         darkness[table] = 0
-    for x0, y0, x1, y1 in binding:
+    for x0, y0, x1, y1 in blank:
         darkness[int(y0) : int(y1), int(x0) : int(x1)] = 0
     low, high, pale = _thresholds(darkness)
     unglared = _unglared(darkness, closed, table, close_cells, low)
@@ -314,8 +305,8 @@ def _ink_with(
             "handwriting: texture or noise, not writing (crop the photo to the writing)"
         )
     page_long = _page_long(stats, gray.shape)
-    found = _binding(stats, labels, strong & ~page_long)
-    scenery = _scenery(stats) | _within(stats, found)
+    found = binding.areas(stats, labels, strong & ~page_long)
+    scenery = _scenery(stats) | binding.within(stats, found)
     strong &= ~scenery
     extent = np.maximum(stats[:, 2], stats[:, 3])
     loose = strong & ~page_long
@@ -349,10 +340,10 @@ def _ink_with(
         strong[0] = False
         if text_h:
             strong &= ~box_walls(cv2.subtract(inked, mask), stats, text_h, thin)
-        joined = _binding(stats, labels, strong)  # holes or loops the rules ran through
-        if joined and not binding:
+        joined = binding.areas(stats, labels, strong)  # holes or loops the rules ran through
+        if joined and not blank:
             return _ink_with(gray, scale, bgr, close_cells, tuple(found + joined))
-        strong &= ~_within(stats, found + joined)
+        strong &= ~binding.within(stats, found + joined)
         text_h = _text_height(stats, strong) or text_h  # a rule left over is too thin to count
     if text_h == 0:
         return _empty(gray, scale, light)
@@ -855,120 +846,6 @@ def _scenery(stats: np.ndarray) -> np.ndarray:
     scenery = np.zeros_like(solid)
     scenery[ids[alike.sum(axis=1) >= SCENERY_COUNT]] = True
     return scenery
-
-
-def _binding(stats: np.ndarray, labels: np.ndarray, marks: np.ndarray) -> list:
-    """The areas (x0, y0, x1, y1) of a spiral binding down the side of a notebook's page,
-    found among the ``marks`` (strong components, rules not among them): a column of
-    ``BINDING_COUNT`` or more of one size (``BINDING_SIZE``), one above the other (centres
-    within ``BINDING_ACROSS`` of their width), at one pitch (``_one_pitch``) and of one
-    shape (``_one_shape``), within ``BINDING_REACH`` of its widths of the frame's side (a
-    printed form's column of one repeated letter lies further in). Each area runs down the
-    whole frame (loops or holes that a rule or the coil joined are no part of the column).
-    A column of holes (``_solid``) takes the frame's side beside it, where the coil runs
-    over the sheet's edge in pieces, up to a hole's width past it; a column of loops only
-    its own band, and only when no mark lies across the band and other marks on one side
-    of it only (``_band``). Never a column of letters: those differ in width and shape; a
-    table's column of one digit has ink on both sides; a column of one bullet or box beside
-    a list goes with them."""
-    x, y, w, h = (stats[:, i].astype(np.float64) for i in range(4))
-    centre = x + w / 2
-    ids = np.flatnonzero(marks & (h >= 6) & (w >= 6))
-    if ids.size < BINDING_COUNT:
-        return []
-    # only marks whose centre shares a column of pixels with BINDING_COUNT others: cheap
-    columns = np.bincount((centre[ids] // BINDING_BIN).astype(np.int64))
-    crowded = np.convolve(columns, np.ones(3, np.int64), "same") >= BINDING_COUNT
-    ids = ids[crowded[(centre[ids] // BINDING_BIN).astype(np.int64)]]
-    if ids.size < BINDING_COUNT:
-        return []
-    cw, ch, cc = w[ids], h[ids], centre[ids]
-    alike = (
-        (np.abs(cw[:, None] - cw[None]) <= BINDING_SIZE * cw[:, None])
-        & (np.abs(ch[:, None] - ch[None]) <= BINDING_SIZE * ch[:, None])
-        & (np.abs(cc[:, None] - cc[None]) <= BINDING_ACROSS * cw[:, None])
-    )
-    found, seen = [], np.zeros(ids.size, bool)
-    for i in np.flatnonzero(alike.sum(axis=1) >= BINDING_COUNT):
-        if not seen[i]:
-            seen |= alike[i]
-            column = ids[alike[i]]
-            if _one_pitch(np.sort(y[column] + h[column] / 2)) and _one_shape(labels, stats, column):
-                found.append(column)
-    areas, (height, width) = [], labels.shape
-    for column in sorted(found, key=lambda c: not _solid(stats, c)):  # holes first
-        x0, x1 = x[column].min(), (x + w)[column].max()
-        reach = BINDING_REACH * (x1 - x0)  # further from the frame's side: inside the page
-        if x0 + x1 < width:  # on the left
-            side, edge = (0, 0, 2 * x1 - x0, height), x0
-        else:
-            side, edge = (2 * x0 - x1, 0, width, height), width - x1
-        if edge > reach:
-            continue
-        if _solid(stats, column):
-            areas.append(side)
-        elif _band(stats, marks & ~_within(stats, areas), (x0, 0, x1, height)):
-            areas.append((x0, 0, x1, height))
-    return areas
-
-
-def _within(stats: np.ndarray, areas: list) -> np.ndarray:
-    """Components whose columns lie within one of the ``areas`` (x0, y0, x1, y1) and whose
-    rows meet it."""
-    out = np.zeros(len(stats), bool)
-    x, y, w, h = (stats[:, i] for i in range(4))
-    for x0, y0, x1, y1 in areas:
-        out |= (x >= x0) & (x + w <= x1) & (y < y1) & (y + h > y0)
-    out[0] = False
-    return out
-
-
-def _one_pitch(centres: np.ndarray) -> bool:
-    """Whether sorted centres lie at one pitch: every gap within ``BINDING_TOL`` of a whole
-    number of the pitch, the median of the single gaps (a loop the threshold lost leaves a
-    double gap)."""
-    gaps = np.diff(centres)
-    if gaps.min() <= 0:
-        return False
-    pitch = np.median(gaps[gaps < 1.5 * gaps.min()])
-    steps = gaps / pitch
-    return bool((np.abs(steps - np.round(steps)) <= BINDING_TOL).all())
-
-
-def _one_shape(labels: np.ndarray, stats: np.ndarray, column: np.ndarray) -> bool:
-    """Whether the marks of a column are one shape, as machine-made loops are: scaled to
-    their median size, most of them overlap their majority (the pixels most of them ink)
-    by ``BINDING_SHAPE`` (intersection over union; the median). A rule taken out through
-    some loops cuts them apart from the rest; the same letter written again overlaps its
-    majority by about 0.6 (a stroke font) or 0.75 (printed type)."""
-    size = (int(np.median(stats[column, 2])), int(np.median(stats[column, 3])))
-    shapes = []
-    for i in column:
-        x, y, w, h = stats[i, :4]
-        mask = (labels[y : y + h, x : x + w] == i).view(np.uint8) * np.uint8(255)
-        shapes.append(cv2.resize(mask, size, interpolation=cv2.INTER_AREA) > 127)
-    majority = np.mean(shapes, axis=0) > 0.5
-    overlap = [(s & majority).sum() / max(1, (s | majority).sum()) for s in shapes]
-    return float(np.median(overlap)) >= BINDING_SHAPE
-
-
-def _solid(stats: np.ndarray, column: np.ndarray) -> bool:
-    """Whether every mark of a column is a hole: squarish, filling ``BINDING_FILL`` of its
-    box (a disk fills 0.79; a rule taken out through it, or a wire over it, leaves less)."""
-    w, h, area = (stats[column, i] for i in (2, 3, 4))
-    return bool(((area >= BINDING_FILL * w * h) & (w <= 2 * h) & (h <= 2 * w)).all())
-
-
-def _band(stats: np.ndarray, marks: np.ndarray, area: tuple) -> bool:
-    """Whether no mark (not a rule's stub) lies across a column of loops' band ``area``
-    (x0, y0, x1, y1) within its rows, and other marks lie on one side of it only (a
-    table's column of one digit has ink on both sides)."""
-    x, y, w, h = (stats[:, i] for i in range(4))
-    x0, y0, x1, y1 = area
-    rows = marks & (h >= 6) & (w >= 6) & (y < y1) & (y + h > y0)
-    inside = rows & (x >= x0) & (x + w <= x1)
-    left, right = rows & (x + w <= x0), rows & (x >= x1)
-    return not ((rows & ~inside & ~left & ~right).any() or (left.any() and right.any()))
 
 
 def _text_height(stats: np.ndarray, keep: np.ndarray, samples: int = 1) -> float:
