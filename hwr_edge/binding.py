@@ -63,7 +63,8 @@ def areas(stats: np.ndarray, labels: np.ndarray, marks: np.ndarray) -> list:
             if _one_pitch(np.sort(y[column] + h[column] / 2)) and _one_shape(labels, stats, column):
                 found.append(column)
     out, (height, width) = [], labels.shape
-    for column in sorted(found, key=lambda c: not _solid(stats, c)):  # holes first
+    holes = [_solid(stats, c) for c in found]
+    for hole, column in sorted(zip(holes, found, strict=True), key=lambda t: not t[0]):
         x0, x1 = x[column].min(), (x + w)[column].max()
         reach = REACH * (x1 - x0)  # further from the frame's side: inside the page
         if x0 + x1 < width:  # on the left
@@ -72,7 +73,7 @@ def areas(stats: np.ndarray, labels: np.ndarray, marks: np.ndarray) -> list:
             side, edge = (2 * x0 - x1, 0, width, height), width - x1
         if edge > reach:
             continue
-        if _solid(stats, column):
+        if hole:
             out.append(side)
         elif _band(stats, marks & ~within(stats, out), (x0, 0, x1, height)):
             out.append((x0, 0, x1, height))

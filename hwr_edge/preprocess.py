@@ -585,17 +585,14 @@ def _unglared(
     if w == 0:
         return darkness
     x0, y0, x1, y1 = max(0, x - 1), max(0, y - 1), min(cw, x + w + 1), min(ch, y + h + 1)
-    region = cv2.resize(  # the gain in pixels, where it raises (1 on the region's rim)
-        gain[y0:y1, x0:x1], ((x1 - x0) * cell, (y1 - y0) * cell), interpolation=cv2.INTER_LINEAR
+    bottom = darkness.shape[0] if y1 == ch else y1 * cell  # the last partial cells too
+    right = darkness.shape[1] if x1 == cw else x1 * cell
+    rows, cols = slice(y0 * cell, bottom), slice(x0 * cell, right)
+    # the gain in pixels, only where it raises (1 on the region's rim)
+    region = _grow(
+        gain[y0:y1, x0:x1], (bottom - y0 * cell, right - x0 * cell), cell, cv2.INTER_LINEAR
     )
-    bottom = darkness.shape[0] - y1 * cell if y1 == ch else 0  # the last partial cells
-    right = darkness.shape[1] - x1 * cell if x1 == cw else 0
-    region = cv2.copyMakeBorder(region, 0, bottom, 0, right, cv2.BORDER_REPLICATE)
     out = darkness.copy()
-    rows, cols = (
-        slice(y0 * cell, y0 * cell + region.shape[0]),
-        slice(x0 * cell, x0 * cell + region.shape[1]),
-    )
     out[rows, cols] = cv2.multiply(darkness[rows, cols], region, dtype=cv2.CV_8U)
     return out
 
