@@ -9,7 +9,9 @@
 ``Recognizer.recognize`` reads top to bottom:
 load -> preprocess.ink_map -> segment.segment -> normalize every crop (whole glyphs and the
 split pieces of wide ones) -> ONE batched classifier call for all of them -> one more, more
-blurred, for the crops it was unsure of (``_second_look``) -> charset mask -> g/q that do not
+blurred, for the crops it was unsure of (``_second_look``) -> a glyph too narrow to be cut
+at once that reads as touching characters whole is cut, and its pieces read (``_cut_touching``)
+-> charset mask -> g/q that do not
 reach below the baseline become 9 (``baseline.positions``) -> per slot: the whole glyph or a
 chain of pieces (below) -> reject low confidence and what no class can be (what the model's
 own "not a character" class wins, when it has one; blobs: strokes wider than
@@ -41,8 +43,10 @@ be in it. Log-odds, because the classifier is ~0.99 sure of most merged glyphs t
 confidence is split only when 0.7 typical widths wider than its class may be. A model
 with a "touching characters" class (the default one) also says when a glyph is several
 letters: that class and "not a character" together make the whole glyph a reject, so a chain
-of confident pieces wins however narrow the glyph. Constants chosen on synthetic pages of
-their own (docs/results-accuracy.md, "Touching characters").
+of confident pieces wins however narrow the glyph; and a glyph between ``TOUCHING_WIDTH`` and
+``SPLIT_WIDTH`` typical widths, which comes without pieces, is cut only when that class wins
+it (cutting all of them, or all the rejects, read single letters as two). Constants chosen
+on synthetic pages of their own (docs/results-accuracy.md, "Touching characters").
 
 Pieces a pen lift left apart. Neighbouring glyphs of a word that may be one character's
 pieces side by side (an H's bar short of its stems; ``segment``, a "joined" slot) are read
@@ -69,7 +73,7 @@ import numpy as np
 
 from hwr_edge import charset as charsets
 from hwr_edge.baseline import positions
-from hwr_edge.classifier import NON_CHARACTERS, NOT_A_CHARACTER
+from hwr_edge.classifier import NON_CHARACTERS, NOT_A_CHARACTER, TOUCHING_CHARACTERS
 from hwr_edge.defaults import CONTEXT, LEXICON, REJECT_CHAR, REJECT_THRESHOLD
 from hwr_edge.errors import PageError
 from hwr_edge.imageio import load_photo
@@ -255,16 +259,13 @@ class Recognizer:
         lines = segment(ink)
         t3 = time.perf_counter()
         slots = [slot for words in lines for word in words for slot in word]
-        glyphs = [piece.glyph for slot in slots for piece in slot.pieces]
-        masks = [ink_mask(g.crop) for g in glyphs]
-        crops = np.stack([normalize_mask(m, clf.convention) for m in masks] or [_empty(clf)])
-        probs = clf.predict_proba(crops[: len(glyphs)]) if glyphs else np.zeros((0, 1))
-        probs = _second_look(clf, crops, probs)
+        masks, crops, probs = _read_pieces(clf, [piece for slot in slots for piece in slot.pieces])
+        lines, slots, masks, crops, probs = _cut_touching(clf, lines, slots, masks, crops, probs)
         probs, unknown = split_unknown(probs, clf.labels)
         if self._transfer is not None:
             probs = probs @ self._transfer
-        low, rise = positions(lines) if glyphs else (np.zeros(0, bool), np.zeros(0))
-        if self._no_descent is not None and glyphs:
+        low, rise = positions(lines) if masks else (np.zeros(0, bool), np.zeros(0))
+        if self._no_descent is not None and masks:
             probs[~low] = probs[~low] @ self._no_descent
         t4 = time.perf_counter()
         order = np.argsort(-probs, axis=1)[:, : self.topk]
@@ -438,6 +439,47 @@ def _is_blob(mask: np.ndarray) -> bool:
     return stroke_width(mask) > BLOB_STROKE * max(mask.shape)
 
 
+def _read_pieces(clf, pieces: list) -> tuple[list, np.ndarray, np.ndarray]:
+    """Each piece's ink mask, model input and class probabilities (after ``_second_look``)."""
+    masks = [ink_mask(piece.glyph.crop) for piece in pieces]
+    if not masks:
+        size = clf.convention.size
+        return [], np.zeros((0, size, size), np.uint8), np.zeros((0, len(clf.labels)), np.float32)
+    crops = np.stack([normalize_mask(m, clf.convention) for m in masks])
+    return masks, crops, _second_look(clf, crops, clf.predict_proba(crops))
+
+
+def _cut_touching(clf, lines: list, slots: list, masks: list, crops, probs) -> tuple:
+    """``(lines, slots, masks, crops, probs)`` with every slot that has a ``cut`` and reads
+    as touching characters whole (a model with that class) replaced by its cut slot, whose
+    new pieces are read and put right after its whole glyph's row."""
+    if TOUCHING_CHARACTERS not in clf.labels:
+        return lines, slots, masks, crops, probs
+    touching = clf.labels.index(TOUCHING_CHARACTERS)
+    starts = np.cumsum([0] + [len(slot.pieces) for slot in slots]).tolist()
+    cut = {}
+    for slot, row in zip(slots, starts, strict=False):
+        if slot.cut is not None and int(probs[row].argmax()) == touching:
+            new = slot.cut()
+            if len(new.pieces) > 1:
+                cut[id(slot)] = new
+    if not cut:
+        return lines, slots, masks, crops, probs
+    more = _read_pieces(clf, [piece for new in cut.values() for piece in new.pieces[1:]])
+    order, extra = [], len(masks)
+    for slot, row in zip(slots, starts, strict=False):
+        order.extend(range(row, row + len(slot.pieces)))
+        if id(slot) in cut:
+            n = len(cut[id(slot)].pieces) - 1
+            order.extend(range(extra, extra + n))
+            extra += n
+    every = masks + more[0]
+    lines = [[[cut.get(id(s), s) for s in word] for word in words] for words in lines]
+    slots = [cut.get(id(s), s) for s in slots]
+    crops, probs = np.concatenate([crops, more[1]])[order], np.concatenate([probs, more[2]])[order]
+    return lines, slots, [every[i] for i in order], crops, probs
+
+
 def _piece_terms(slots: list, confidence: np.ndarray, labels: list[str]) -> np.ndarray:
     """Per piece: the log-odds of its best class (clipped to +-``LOGIT_CLIP``), its width
     penalty (``WIDE_COST`` per typical character width it is wider than its class may be,
@@ -558,11 +600,6 @@ def _chain_of(slot, values: np.ndarray, by_start: list[int], k: int):
         chain.append(int(i))
         node = slot.pieces[i].start
     return float(best[k, -1]), chain[::-1]
-
-
-def _empty(clf) -> np.ndarray:
-    size = clf.convention.size
-    return np.zeros((size, size), np.uint8)
 
 
 def _inverted(photo) -> tuple[np.ndarray, np.ndarray]:

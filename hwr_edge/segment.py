@@ -17,8 +17,10 @@
    touching foot can go either way), and the same traced from the bottom up where such a path
    crosses a single stroke. Every span between two cuts of a plausible character
    width becomes a piece. The Recognizer reads the best chain of pieces (see
-   ``recognizer.py``). Narrower glyphs get no cuts: a column-valley cut for narrow pairs
-   ("11", "1I") changed nothing on the benchmark and split some O's, so it is not done.
+   ``recognizer.py``). A glyph between ``TOUCHING_WIDTH`` and ``SPLIT_WIDTH`` typical widths
+   gets its cuts only when the classifier reads it whole as touching characters (a "19"
+   squeezed into one character's width): cutting every glyph that wide, or every one read
+   as no character, read the benchmark worse (single letters read as two).
 6. pieces a pen lift left side by side (an H's bar short of its stems, a K's arms apart from
    its stem, a speck a broken stroke left beside its letter): up to ``JOIN_RUN`` neighbouring
    glyphs of a word without cuts, at most ``JOIN_GAP`` line heights apart and together no
@@ -31,8 +33,10 @@ Boxes are in original-image pixels; crops are working-resolution ink of that gly
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -62,6 +66,7 @@ PIECE_HEIGHT = 0.5  # a line of glyphs under this many text heights may be piece
 STRAY = 0.3  # ... and one of glyphs under this many both ways, near no line, is no text at all
 WORD_GAP = (0.3, 0.6)  # bounds of the word-gap threshold, in line character heights
 SPLIT_WIDTH = 1.3  # a glyph wider than this many typical character widths may be several
+TOUCHING_WIDTH = 0.6  # ... and one wider than this when it reads as touching characters whole
 CHAR_ASPECT = (0.6, 0.9)  # bounds of the typical character width, in line heights
 CUTS_PER_HEIGHT = 5.0  # at most this many cut candidates per line height of a wide glyph, each way
 MIN_PART, MAX_PART = 0.1, 1.4  # width range of a split piece, in line heights
@@ -103,11 +108,13 @@ class Slot:
     is a chain of pieces from node 0 to node ``nodes - 1``. A ``joined`` slot is neighbouring
     glyphs that may be one character's pieces: ``pieces[0]`` is their union, the others are
     each glyph (node i to i + 1) and the unions of fewer of them, in order of their start
-    node."""
+    node. ``cut``, on a glyph of one piece too narrow to be cut at once: the slot with its
+    split pieces, made when the Recognizer reads the glyph as touching characters whole."""
 
     pieces: list[Piece]
     nodes: int = 2
     joined: bool = False
+    cut: Callable[[], Slot] | None = None
 
     @property
     def glyph(self) -> Glyph:
@@ -475,15 +482,27 @@ def _slot(
     image: InkImage, labels: np.ndarray, ids: np.ndarray, box, dot: bool, line: tuple
 ) -> Slot:
     """The glyph made of components ``ids`` at ``box`` (``dot``: the top one an i's dot) with
-    its split pieces (``line``: the line's character height and typical character width)."""
+    its split pieces (``line``: the line's character height and typical character width);
+    a glyph too narrow for them but wider than ``TOUCHING_WIDTH`` gets them later, when it
+    reads as touching characters whole (``Slot.cut``)."""
     glyph, own = _glyph(image, labels, ids, box, dot)
+    width = float(box[2])
+    if width > SPLIT_WIDTH * line[1]:
+        return _cut_slot(glyph, own, box, line, image.scale)
+    slot = Slot([Piece(glyph, 0, 1, width / line[1])])
+    if width > TOUCHING_WIDTH * line[1]:
+        slot.cut = functools.partial(_cut_slot, glyph, own, box, line, image.scale)
+    return slot
+
+
+def _cut_slot(glyph: Glyph, own: np.ndarray, box, line: tuple, scale: float) -> Slot:
+    """The slot of ``glyph`` (``own``: its pixels in ``box``) with a piece for every span
+    between two of its cut candidates of a plausible character width."""
     crop = glyph.crop
     x, y, w, h = map(int, box.tolist())
     line_h, char_w = line
     whole = Piece(glyph, 0, 1, w / char_w)
-    cuts = []
-    if w > SPLIT_WIDTH * char_w:
-        cuts = _path_cuts(own, line_h, int(np.ceil(CUTS_PER_HEIGHT * w / line_h)))
+    cuts = _path_cuts(own, line_h, int(np.ceil(CUTS_PER_HEIGHT * w / line_h)))
     if not cuts:
         return Slot([whole])
     nodes = [np.zeros(h, np.int32), *cuts, np.full(h, w, np.int32)]
@@ -496,7 +515,7 @@ def _slot(
             if span > MAX_PART * line_h:
                 break
             inside = (columns >= nodes[i][:, None]) & (columns < nodes[j][:, None])
-            piece = _piece(np.where(inside, crop, 0), (x, y), line_h, image.scale)
+            piece = _piece(np.where(inside, crop, 0), (x, y), line_h, scale)
             if piece is not None:
                 pieces.append(Piece(piece[0], i, j, piece[1] / char_w))
     return Slot(pieces, len(nodes))

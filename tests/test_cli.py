@@ -218,11 +218,12 @@ def test_a_photo_of_noise_is_one_error_line_and_the_next_photo_is_read(photos, t
     assert f"==> {photos['one']} <==" in result.stdout
 
 
-def test_blank_page_is_empty_text_and_success(photos):
-    result = cli("recognize", photos["blank"])
+@pytest.mark.parametrize("options", [[], ["--charset", "digits"], ["--charset", "ABC"]])
+def test_blank_page_is_empty_text_and_success(photos, options):
+    result = cli("recognize", *options, photos["blank"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "" and result.stderr == ""
-    result = cli("recognize", "--format", "json", photos["blank"])
+    result = cli("recognize", *options, "--format", "json", photos["blank"])
     obj = json.loads(result.stdout)
     assert obj["text"] == "" and obj["lines"] == []
 

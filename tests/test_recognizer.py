@@ -309,6 +309,19 @@ def test_touching_run_of_three_is_split(classifier):
     assert run[-1].char == "L"
 
 
+@pytest.mark.skipif(not synth.DATA_DIR.is_dir(), reason="../shared/data is absent")
+@pytest.mark.parametrize("seed", [3, 15])
+def test_a_narrow_touching_run_read_as_touching_characters_whole_is_cut(classifier, seed):
+    # handwritten "319" squeezed into 1.1-1.3 typical character widths: too narrow to be cut
+    # at once, so it read as one reject ("?") until a glyph read as touching characters is cut
+    page = synth.make_page(
+        np.random.default_rng(seed), "touching", synth.DatasetGlyphs(), text=["19 17", "319 51"]
+    )
+    result = Recognizer(classifier).recognize(page.image)
+    assert len(result.lines) == 2
+    assert result.lines[1].words[0].text == "319"
+
+
 def test_touching_letters_are_not_read_as_one_wide_m(classifier):
     # "MAP" in type squeezed until its letters touch: one glyph twice a letter's width,
     # which the classifier reads as a confident M; an M that wide is not plausible

@@ -150,6 +150,24 @@ def test_touching_pair_gets_split_pieces_and_a_narrow_glyph_at_most_one_cut():
     assert abs(left.glyph.box[2] - right.glyph.box[2]) < 20
 
 
+def test_a_pair_too_narrow_to_cut_at_once_is_cut_on_demand_and_a_bar_never():
+    def draw(img):
+        for x in (60, 140, 220):  # E's for the line's typical width
+            cv2.putText(img, "E", (x, 160), FONT, 3.0, 255, 8)
+        for x in (300, 322):  # two narrow touching L's, together about one E wide
+            cv2.rectangle(img, (x, 100), (x + 7, 160), 255, -1)
+            cv2.rectangle(img, (x, 152), (x + 24, 160), 255, -1)
+        cv2.rectangle(img, (380, 100), (387, 160), 255, -1)  # an I
+
+    (line,) = segment(ink_from(draw, text_h=60))
+    pair, bar = [slot for word in line for slot in word][-2:]
+    assert len(pair.pieces) == 1 and pair.cut is not None and bar.cut is None
+    cut = pair.cut()
+    assert cut.glyph is pair.glyph and cut.nodes > 2
+    ends = {(p.start, p.end) for p in cut.pieces[1:]}
+    assert any((0, k) in ends and (k, cut.nodes - 1) in ends for k in range(1, cut.nodes - 1))
+
+
 def test_touching_run_of_three_gets_pieces_for_each_character():
     def draw(img):
         for x in (100, 140, 180):  # three touching L's, then a separate E for the line's widths
