@@ -11,18 +11,19 @@ Steps (``ink_map``):
    ``MAX_UPSCALE`` times (bicubic: thin gaps between strokes survive the threshold).
    ``InkImage.scale`` maps working pixels back to original ones;
 3. background normalization: the paper's brightness is estimated by a morphological closing
-   on a small copy (removes the strokes, keeps shadow edges) and divided out, which flattens
-   gradients, vignetting, cast shadows and colour casts. The closing must be wider than the
-   thickest stroke: when the text turns out large for the frame (a marker held close to a
-   webcam), the page is read again with a closing of ``THICK_STROKE`` text heights, so that
-   thick strokes are not taken for background and hollowed out; a first pass that finds no
-   text at all, or a few pieces whose strokes came out hollow (a short word written large:
-   its letters' outlines are pieces shorter than the letters, so the text height misleads),
-   is retried as if the text were ``FILL_TEXT`` of the frame high (a tight crop), with a
-   closing at least twice as wide as the hollow strokes. A flash's glare adds light rather
-   than multiplying it, so dividing leaves its ink faint: where the paper is much brighter
-   than the sheet's usual paper and the ink there fainter than the page's, the darkness is
-   raised by as much as the glare can explain (``_unglared``);
+   on a small copy (``background.estimate``: removes the strokes, keeps shadow edges) and
+   divided out, which flattens gradients, vignetting, cast shadows and colour casts. The
+   closing must be wider than the thickest stroke: when the text turns out large for the
+   frame (a marker held close to a webcam), the page is read again with a closing of
+   ``THICK_STROKE`` text heights, so that thick strokes are not taken for background and
+   hollowed out; a first pass that finds no text at all, or a few pieces whose strokes came
+   out hollow (a short word written large: its letters' outlines are pieces shorter than the
+   letters, so the text height misleads), is retried as if the text were ``FILL_TEXT`` of
+   the frame high (a tight crop), with a closing at least twice as wide as the hollow
+   strokes. A flash's glare adds light rather than multiplying it, so dividing leaves its
+   ink faint: where the paper is much brighter than the sheet's usual paper and the ink
+   there fainter than the page's, the darkness is raised by as much as the glare can explain
+   (``glare.unglared``);
 4. hysteresis threshold above the paper's own noise level: ONE connected-components pass gives
    the components, their boxes and whether they hold strong ink (more than ``MAX_MARKS``
    strong ones: texture or noise, not a page, a ``PageError``); a component shaped like the
@@ -83,7 +84,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from hwr_edge import binding
+from hwr_edge import background, binding, glare
+from hwr_edge.background import KERNEL3, SOLID_FILL
 from hwr_edge.errors import PageError
 from hwr_edge.rules import (
     box_walls,
@@ -98,12 +100,10 @@ PREVIEW_PX = 1280  # longest side of the first, text-scale-estimating pass
 TARGET_TEXT_PX = 36  # capital height wanted at working resolution when re-reading a photo
 MIN_TEXT_PX = 20  # below this preview text height, a photo is re-read at higher resolution
 MAX_UPSCALE = 2.0  # ... enlarged at most this much when it was read at full size (small text)
-BG_CELLS = 120  # the background estimate's shorter side, in cells
 CLOSE_CELLS = 5  # the background closing's diameter, in cells, for text small in the frame
 MIN_CLOSE_PX = 15  # ... and at least this many pixels (a small image has 1-pixel cells)
 THICK_STROKE = 0.4  # the thickest stroke expected, in text heights (a felt marker)
 FILL_TEXT = 0.25  # text height to allow for, in frame heights, when the first pass finds none
-KERNEL3 = np.ones((3, 3), np.uint8)
 KERNEL5 = np.ones((5, 5), np.uint8)
 DARK_GROUND = 0.5  # a frame whose median is under this part of its brightest may be a board
 MIN_CONTRAST = 60  # ... when its writing is this many grey levels brighter than the ground
@@ -112,23 +112,11 @@ HOLLOW = 0.1  # strokes are hollow when this many dark pixels per ink pixel lie 
 MIN_LOW, MIN_HIGH = 28, 60  # hysteresis floors on the 0..255 darkness scale
 CLEAN_HIGH = 40  # the strong floor for faint ink on clean paper (rising with noise to MIN_HIGH)
 INK_LOW, INK_HIGH = 0.5, 0.7  # hysteresis ceilings, as parts of the ink's darkness
-DIM_PAPER = 0.15  # paper darker than this part of the brightest is unreadable: noise, not ink
-TABLE_LEVEL = 0.35  # a background darker than this fraction of the paper's is not paper
-LOCAL_PAPER = 0.25  # ... or of the paper's within this part of the frame (under a shadow)
-EDGE_STEP = 0.2  # a background step this part of the paper's brightness per cell: hard shadow
-EDGE_LENGTH = 0.2  # ... along at least this part of the frame's shorter side (not text)
-EDGE_BAND = 2  # ... whose background is measured at full resolution this many cells around
-EDGE_RING = (3, 6)  # ... when this many cells outside it the background is back at
-EDGE_LEVEL = 0.7  # this fraction of the paper's (a desk's edge; vignetting rises slowly)
-EDGE_RATIO = 3.0  # ... or this many times its own level (a desk and paper under one shadow)
-KEY_AREA = 0.05  # dark regions of this part of a desk's least area group (a keyboard's keys)
-KEY_GAP = 2  # ... across gaps up to this many times the background closing's width
 RULE_LENGTH = 2.5  # a component this many text heights long may hold a ruled line
 RULE_ASPECT = 6.0  # a component half the frame long is a rule when this many times thinner
 RULED_SAMPLES = 3  # fewer character-like components beside page-long rules: all touch a rule
 FRAME_HEIGHT = 1.2  # a box around characters is this many times as tall as the other ink
 MIN_FRAME_PX = 12  # ... and at least this many pixels
-SOLID_FILL = 0.8  # a squarish component inked over this part of its box is a solid shape
 SCENERY_COUNT = 4  # this many solid shapes of one size are scenery (keys), not ink
 SAME_SIZE = 0.1  # ... one size: widths and heights within this part of each other
 BROKEN_PEN = 0.1  # the pieces of a rule broken by the threshold are this many text heights thick
@@ -149,10 +137,6 @@ OUTLINE_DARK = 200  # ... when none of it is this dark (0..255 darkness): skin, 
 PALE_HEIGHT = (0.5, 1.5)  # a component paler than the strong level is ink when this many
 PALE_WIDTH = 3.0  # text heights tall, at most this many wide ...
 PALE_PEN = 0.35  # ... and this part of the letters' pen thick (a pale letter, not a rule)
-GLARE_RISE = 0.6  # paper this part of the way from the sheet's usual paper to white: glare?
-GLARE_STEP = 12  # ... and this many grey levels (paper near white varies as much unlit)
-GLARE_FADE = 1.25  # ... where the ink is this many times fainter than the page's ink ...
-GLARE_GAIN = 6.0  # ... its ink's darkness raised at most this many times
 MAX_MARKS = 4000  # more strong components than this: no page of handwriting (a dense one: ~1700)
 RIM_SIZE = 0.6  # a component this many text heights across or more, with most ...
 HOLE_MIDDLE = 0.5  # ... of the paper in its box's middle as dark as its ink, is a hole's rim
@@ -227,13 +211,13 @@ def _ink_at(gray: np.ndarray, scale: float, bgr: np.ndarray) -> InkImage:
     When the first pass found no text, or strokes that came out hollow (``_hollow_stroke``),
     the text may fill the frame: the closing is made for text ``FILL_TEXT`` of the frame
     high, and at least twice as wide as the hollow strokes."""
-    first = max(CLOSE_CELLS, int(np.ceil(MIN_CLOSE_PX / _cell(gray))) | 1)
+    first = max(CLOSE_CELLS, int(np.ceil(MIN_CLOSE_PX / background.cell_size(gray))) | 1)
     result = _ink_with(gray, scale, bgr, first)
     text_h = result.text_height
     stroke = _hollow_stroke(gray, result)
     if text_h == 0 or stroke:  # the text may fill the frame
         text_h = max(text_h, FILL_TEXT * min(gray.shape))
-    cells = int(np.ceil(max(THICK_STROKE * text_h, 2 * stroke) / _cell(gray))) | 1
+    cells = int(np.ceil(max(THICK_STROKE * text_h, 2 * stroke) / background.cell_size(gray))) | 1
     if cells <= first:
         return result
     del result  # its arrays go before the second pass allocates its own
@@ -273,19 +257,21 @@ def _ink_with(
     areas of a spiral binding (``binding.areas``) to blank first: one found only once the rules
     were out (its holes and loops were joined to them) is blanked and the page read again,
     so that its pieces set neither the text height nor the size of the rules looked for."""
-    cell = _cell(gray)
-    small = _shrink(gray, (max(1, gray.shape[1] // cell), max(1, gray.shape[0] // cell)), cell)
+    cell = background.cell_size(gray)
+    small = background.shrink(
+        gray, (max(1, gray.shape[1] // cell), max(1, gray.shape[0] // cell)), cell
+    )
     light = light_strokes(small)
-    background, table, closed = _background(gray, small, bgr, close_cells)
-    darkness = cv2.divide(gray, background, scale=255)
-    del background  # full-size arrays go as soon as they are used: a 12 MP photo's are large
+    paper, table, closed = background.estimate(gray, small, bgr, close_cells)
+    darkness = cv2.divide(gray, paper, scale=255)
+    del paper  # full-size arrays go as soon as they are used: a 12 MP photo's are large
     cv2.subtract(255, darkness, dst=darkness)
     if table is not None:
         darkness[table] = 0
     for x0, y0, x1, y1 in blank:
         darkness[int(y0) : int(y1), int(x0) : int(x1)] = 0
     low, high, pale = _thresholds(darkness)
-    unglared = _unglared(darkness, closed, table, close_cells, low)
+    unglared = glare.unglared(darkness, closed, table, close_cells, low)
     if unglared is not darkness:
         darkness = unglared
         low, high, pale = _thresholds(darkness)
@@ -482,121 +468,6 @@ def _empty(gray: np.ndarray, scale: float, light: float) -> InkImage:
     return InkImage(zeros, zeros, scale, 0.0, light_strokes=light)
 
 
-def _cell(gray: np.ndarray) -> int:
-    """Pixels per cell of the background estimate."""
-    return max(1, min(gray.shape[:2]) // BG_CELLS)
-
-
-def _background(
-    gray: np.ndarray, small: np.ndarray, bgr: np.ndarray, close_cells: int
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Paper brightness (same size as ``gray``, >= 1) and a bool mask of non-paper and
-    unreadably dark areas (None when there are none), with strokes up to ``close_cells``
-    cells wide closed away; ``small``: ``gray`` in whole cells (``_shrink``); third, the
-    paper's brightness in those cells (the closing, before the sharp edges). The table is
-    found on the photo's darkest colour channel, where a brown desk is much darker than white
-    paper."""
-    h, w = gray.shape
-    cell = _cell(gray)
-    small_size = (small.shape[1], small.shape[0])
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (close_cells, close_cells))
-    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
-    closed = cv2.medianBlur(closed, 5)
-    # the colour is sampled, not averaged (8x faster): the closing and the median filter in
-    # _closed_min_channel remove the strokes and the noise, and a desk is large
-    colour = cv2.resize(bgr, small_size, interpolation=cv2.INTER_LINEAR)
-    paper = _quantile(closed, 0.9)  # the brightest paper's level
-    table_small = _table_region(_closed_min_channel(colour, kernel), kernel)
-    table_small |= closed < DIM_PAPER * paper
-    background = _grow(np.maximum(closed, 1), (h, w), cell, cv2.INTER_LINEAR)
-    edges = _hard_edges(closed, paper)
-    if edges.any():  # a sharp shadow: the small estimate blurs its edge over a cell
-        size = close_cells * cell | 1
-        near = _grow(edges, (h, w), cell, cv2.INTER_NEAREST)
-        x, y, bw, bh = cv2.boundingRect(near)
-        # the closing only around the band: a margin of one kernel width makes it the
-        # same there as a closing of the whole image
-        x0, y0 = max(0, x - size), max(0, y - size)
-        x1, y1 = min(w, x + bw + size), min(h, y + bh + size)
-        rect = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
-        exact = cv2.morphologyEx(
-            gray[y0:y1, x0:x1], cv2.MORPH_CLOSE, rect, borderType=cv2.BORDER_REPLICATE
-        )
-        inside = near[y0:y1, x0:x1] > 0
-        background[y0:y1, x0:x1][inside] = np.maximum(exact[inside], 1)
-    if not table_small.any():
-        return background, None, closed
-    return background, _grow(table_small, (h, w), cell, cv2.INTER_NEAREST) > 0, closed
-
-
-def _unglared(
-    darkness: np.ndarray, closed: np.ndarray, table: np.ndarray | None, close_cells: int, low: float
-) -> np.ndarray:
-    """``darkness`` with the contrast a flash's glare took restored. Glare adds light: it
-    takes paper and ink the same part of the way to white, and dividing by the paper leaves
-    the ink there faint. Where the paper (``closed``, per cell) has risen ``GLARE_RISE`` of
-    the way from the sheet's median paper ``P`` to white (and ``GLARE_STEP`` levels), the
-    ink of each cell (darker than ``low``, the weak threshold; measured by the darkest ink
-    within ``close_cells``) is compared with the page's ink elsewhere. When even the darkest
-    ink there (its 90th percentile) is ``GLARE_FADE`` times fainter than elsewhere, the
-    darkness around each cell that much fainter is raised by its factor, at most by what the
-    paper's rise explains, ``B (255 - P) / (P (255 - B))`` (``B``: the paper there), and
-    ``GLARE_GAIN``. Blank paper and faint marks (no ink to measure), the bright half of a
-    page beside a shadow (its letters as dark as the others) and a wall lit beside the sheet
-    (no brighter than ``P``) keep their darkness."""
-    cell = _cell(darkness)
-    ch, cw = closed.shape
-    on_paper = True if table is None else ~table[: ch * cell : cell, : cw * cell : cell]
-    if not np.any(on_paper):
-        return darkness
-    paper = _quantile(closed if table is None else closed[on_paper], 0.5)
-    rise = (closed.astype(np.float32) - paper) / max(255.0 - paper, 1.0)
-    glare = (rise >= GLARE_RISE) & (closed >= paper + GLARE_STEP) & on_paper
-    if not glare.any():
-        return darkness
-    square = cv2.getStructuringElement(cv2.MORPH_RECT, (cell, cell))
-    cells = cv2.dilate(darkness[: ch * cell, : cw * cell], square, anchor=(0, 0))
-    strongest = cells[::cell, ::cell]
-    inked = strongest > low  # cells with ink, each measured by the darkest ink near it
-    stroke = cv2.getStructuringElement(cv2.MORPH_RECT, (close_cells, close_cells))
-    local = cv2.dilate(strongest, stroke).astype(np.float32)
-    elsewhere = (rise < GLARE_RISE / 2) & on_paper & inked
-    if not elsewhere.any():
-        return darkness
-    measured = glare & inked
-    if not measured.any():
-        return darkness
-    ink = float(np.median(local[elsewhere]))
-    darkest = np.percentile(local[measured], 90), np.percentile(local[elsewhere], 90)
-    if darkest[0] * GLARE_FADE > darkest[1]:  # its darkest ink as dark as elsewhere: no glare
-        return darkness
-    faded = ink / np.maximum(local[measured], 1.0)  # how much fainter its ink is there
-    bright = np.maximum(closed.astype(np.float32), paper)
-    physical = bright * (255.0 - paper) / (paper * np.maximum(255.0 - bright, 1.0))
-    gain = np.ones(closed.shape, np.float32)
-    gain[measured] = np.minimum(faded, np.minimum(physical[measured], GLARE_GAIN))
-    gain[gain < GLARE_FADE] = 1.0
-    near = cv2.getStructuringElement(cv2.MORPH_RECT, (3 * close_cells, 3 * close_cells))
-    gain = cv2.dilate(gain, near)  # over the paper around the ink measured
-    # smoothed, never above what the glare can explain in a cell or its neighbours (1 off
-    # its paper: the cells' interpolation must not carry it onto a dark edge beside it)
-    gain = cv2.erode(np.minimum(cv2.GaussianBlur(gain, (0, 0), close_cells), physical), KERNEL3)
-    x, y, w, h = cv2.boundingRect((gain > 1.0).view(np.uint8))
-    if w == 0:
-        return darkness
-    x0, y0, x1, y1 = max(0, x - 1), max(0, y - 1), min(cw, x + w + 1), min(ch, y + h + 1)
-    bottom = darkness.shape[0] if y1 == ch else y1 * cell  # the last partial cells too
-    right = darkness.shape[1] if x1 == cw else x1 * cell
-    rows, cols = slice(y0 * cell, bottom), slice(x0 * cell, right)
-    # the gain in pixels, only where it raises (1 on the region's rim)
-    region = _grow(
-        gain[y0:y1, x0:x1], (bottom - y0 * cell, right - x0 * cell), cell, cv2.INTER_LINEAR
-    )
-    out = darkness.copy()
-    out[rows, cols] = cv2.multiply(darkness[rows, cols], region, dtype=cv2.CV_8U)
-    return out
-
-
 def light_strokes(small: np.ndarray) -> float:
     """How much of a photo's light is thin strokes on a dark ground (chalk on a board, white
     ink on black paper), on its background estimate's small copy: the part of its light
@@ -604,7 +475,7 @@ def light_strokes(small: np.ndarray) -> float:
     (a sheet of paper, a lit page, a lamp, and the gaps between the letters on them), when
     most of the frame is under ``DARK_GROUND`` of its brightest light and that light is
     ``MIN_CONTRAST`` grey levels above it; else 0."""
-    ground, light = _quantile(small, 0.5), _quantile(small, 0.99)
+    ground, light = background.quantile(small, 0.5), background.quantile(small, 0.99)
     if light - ground < MIN_CONTRAST or ground > DARK_GROUND * light:
         return 0.0
     lit = cv2.threshold(small, (ground + light) / 2, 1, cv2.THRESH_BINARY)[1]
@@ -632,137 +503,6 @@ def soft_edge(darkness: np.ndarray, mask: np.ndarray) -> float:
     band = around[int(0.75 * level)] - around[int(0.25 * level)]
     inner = cv2.erode(mask, KERNEL3, borderType=cv2.BORDER_CONSTANT, borderValue=0)
     return float(band / max(on[-1] - cv2.countNonZero(inner), 1))
-
-
-def _quantile(small: np.ndarray, q: float) -> float:
-    """The ``q`` quantile of a uint8 image, from its histogram (a tenth of the time of
-    ``np.percentile`` on the small background images)."""
-    counts = cv2.calcHist([small], [0], None, [256], [0, 256]).ravel().cumsum()
-    return float(np.searchsorted(counts, q * counts[-1]))
-
-
-def _shrink(image: np.ndarray, size: tuple, cell: int) -> np.ndarray:
-    """``image`` area-averaged to ``size`` (w, h) cells of ``cell`` pixels: the whole cells
-    only, which OpenCV averages several times faster than a fractional grid."""
-    w, h = size
-    return cv2.resize(image[: h * cell, : w * cell], size, interpolation=cv2.INTER_AREA)
-
-
-def _grow(small: np.ndarray, shape: tuple, cell: int, interpolation: int) -> np.ndarray:
-    """A ``_shrink``-ed estimate back at full ``shape`` (h, w): cells scaled up, the last
-    partial cells repeated."""
-    out = np.empty(shape, small.dtype)
-    bh, bw = small.shape[0] * cell, small.shape[1] * cell
-    cv2.resize(small, (bw, bh), dst=out[:bh, :bw], interpolation=interpolation)
-    out[bh:] = out[bh - 1]
-    out[:, bw:] = out[:, bw - 1 : bw]
-    return out
-
-
-def _hard_edges(closed: np.ndarray, paper: float) -> np.ndarray:
-    """uint8 0/1 mask of the cells within ``EDGE_BAND`` cells of a sharp step in the small
-    background estimate (a hard shadow's edge): neighbouring cells differ by more than
-    ``EDGE_STEP`` of the paper's brightness ``paper`` along ``EDGE_LENGTH`` of the frame.
-    Vignetting and soft shadows change slowly; dense text left in the estimate makes short
-    steps."""
-    step = cv2.morphologyEx(closed, cv2.MORPH_GRADIENT, KERNEL3, borderType=cv2.BORDER_REPLICATE)
-    edges = (step > EDGE_STEP * paper).astype(np.uint8)
-    if not edges.any():
-        return edges
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
-    long = np.maximum(stats[:, 2], stats[:, 3]) >= EDGE_LENGTH * min(closed.shape)
-    long[0] = False
-    edges = long[labels].astype(np.uint8)
-    return cv2.dilate(edges, np.ones((2 * EDGE_BAND + 1, 2 * EDGE_BAND + 1), np.uint8))
-
-
-def _closed_min_channel(small: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """A small copy of the photo: its per-pixel darkest channel, strokes closed away."""
-    if small.ndim == 3:
-        blue, green, red = cv2.split(small)[:3]
-        small = cv2.min(cv2.min(blue, green), red)
-    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
-    return cv2.medianBlur(closed, 5)
-
-
-def _table_region(background: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Large dark regions (a desk or a table at the frame; a laptop's keys, at the frame or a
-    solid block inside it, not a large letter's thick strokes) and, once such a desk is in
-    view, smaller ones at the frame (down to ``KEY_AREA`` of its area: the desk seen between
-    fingers that hold the sheet) that end in a sharp step (``_sharp_edge``), uint8 0/1,
-    slightly grown: no text can be read on them. Dark is below ``TABLE_LEVEL`` of the
-    paper's brightness, or of the brightest paper within ``LOCAL_PAPER`` of the frame's
-    shorter side (a shadow over most of the page dims the paper's usual level, not the desk
-    beside its lit part). Dark regions close together are one (``_grouped``: a laptop's
-    keys), and a desk's small holes are desk (``_filled``). Small regions at the frame are
-    desk only beside a large one: alone they are as likely a keyboard's keys cut by the
-    frame, which ``_scenery`` drops whole. ``kernel``: the background closing's, in cells."""
-    paper_level = _quantile(background, 0.9)
-    reach = int(LOCAL_PAPER * min(background.shape)) | 1
-    local = cv2.dilate(background, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach)))
-    dark = (background < TABLE_LEVEL * np.maximum(paper_level, local)).astype(np.uint8)
-    min_area = 0.02 * dark.size
-    if cv2.countNonZero(dark) < min_area:  # no region large enough: skip the labelling (0.3 ms)
-        return np.zeros_like(dark)
-    size = KEY_GAP * kernel.shape[0] | 1
-    group = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    dark = _grouped(dark, group, KEY_AREA * min_area)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=4)
-    x, y, bw, bh, area = (stats[:, i] for i in range(5))
-    h, w = dark.shape
-    at_frame = (x == 0) | (y == 0) | (x + bw == w) | (y + bh == h)
-    solid = area >= SOLID_FILL * bw * bh  # inside the frame: a block of keys, not a letter
-    large = area >= min_area
-    keep = large & (at_frame | solid)
-    keep[0] = False
-    for i in np.nonzero(keep)[0]:
-        keep[i] = _sharp_edge(background, labels == i, paper_level)
-    if keep.any():  # a desk in view: its pieces at the frame that fingers cut off are desk too
-        pieces = at_frame & ~large & (area >= KEY_AREA * min_area)
-        pieces[0] = False
-        for i in np.nonzero(pieces)[0]:
-            keep[i] = _sharp_edge(background, labels == i, paper_level)
-    table = np.take(keep.astype(np.uint8), labels)  # faster than keep[labels]
-    return cv2.dilate(_filled(table, min_area), KERNEL3)
-
-
-def _filled(table: np.ndarray, min_area: float) -> np.ndarray:
-    """``table`` with its holes under ``min_area`` cells filled: what lies on a desk, or the
-    light legend of a laptop's key, is no paper; a sheet on the desk is larger."""
-    if not table.any():
-        return table
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(1 - table, connectivity=4)
-    x, y, bw, bh, area = (stats[:, i] for i in range(5))
-    h, w = table.shape
-    hole = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h) & (area < min_area)
-    hole[0] = False  # label 0 is the table itself
-    return table | np.take(hole.astype(np.uint8), labels)
-
-
-def _grouped(dark: np.ndarray, kernel: np.ndarray, min_area: float) -> np.ndarray:
-    """The dark regions of at least ``min_area`` cells (a laptop's keys; not the dim corner of
-    a sheet), closed by ``kernel`` into one region where only gaps narrower than it part them
-    (the lighter body between the keys)."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=4)
-    large = stats[:, 4] >= min_area
-    large[0] = False
-    return cv2.morphologyEx(np.take(large.astype(np.uint8), labels), cv2.MORPH_CLOSE, kernel)
-
-
-def _sharp_edge(background: np.ndarray, region: np.ndarray, paper_level: float) -> bool:
-    """Whether a dark region ends in a step up to paper (a desk's edge), not in a slow rise
-    (vignetting, the soft edge of a shadow): the background ``EDGE_RING`` cells outside it is
-    back above ``EDGE_LEVEL`` of the paper's brightness, or ``EDGE_RATIO`` times as bright as
-    the region's median (a shadow across the desk and the page dims the paper around it too;
-    the median: a laptop's keys, not the lighter gaps between them)."""
-    near, far = (np.ones((2 * r + 1, 2 * r + 1), np.uint8) for r in EDGE_RING)
-    cells = region.astype(np.uint8)
-    ring = (cv2.dilate(cells, far) - cv2.dilate(cells, near)) > 0
-    if not ring.any():
-        return True
-    around = float(background[ring].mean())
-    level = float(np.median(background[region]))
-    return around >= EDGE_LEVEL * paper_level or around >= EDGE_RATIO * level
 
 
 def _thresholds(darkness: np.ndarray) -> tuple[float, float, float]:

@@ -565,13 +565,13 @@ def test_a_row_of_dashes_to_write_on_is_taken_out_and_the_letters_kept():
 def test_background_cells_cover_a_frame_that_is_not_a_whole_number_of_cells():
     # the background is averaged over whole cells and scaled back up; the frame's last
     # partial row and column of cells must get the paper's level, not a black border
-    from hwr_edge.preprocess import _grow, _shrink
+    from hwr_edge.background import grow, shrink
 
     h, w, cell = 577, 701, 4
     ramp = np.linspace(80, 240, w, dtype=np.float32)[None, :].repeat(h, 0).astype(np.uint8)
-    small = _shrink(ramp, (w // cell, h // cell), cell)
+    small = shrink(ramp, (w // cell, h // cell), cell)
     assert small.shape == (h // cell, w // cell)
-    back = _grow(small, (h, w), cell, cv2.INTER_LINEAR)
+    back = grow(small, (h, w), cell, cv2.INTER_LINEAR)
     assert back.shape == (h, w)
     assert np.abs(back.astype(int) - ramp).max() <= 3
 
