@@ -2,8 +2,10 @@
 
 1. connected components of the mask;
 2. pieces of one character are merged: a piece mostly inside another's column and close to
-   it vertically (broken strokes, dots of i and j); a glyph is dotted when its top piece is
-   a dot, or when a narrow glyph of one piece has a waist where a thick pen joined the dot;
+   it vertically (broken strokes, dots of i and j), and a dot left alone with the nearest
+   narrow glyph just below and beside it (a slanted hand's i); a glyph is dotted when its
+   top piece is a dot, or when a narrow glyph of one piece has a waist where a thick pen
+   joined the dot;
 3. lines: glyphs taken left to right join the line whose course (its last glyphs, continued
    at its own slope or the page's skew) passes nearest; lines are read top to bottom,
    characters left to right; a line of specks near no other (``STRAY``) is no text;
@@ -48,6 +50,7 @@ from hwr_edge.results import Box
 MERGE_GAP = 0.35  # max vertical gap between pieces of one character, in text heights
 MERGE_HEIGHT = 1.4  # max height of a merged character, in text heights
 DOT = 0.35  # a piece under this many text heights both ways above another is a dot ...
+DOT_SLANT = 0.25  # ... or beside it, this many text heights to its side (a slanted i or j)
 DOT_HEIGHT = 2.0  # ... whose character (a j and its dot) may be this many text heights tall
 PAIR_BLOCK = 256  # boxes compared with all the others at a time (piece pairs, the skew)
 DOT_SIZE = 0.6  # a character's top piece is its dot when under this part of the rest's height
@@ -337,10 +340,33 @@ def _merge_pieces(boxes: np.ndarray, text_h: float) -> list[np.ndarray]:
 
     for i, j in _piece_pairs(boxes, text_h):
         parent[find(i)] = find(j)
+    for i, j in _slanted_dots(boxes, text_h, [find(k) for k in range(len(boxes))]):
+        parent[find(i)] = find(j)
     roots: dict[int, list[int]] = {}
     for i in range(len(boxes)):
         roots.setdefault(find(i), []).append(i)
     return [np.array(m) for m in roots.values()]
+
+
+def _slanted_dots(boxes: np.ndarray, text_h: float, roots: list):
+    """Pairs of a dot left alone (``roots``: each box's group so far; its group is itself)
+    and the narrow glyph below it beside whose stem a slanted hand put it: the nearest one
+    (by centres across) whose top is at most ``MERGE_GAP`` text heights under it, whose
+    column is at most ``DOT_SLANT`` text heights to its side, and which with the dot is at
+    most ``DOT_HEIGHT`` text heights tall."""
+    x0, y0, w, h = boxes.T
+    dot = np.maximum(w, h) < DOT * text_h
+    alone = np.bincount(roots, minlength=len(boxes))[roots] == 1
+    narrow = (w < NARROW * h) & ~dot
+    for i in np.flatnonzero(dot & alone):
+        below = y0 - (y0[i] + h[i])
+        side = np.maximum(x0 - (x0[i] + w[i]), x0[i] - (x0 + w))
+        tall = y0 + h - y0[i]
+        ok = narrow & (below >= 0) & (below <= MERGE_GAP * text_h)
+        ok &= (side <= DOT_SLANT * text_h) & (tall <= DOT_HEIGHT * text_h)
+        if ok.any():
+            centre = np.abs((x0 + w / 2) - (x0[i] + w[i] / 2))
+            yield int(i), int(np.flatnonzero(ok)[np.argmin(centre[ok])])
 
 
 def _piece_pairs(boxes: np.ndarray, text_h: float):
@@ -389,10 +415,12 @@ def _skew(centres: np.ndarray, text_h: float) -> float:
 def _group_lines(boxes: np.ndarray, text_h: float) -> list[list[int]]:
     """Glyph indices per line, lines top to bottom, each sorted by x. Glyphs are taken left to
     right; each joins the line whose course (``_Line``) passes nearest its centre, within
-    ``LINE_GAP`` text heights, or starts a line. Following each line's own course keeps lines
-    apart that curve, drift or converge (a bent notebook page, unruled writing, perspective),
-    where one page-wide skew would interleave them. Lines are ordered by their median
-    de-skewed height."""
+    ``LINE_GAP`` text heights, or starts a line; a glyph taller than a text height is that
+    much nearer by half its extra height (an ascender or a descender moves its centre off
+    the line's: "jam" after a line's tall digits, in a hand whose text height is its
+    x-height). Following each line's own course keeps lines apart that curve, drift or
+    converge (a bent notebook page, unruled writing, perspective), where one page-wide skew
+    would interleave them. Lines are ordered by their median de-skewed height."""
     centres = boxes[:, :2] + boxes[:, 2:] / 2
     slope = _skew(centres, text_h)
     reach = LINE_GAP * text_h
@@ -401,12 +429,13 @@ def _group_lines(boxes: np.ndarray, text_h: float) -> list[list[int]]:
     xs, ys, hs = centres[:, 0].tolist(), centres[:, 1].tolist(), boxes[:, 3].tolist()
     for i in np.lexsort((centres[:, 1], boxes[:, 0])).tolist():
         x, y = xs[i], ys[i]
+        slack = max(0.0, (hs[i] - text_h) / 2)
         best, nearest = None, reach
         for line in lines:
             lx, ly = line.tail[-1]
             if abs(y - ly - line.slope * (x - lx)) > far:  # far off even its last glyph
                 continue
-            d = line.distance(x, y)
+            d = line.distance(x, y) - slack
             if d < nearest:
                 best, nearest = line, d
         if best is None:

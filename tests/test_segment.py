@@ -127,6 +127,46 @@ def test_dot_and_broken_stroke_merge_into_one_character():
     assert [word[0].glyph.dot for word in lines[0]] == [True, False, False]
 
 
+def test_a_slanted_i_s_dot_beside_its_stem_is_its_dot_and_no_line_of_its_own():
+    def draw(img):
+        cv2.putText(img, "an quo", (20, 160), FONT, 1.6, 255, 5)
+        cv2.line(img, (240, 160), (246, 130), 255, 6)  # an i's stem leaning right ...
+        cv2.circle(img, (258, 114), 3, 255, -1)  # ... its dot beside it, not above it
+        cv2.putText(img, "ck one", (270, 160), FONT, 1.6, 255, 5)
+
+    lines = segment(ink_from(draw, text_h=30))
+    assert len(lines) == 1
+    glyphs = [slot.glyph for word in lines[0] for slot in word]
+    assert len(glyphs) == 11
+    assert glyphs[5].dot and glyphs[5].box[1] <= 111
+
+
+def test_a_dot_beside_a_round_letter_is_not_taken_for_its_dot():
+    def draw(img):
+        cv2.putText(img, "no", (60, 160), FONT, 1.6, 255, 5)
+        cv2.circle(img, (138, 114), 3, 255, -1)  # a speck above and beside the o
+
+    glyphs = [slot.glyph for word in segment(ink_from(draw, text_h=30))[0] for slot in word]
+    assert not any(g.dot for g in glyphs)
+    assert all(g.box[1] > 111 for g in glyphs)
+
+
+def test_a_descending_letter_after_a_wide_gap_stays_on_its_line():
+    # tall digits, then "jam" in a hand whose text height is its x-height: the j's centre
+    # sits well under the digits' centres, off the course by more than LINE_GAP
+    def draw(img):
+        for x in (60, 100, 140):
+            cv2.rectangle(img, (x, 100), (x + 24, 140), 255, 5)
+        cv2.line(img, (250, 120), (250, 150), 255, 5)  # the j (its dot lost), below the line
+        cv2.line(img, (250, 150), (240, 156), 255, 5)
+        for x in (262, 292):
+            cv2.circle(img, (x + 10, 130), 10, 255, 4)
+
+    lines = segment(ink_from(draw, text_h=20))
+    assert len(lines) == 1
+    assert len([slot for word in lines[0] for slot in word]) == 6
+
+
 def test_touching_pair_gets_split_pieces_and_a_narrow_glyph_at_most_one_cut():
     def draw(img):
         for x in (100, 145):  # two touching L's
