@@ -10,15 +10,14 @@
 load -> preprocess.ink_map -> segment.segment -> normalize every crop (whole glyphs and the
 split pieces of wide ones) -> ONE batched classifier call for all of them -> one more, more
 blurred, for the crops it was unsure of (``_second_look``) -> a glyph too narrow to be cut
-at once that reads as touching characters whole is cut, and its pieces read (``_cut_touching``)
--> charset mask -> g/q that do not
-reach below the baseline become 9 (``baseline.positions``) -> per slot: the whole glyph or a
-chain of pieces (below) -> reject low confidence and what no class can be (what the model's
-own "not a character" class wins, when it has one; blobs: strokes wider than
-``BLOB_STROKE`` of their size; glyphs shorter than ``SHORT_GLYPH`` of their line, such as
-dashes) -> optional context rule (each word read as letters, digits or a code; one case) ->
-optional lexicon (``lexicon.py``: a word split by a wide gap joined, a misread word of letters
-becomes the word it nearly is).
+at once that reads as touching characters whole is cut, and its pieces read
+(``_cut_touching``) -> charset mask -> g/q that do not reach below the baseline become 9
+(``baseline.positions``) -> per slot: the whole glyph or a chain of pieces (below) -> reject
+low confidence and what no class can be (what the model's own "not a character" class wins,
+when it has one; blobs: strokes wider than ``BLOB_STROKE`` of their size; glyphs shorter
+than ``SHORT_GLYPH`` of their line, such as dashes) -> optional context rule (each word read
+as letters, digits or a code; one case) -> optional lexicon (``lexicon.py``: a word split by
+a wide gap joined, a misread word of letters becomes the word it nearly is).
 A dark photo whose light is thin strokes (chalk on a board, ``InkImage.light_strokes``) is
 read again inverted, and that reading is kept when it is ``INVERT_MARGIN`` surer. A photo
 whose strokes have soft edges (out of focus or shaken, ``InkImage.soft_edge`` at least
@@ -465,18 +464,20 @@ def _cut_touching(clf, lines: list, slots: list, masks: list, crops, probs) -> t
                 cut[id(slot)] = new
     if not cut:
         return lines, slots, masks, crops, probs
-    more = _read_pieces(clf, [piece for new in cut.values() for piece in new.pieces[1:]])
-    order, extra = [], len(masks)
+    pieces = [piece for new in cut.values() for piece in new.pieces[1:]]
+    new_masks, new_crops, new_probs = _read_pieces(clf, pieces)
+    order, extra = [], len(masks)  # rows of the old readings and the new ones, slot by slot
     for slot, row in zip(slots, starts, strict=False):
         order.extend(range(row, row + len(slot.pieces)))
         if id(slot) in cut:
             n = len(cut[id(slot)].pieces) - 1
             order.extend(range(extra, extra + n))
             extra += n
-    every = masks + more[0]
+    every = masks + new_masks
     lines = [[[cut.get(id(s), s) for s in word] for word in words] for words in lines]
     slots = [cut.get(id(s), s) for s in slots]
-    crops, probs = np.concatenate([crops, more[1]])[order], np.concatenate([probs, more[2]])[order]
+    crops = np.concatenate([crops, new_crops])[order]
+    probs = np.concatenate([probs, new_probs])[order]
     return lines, slots, [every[i] for i in order], crops, probs
 
 
