@@ -61,6 +61,7 @@ NARROW, DOT_ROWS, WAIST = 0.5, (0.1, 0.4), 0.65
 ACROSS_LINES = 1.6  # a component this many text heights tall may be letters of two lines
 THIN_JOIN = 0.35  # ... joined by a row with under this part of its widest row's ink
 LINE_REACH = 3.0  # ... when letters of both lines stand within this many text heights
+LINE_PITCH = 0.75  # ... and their centres lie this many text heights apart or more
 LINE_GAP = 0.55  # a glyph this many text heights off every line's course starts a line
 LINE_BEND = 0.1  # ... at a slope at most this far from the page's
 EVEN_HEIGHTS = 1.25  # ... fitted to glyphs whose heights are within this factor of each other
@@ -315,7 +316,9 @@ def _parting_row(box: np.ndarray, letters: np.ndarray, text_h: float) -> int | N
     """The row (from ``box``'s top) halfway between the bottoms of the letters beside ``box``
     in its upper half and the tops of those in its lower half (``letters``: x, y, w, h rows;
     beside: at most ``LINE_REACH`` text heights away, within its height); None without
-    letters in both halves."""
+    letters in both halves, or when their median centres are under ``LINE_PITCH`` text
+    heights apart (a lower-case hand's k or l is 1.6 text heights tall, and on a tilted line
+    its own neighbours' centres fall on both sides of its middle)."""
     x, y, w, h = box
     gap = np.maximum(letters[:, 0] - (x + w), x - (letters[:, 0] + letters[:, 2]))
     centre = letters[:, 1] + letters[:, 3] / 2
@@ -323,6 +326,8 @@ def _parting_row(box: np.ndarray, letters: np.ndarray, text_h: float) -> int | N
     upper, lower = beside & (centre < y + h / 2), beside & (centre >= y + h / 2)
     if not upper.any() or not lower.any():
         return None
+    if np.median(centre[lower]) - np.median(centre[upper]) < LINE_PITCH * text_h:
+        return None  # one line's letters beside a tall one of its own (a k on a tilted line)
     bottom = np.median(letters[upper, 1] + letters[upper, 3])
     top = np.median(letters[lower, 1])
     return int(round((bottom + top) / 2 - y))

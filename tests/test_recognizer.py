@@ -322,6 +322,23 @@ def test_a_narrow_touching_run_read_as_touching_characters_whole_is_cut(classifi
     assert result.lines[1].words[0].text == "319"
 
 
+@pytest.mark.skipif(not synth.DATA_DIR.is_dir(), reason="../shared/data is absent")
+def test_a_tall_lower_case_letter_on_a_tilted_line_is_no_two_lines(classifier):
+    # notes in lower case on a tilted sheet: the k of "quick" (1.7 x-heights tall, its arm
+    # joining its stem by a thin row) had letters of its own line beside both its halves and
+    # was cut as letters of two lines, its top read "V" on a line of its own
+    from export.accuracy import page_alphabet
+
+    cond = dataclasses.replace(synth.CONDITIONS["table"], prose=True)
+    glyphs = synth.DatasetGlyphs(cased=True)
+    alphabet = page_alphabet(classifier.labels)
+    page = synth.make_page(np.random.default_rng(18), cond, glyphs, alphabet=alphabet)
+    assert page.text.splitlines()[2] == "help next quick"
+    result = Recognizer(classifier).recognize(page.image)
+    assert len(result.lines) == 4
+    assert [len(line.words) for line in result.lines] == [2, 3, 3, 3]
+
+
 def test_touching_letters_are_not_read_as_one_wide_m(classifier):
     # "MAP" in type squeezed until its letters touch: one glyph twice a letter's width,
     # which the classifier reads as a confident M; an M that wide is not plausible
