@@ -44,6 +44,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from hwr_edge.normalize import stroke_width
 from hwr_edge.preprocess import InkImage, label_components
 from hwr_edge.results import Box
 
@@ -60,6 +61,7 @@ DOT_SIZE = 0.6  # a character's top piece is its dot when under this part of the
 NARROW, DOT_ROWS, WAIST = 0.5, (0.1, 0.4), 0.65
 ACROSS_LINES = 1.6  # a component this many text heights tall may be letters of two lines
 THIN_JOIN = 0.35  # ... joined by a row with under this part of its widest row's ink
+JOIN_STROKES = 1.5  # ... or with this many of its strokes' width at most (and half)
 LINE_REACH = 3.0  # ... when letters of both lines stand within this many text heights
 LINE_PITCH = 0.75  # ... and their centres lie this many text heights apart or more
 LINE_GAP = 0.55  # a glyph this many text heights off every line's course starts a line
@@ -280,7 +282,9 @@ def _split_across_lines(
     next line's capital) cut in two: a component ``ACROSS_LINES`` text heights tall with
     letter-sized components of both lines beside it (within ``LINE_REACH`` text heights) is
     cut at its thinnest row near where those lines part, when that row holds under
-    ``THIN_JOIN`` of its widest row's ink. A large letter among small ones (a title) has no
+    ``THIN_JOIN`` of its widest row's ink, or no more than ``JOIN_STROKES`` strokes' width
+    and half the widest row's (a narrow pair in a thick pen: a q's tail on a W, whose
+    widest row is only 2.5 strokes wide). A large letter among small ones (a title) has no
     two lines beside it; a tall stroke has no thin row. Both parts keep the component's
     label, each with its own box."""
     tall = np.flatnonzero(boxes[:, 3] >= ACROSS_LINES * text_h)
@@ -298,7 +302,8 @@ def _split_across_lines(
         ink = own.sum(axis=1)
         band = np.arange(max(1, row - int(text_h / 4)), min(h - 1, row + int(text_h / 4)) + 1)
         row = int(band[(ink[band] + np.abs(band - row) / h).argmin()])  # ties: the nearest
-        if ink[row] > THIN_JOIN * ink.max():
+        thin = max(THIN_JOIN * ink.max(), min(JOIN_STROKES * stroke_width(own), ink.max() / 2))
+        if ink[row] > thin:
             continue
         upper, lower = cv2.boundingRect(own[:row]), cv2.boundingRect(own[row:])
         cut[i] = False

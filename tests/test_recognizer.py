@@ -339,6 +339,25 @@ def test_a_tall_lower_case_letter_on_a_tilted_line_is_no_two_lines(classifier):
     assert [len(line.words) for line in result.lines] == [2, 3, 3, 3]
 
 
+def test_a_descender_on_the_next_line_s_first_letter_in_a_thick_pen_is_cut_apart(classifier):
+    # dense notes in lower case: the q of "quick" reaches down onto the W of "With" below;
+    # the pair is narrow and the pen thick, so the row where they join holds 0.4 of the
+    # widest row's ink, and the two lines lost their first letters to a line of their own
+    from export.accuracy import page_alphabet
+
+    base = synth.CONDITIONS["webcam"]
+    cond = dataclasses.replace(
+        base, prose=True, lines=stress.DENSE_LINES, line_pitch=stress.DENSE_PITCH
+    )
+    alphabet = page_alphabet(classifier.labels)
+    page = synth.make_page(np.random.default_rng(1), cond, "strokes", alphabet=alphabet)
+    assert page.text.splitlines()[:2] == ["quick lazy today", "With 878"]
+    result = Recognizer(classifier).recognize(page.image)
+    assert len(result.lines) == len(page.text.splitlines()) == 12
+    assert result.lines[0].text.lower().startswith("quick")
+    assert result.lines[1].text == "With 878"
+
+
 def test_touching_letters_are_not_read_as_one_wide_m(classifier):
     # "MAP" in type squeezed until its letters touch: one glyph twice a letter's width,
     # which the classifier reads as a confident M; an M that wide is not plausible
