@@ -49,7 +49,8 @@ from hwr_edge.preprocess import InkImage, label_components
 from hwr_edge.results import Box
 
 MERGE_GAP = 0.35  # max vertical gap between pieces of one character, in text heights
-MERGE_HEIGHT = 1.4  # max height of a merged character, in text heights
+MERGE_HEIGHT = 1.4  # max height of a merged character, in text heights ...
+TALL_MERGE = 1.15  # ... or this many times the page's tall glyphs (90th percentile height)
 DOT = 0.35  # a piece under this many text heights both ways above another is a dot ...
 DOT_SLANT = 0.25  # ... or beside it, this many text heights to its side (a slanted i or j)
 DOT_HEIGHT = 2.0  # ... whose character (a j and its dot) may be this many text heights tall
@@ -382,12 +383,15 @@ def _slanted_dots(boxes: np.ndarray, text_h: float, roots: list):
 def _piece_pairs(boxes: np.ndarray, text_h: float):
     """Index pairs (i < j) of boxes that may be pieces of one character: over half the
     narrower one's width side by side, at most ``MERGE_GAP`` text heights apart up and down,
-    together at most ``MERGE_HEIGHT`` text heights tall (``DOT_HEIGHT`` with a dot on top).
+    together at most ``MERGE_HEIGHT`` text heights tall or ``TALL_MERGE`` times the page's tall
+    glyphs (in lower-case notes the text height is about the x-height, and a digit or a
+    capital 1.6 of it tall), ``DOT_HEIGHT`` text heights with a dot on top.
     Compared ``PAIR_BLOCK`` rows at a time, so that a page of many pieces needs no
     pieces x pieces arrays."""
     x0, y0, w, h = boxes.T
     x1, y1 = x0 + w, y0 + h
     dot = np.maximum(w, h) < DOT * text_h
+    tallest = max(MERGE_HEIGHT * text_h, TALL_MERGE * float(np.percentile(h, 90)))
     index = np.arange(len(boxes))
     for a in range(0, len(boxes), PAIR_BLOCK):
         r = slice(a, a + PAIR_BLOCK)
@@ -399,7 +403,7 @@ def _piece_pairs(boxes: np.ndarray, text_h: float):
         dot_over = (dot[r, None] & (y1[r, None] <= y0[None])) | (
             dot[None] & (y1[None] <= y0[r, None])
         )
-        pair &= height <= np.where(dot_over, DOT_HEIGHT, MERGE_HEIGHT) * text_h
+        pair &= height <= np.where(dot_over, DOT_HEIGHT * text_h, tallest)
         pair &= index[r, None] < index[None]
         for i, j in zip(*np.nonzero(pair), strict=True):
             yield a + int(i), int(j)

@@ -167,6 +167,23 @@ def test_a_descending_letter_after_a_wide_gap_stays_on_its_line():
     assert len([slot for word in lines[0] for slot in word]) == 6
 
 
+def test_a_tall_digit_broken_in_two_among_lower_case_letters_is_one_glyph():
+    # lower-case notes: the text height is the x-height (22 px), digits are 1.7 of it tall;
+    # a 6 whose top a rule's removal cut off is 1.9 text heights tall in all, over
+    # MERGE_HEIGHT (1.4), but not taller than the page's tall glyphs allow
+    def draw(img):
+        cv2.putText(img, "an on 48", (40, 160), FONT, 1.8, 255, 4)
+        x = 300
+        cv2.ellipse(img, (x + 12, 148), (10, 11), 0, 0, 360, 255, 4)
+        cv2.line(img, (x + 2, 146), (x + 9, 132), 255, 4)
+        cv2.line(img, (x + 12, 126), (x + 18, 122), 255, 4)  # its top, 4 px above the rest
+
+    (line,) = segment(ink_from(draw, text_h=22))
+    glyphs = [slot.glyph for word in line for slot in word]
+    assert len(glyphs) == 7
+    assert glyphs[-1].box[1] <= 121 and glyphs[-1].box[3] >= 40
+
+
 def test_touching_pair_gets_split_pieces_and_a_narrow_glyph_at_most_one_cut():
     def draw(img):
         for x in (100, 145):  # two touching L's
