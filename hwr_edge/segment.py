@@ -359,6 +359,11 @@ def _merge_pieces(boxes: np.ndarray, text_h: float) -> list[np.ndarray]:
     return [np.array(m) for m in roots.values()]
 
 
+def _dots(boxes: np.ndarray, text_h: float) -> np.ndarray:
+    """Which boxes are dots: under ``DOT`` text heights both ways."""
+    return np.maximum(boxes[:, 2], boxes[:, 3]) < DOT * text_h
+
+
 def _slanted_dots(boxes: np.ndarray, text_h: float, roots: list):
     """Pairs of a dot left alone (``roots``: each box's group so far; its group is itself)
     and the narrow glyph below it beside whose stem a slanted hand put it: the nearest one
@@ -366,7 +371,7 @@ def _slanted_dots(boxes: np.ndarray, text_h: float, roots: list):
     column is at most ``DOT_SLANT`` text heights to its side, and which with the dot is at
     most ``DOT_HEIGHT`` text heights tall."""
     x0, y0, w, h = boxes.T
-    dot = np.maximum(w, h) < DOT * text_h
+    dot = _dots(boxes, text_h)
     alone = np.bincount(roots, minlength=len(boxes))[roots] == 1
     narrow = (w < NARROW * h) & ~dot
     for i in np.flatnonzero(dot & alone):
@@ -390,7 +395,7 @@ def _piece_pairs(boxes: np.ndarray, text_h: float):
     pieces x pieces arrays."""
     x0, y0, w, h = boxes.T
     x1, y1 = x0 + w, y0 + h
-    dot = np.maximum(w, h) < DOT * text_h
+    dot = _dots(boxes, text_h)
     tallest = max(MERGE_HEIGHT * text_h, TALL_MERGE * float(np.percentile(h, 90)))
     index = np.arange(len(boxes))
     for a in range(0, len(boxes), PAIR_BLOCK):
