@@ -10,7 +10,8 @@ closer together than the benchmark's, where letters of neighbouring lines touch;
 ``--pen-lift GAP`` draws the stroke font's letters with strokes that stop GAP capital heights
 short of each other, as a pen lifted between strokes leaves them. ``--prose`` writes notes as
 people write them: lower-case words, some capitalized, a few numbers (``synth.Condition.prose``;
-EMNIST glyphs at their size on the line, ``DatasetGlyphs(cased=True)``).
+EMNIST glyphs at their size on the line, ``DatasetGlyphs(cased=True)``). ``--size phone
+--char-h 24 36`` draws small text in a 12 MP frame (capitals 24-35 pixels tall).
 These are checks for failures that break whole pages (a bent notebook page, a hard shadow
 across the desk, chalk on a board), not a benchmark to tune to: the figures are the project's
 own generator's, with faults of the project's own making.
@@ -424,28 +425,18 @@ PROBES = {
 
 
 def run_probe(
-    recognizer,
-    probe: str,
-    pages: int,
-    glyphs,
-    dense: bool = False,
-    pen_lift: float = 0.0,
-    prose: bool = False,
-    bases: tuple = BASES,
+    recognizer, probe: str, pages: int, glyphs, changes: dict | None = None, bases: tuple = BASES
 ) -> dict:
     """Errors, characters and errors on the pages that are not ruled, for one probe.
-    ``dense``: pages of ``DENSE_LINES`` lines ``DENSE_PITCH`` capital heights apart;
-    ``pen_lift``: stroke-font letters whose strokes stop that many capital heights short of
-    each other; ``prose``: lower-case words, some capitalized; ``bases``: the conditions
-    the pages cycle through (the errors on pages not ruled count those of other bases)."""
+    ``changes``: fields of the base conditions to set (``Condition``: ``lines`` and
+    ``line_pitch`` for dense pages, ``pen_lift``, ``prose``, ``size`` and ``char_h`` for
+    small text in a large photo); ``bases``: the conditions the pages cycle through (the
+    errors on pages not ruled count those of other bases)."""
     alphabet = page_alphabet(recognizer.classifier.labels)
     errors = chars = unruled = 0
     for seed in range(pages):
         base = bases[seed % len(bases)]
-        cond = synth.CONDITIONS[base]
-        if dense:
-            cond = dataclasses.replace(cond, lines=DENSE_LINES, line_pitch=DENSE_PITCH)
-        cond = dataclasses.replace(cond, pen_lift=pen_lift, prose=prose)
+        cond = dataclasses.replace(synth.CONDITIONS[base], **(changes or {}))
         page = synth.make_page(np.random.default_rng(seed), cond, glyphs, alphabet=alphabet)
         photo = PROBES[probe](page.image, page, np.random.default_rng(1000 + seed))
         d = edit_distance(recognizer.recognize(photo).text, page.text)
@@ -464,15 +455,20 @@ def _run(args: argparse.Namespace) -> int:
     if args.pen_lift and args.glyphs != "strokes":
         print("error: --pen-lift draws the stroke font only (--glyphs strokes)")
         return 2
+    changes = {"pen_lift": args.pen_lift, "prose": args.prose}
+    if args.dense:
+        changes |= {"lines": DENSE_LINES, "line_pitch": DENSE_PITCH}
+    if args.char_h:
+        changes["char_h"] = tuple(args.char_h)
+    if args.size:
+        changes["size"] = args.size
     recognizer = Recognizer(model=args.model, threads=1)
     glyphs = synth.DatasetGlyphs(cased=args.prose) if args.glyphs == "emnist" else args.glyphs
     print(f"| probe | pages | errors | CER {args.glyphs} | errors on pages not ruled | s |")
     print("|---|---:|---:|---:|---:|---:|")
     for probe in args.probes:
         t0 = time.perf_counter()
-        r = run_probe(
-            recognizer, probe, args.pages, glyphs, args.dense, args.pen_lift, args.prose, args.bases
-        )
+        r = run_probe(recognizer, probe, args.pages, glyphs, changes, args.bases)
         cer = 100 * r["errors"] / r["chars"]
         seconds = time.perf_counter() - t0
         row = [probe, args.pages, r["errors"], f"{cer:.1f}%", r["unruled_errors"], f"{seconds:.0f}"]
@@ -505,5 +501,17 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--prose", action="store_true", help="lower-case words, some capitalized, a few numbers"
+    )
+    p.add_argument(
+        "--char-h",
+        type=int,
+        nargs=2,
+        metavar=("LO", "HI"),
+        help="capital height in pixels, drawn from LO to HI (e.g. 24 36 with --size phone)",
+    )
+    p.add_argument(
+        "--size",
+        choices=list(synth.SIZES),
+        help="the photo's size (phone: 4032x3024) instead of the bases' own",
     )
     p.set_defaults(func=_run)

@@ -19,6 +19,7 @@ LOCAL_PAPER = 0.25  # ... or of the paper's within this part of the frame (under
 EDGE_STEP = 0.2  # a background step this part of the paper's brightness per cell: hard shadow
 EDGE_LENGTH = 0.2  # ... along at least this part of the frame's shorter side (not text)
 EDGE_BAND = 2  # ... whose background is measured at full resolution this many cells around
+EDGE_CELLS = 4  # ... capped by a closing of that band averaged to this many pixels per cell
 EDGE_RING = (3, 6)  # ... when this many cells outside it the background is back at
 EDGE_LEVEL = 0.7  # this fraction of the paper's (a desk's edge; vignetting rises slowly)
 EDGE_RATIO = 3.0  # ... or this many times its own level (a desk and paper under one shadow)
@@ -63,15 +64,32 @@ def estimate(
         # same there as a closing of the whole image
         x0, y0 = max(0, x - size), max(0, y - size)
         x1, y1 = min(w, x + bw + size), min(h, y + bh + size)
-        rect = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
-        exact = cv2.morphologyEx(
-            gray[y0:y1, x0:x1], cv2.MORPH_CLOSE, rect, borderType=cv2.BORDER_REPLICATE
-        )
+        exact = _closed_finely(gray[y0:y1, x0:x1], size, cell)
         inside = near[y0:y1, x0:x1] > 0
         background[y0:y1, x0:x1][inside] = np.maximum(exact[inside], 1)
     if not table_small.any():
         return background, None, closed
     return background, grow(table_small, (h, w), cell, cv2.INTER_NEAREST) > 0, closed
+
+
+def _closed_finely(gray: np.ndarray, size: int, cell: int) -> np.ndarray:
+    """``gray`` closed by a square ``size`` pixels wide, and no brighter than the same closing
+    of a copy area-averaged to ``EDGE_CELLS`` per background cell (a large photo), grown
+    back. The closing of the photo itself follows a sharp edge to the pixel but takes the
+    sensor's noise peaks for the paper's level (brighter than the paper by several times the
+    noise: where a shadow dims the paper, so much that the noise crosses the ink's threshold in
+    chains); the average evens the noise out, and its own blur of the edge only makes the
+    paper darker beside it."""
+    rect = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    closed = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, rect, borderType=cv2.BORDER_REPLICATE)
+    step = cell // EDGE_CELLS
+    if step < 2:
+        return closed
+    h, w = gray.shape
+    small = shrink(gray, (max(1, w // step), max(1, h // step)), step)
+    rect = cv2.getStructuringElement(cv2.MORPH_RECT, (size // step | 1, size // step | 1))
+    even = cv2.morphologyEx(small, cv2.MORPH_CLOSE, rect, borderType=cv2.BORDER_REPLICATE)
+    return cv2.min(closed, grow(even, (h, w), step, cv2.INTER_LINEAR))
 
 
 def quantile(small: np.ndarray, q: float) -> float:

@@ -42,3 +42,27 @@ def test_stress_pages_cycle_through_the_named_bases_and_refuse_an_unknown_one(ca
         main(["stress", "--bases", "clean", "squared"])
     assert exit_info.value.code == 2
     assert "invalid choice: 'squared'" in capsys.readouterr().err
+
+
+def test_stress_options_set_the_pages_conditions(capsys, monkeypatch):
+    from export.__main__ import main
+
+    drawn, make_page = [], synth.make_page
+
+    def recorded(rng, cond, *args, **kwargs):
+        drawn.append(cond)
+        return make_page(rng, "clean", *args, **kwargs)  # a small page: the options are checked
+
+    monkeypatch.setattr(synth, "make_page", recorded)
+    argv = ["stress", "--pages", "1", "--probes", "none", "--bases", "shadow"]
+    main([*argv, "--size", "phone", "--char-h", "24", "36", "--dense"])
+    assert drawn[-1] == synth.Condition(
+        size="phone",
+        char_h=(24, 36),
+        shadow=True,
+        lines=stress.DENSE_LINES,
+        line_pitch=stress.DENSE_PITCH,
+    )
+    main([*argv, "--prose"])
+    assert drawn[-1] == synth.Condition(shadow=True, prose=True)
+    assert "| none | 1 |" in capsys.readouterr().out
