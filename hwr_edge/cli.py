@@ -96,8 +96,8 @@ def recognize(
     save_crops: Path | None = typer.Option(
         None,
         "--save-crops",
-        help="Save each character's 28x28 crop as a PNG in DIR/<predicted label>/, "
-        "ready to be corrected and used for fine-tuning.",
+        help="Save each character's 28x28 crop as a PNG in DIR/LABEL/ (a folder per predicted "
+        "character), ready to be corrected and used for fine-tuning.",
     ),
     reject_threshold: float = typer.Option(
         defaults.REJECT_THRESHOLD,

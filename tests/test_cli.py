@@ -106,6 +106,7 @@ def test_version():
         ([], ["recognize", "models", "stream", "bench", "--version"]),
         (["recognize"], ["--model", "--charset", "--format", "--annotate", "--threads"]),
         (["recognize"], ["--save-crops", "--reject-threshold", "--reject-char", "--context"]),
+        (["recognize"], ["DIR/LABEL/ (a folder per predicted character)"]),  # no markup eaten
         (["models"], ["sha256"]),
         (["stream"], ["--source"]),
         (["bench"], ["Usage"]),
