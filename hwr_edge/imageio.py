@@ -29,6 +29,10 @@ os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(DEFAULT_MAX_PIXELS))
 import cv2  # noqa: E402  (the pixel limit above must be set before OpenCV loads)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+CONVERT = (
+    "save it as JPEG or PNG (an iPhone's camera: Settings > Camera > Formats > Most Compatible)"
+)
 JPEG_SOI = b"\xff\xd8"
 # JPEG start-of-frame markers (all except DHT C4, JPG C8 and DAC CC) carry the image size.
 _SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
@@ -167,8 +171,24 @@ def _decode(data: bytes, name: str, flags: int, kind: str | None) -> np.ndarray:
     if (image is None or image.size == 0) and kind:
         raise ImageError(f"{name}: corrupt {kind} (its pixel data cannot be decoded)")
     if image is None or image.size == 0:
-        raise ImageError(f"{name}: not an image, or a format OpenCV cannot decode")
+        raise ImageError(f"{name}: {_unreadable_format(data)}")
     return image
+
+
+def _unreadable_format(data: bytes) -> str:
+    """Why OpenCV could not decode a file, and what to do, when its first bytes tell: a HEIC
+    or AVIF photo (phones save these; an ISO box ``ftyp`` names its brand) or a PDF."""
+    brand = data[8:12] if data[4:8] == b"ftyp" else b""
+    if brand in HEIF_BRANDS:
+        return (
+            "a HEIC photo, which OpenCV cannot decode: convert it to JPEG (an iPhone shoots "
+            "JPEG with Settings > Camera > Formats > Most Compatible)"
+        )
+    if brand in (b"avif", b"avis"):
+        return "an AVIF image, which OpenCV cannot decode: convert it to JPEG or PNG"
+    if data.startswith(b"%PDF"):
+        return "a PDF, not an image: export its page as PNG or JPEG"
+    return "not an image, or a format OpenCV cannot decode"
 
 
 def png_size(data: bytes, name: str) -> tuple[int, int]:

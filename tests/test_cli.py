@@ -63,6 +63,8 @@ def bad_inputs(root: Path) -> dict[str, Path]:
     (root / "cut.jpg").write_bytes(jpg[: len(jpg) * 3 // 4])
     (root / "bomb.png").write_bytes(huge_png(30000, 30000))
     (root / "folder.png").mkdir()
+    (root / "IMG_0001.HEIC").write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + bytes(200))
+    (root / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
     return {
         "missing": root / "missing.jpg",
         "directory": root / "folder.png",
@@ -71,6 +73,8 @@ def bad_inputs(root: Path) -> dict[str, Path]:
         "truncated_png": root / "cut.png",
         "truncated_jpeg": root / "cut.jpg",
         "bomb": root / "bomb.png",
+        "heic": root / "IMG_0001.HEIC",
+        "pdf": root / "scan.pdf",
     }
 
 
@@ -82,6 +86,8 @@ BAD = {
     "truncated_png": "truncated PNG",
     "truncated_jpeg": "truncated JPEG",
     "bomb": "30000x30000 pixels exceeds the limit",
+    "heic": "a HEIC photo, which OpenCV cannot decode: convert it to JPEG",
+    "pdf": "a PDF, not an image",
 }
 
 
