@@ -11,7 +11,8 @@ closer together than the benchmark's, where letters of neighbouring lines touch;
 short of each other, as a pen lifted between strokes leaves them. ``--prose`` writes notes as
 people write them: lower-case words, some capitalized, a few numbers (``synth.Condition.prose``;
 EMNIST glyphs at their size on the line, ``DatasetGlyphs(cased=True)``). ``--size phone
---char-h 24 36`` draws small text in a 12 MP frame (capitals 24-35 pixels tall).
+--char-h 24 36`` draws small text in a 12 MP frame (capitals 24-35 pixels tall); ``--rotate
+20`` turns the text up to 20 degrees either way (a photo held at a tilt).
 These are checks for failures that break whole pages (a bent notebook page, a hard shadow
 across the desk, chalk on a board), not a benchmark to tune to: the figures are the project's
 own generator's, with faults of the project's own making.
@@ -462,6 +463,8 @@ def _run(args: argparse.Namespace) -> int:
         changes["char_h"] = tuple(args.char_h)
     if args.size:
         changes["size"] = args.size
+    if args.rotate is not None:
+        changes["rotate"] = args.rotate
     recognizer = Recognizer(model=args.model, threads=1)
     glyphs = synth.DatasetGlyphs(cased=args.prose) if args.glyphs == "emnist" else args.glyphs
     print(f"| probe | pages | errors | CER {args.glyphs} | errors on pages not ruled | s |")
@@ -508,6 +511,12 @@ def register(subparsers) -> None:
         nargs=2,
         metavar=("LO", "HI"),
         help="capital height in pixels, drawn from LO to HI (e.g. 24 36 with --size phone)",
+    )
+    p.add_argument(
+        "--rotate",
+        type=float,
+        metavar="DEG",
+        help="the text turned up to DEG degrees either way (the bases' own: 0-5)",
     )
     p.add_argument(
         "--size",

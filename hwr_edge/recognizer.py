@@ -26,7 +26,9 @@ unsharp mask every way, and deconvolved along the straight shake its spectrum sh
 most confident reading is kept. A page whose
 glyphs run in columns (a photo stored sideways without an EXIF tag, ``orientation.sideways``)
 is read again turned a quarter each way, and the most confident of the three readings is
-kept, its boxes mapped back to the photo's pixels.
+kept, its boxes mapped back to the photo's pixels; one whose lines slope
+``orientation.TILTED`` degrees or more is read again levelled, and that reading is kept when
+it is ``LEVEL_MARGIN`` surer, its boxes mapped back the same way.
 ``timings_ms`` has load, preprocess, segment, infer (crop normalization + inference) and total
 (the stages summed over all the readings of a photo read more than once).
 
@@ -78,7 +80,15 @@ from hwr_edge.errors import PageError
 from hwr_edge.imageio import load_photo
 from hwr_edge.lexicon import letter_options, load_lexicon
 from hwr_edge.normalize import ink_mask, normalize_mask, stroke_width
-from hwr_edge.orientation import QUARTER_TURNS, sideways, turn_back
+from hwr_edge.orientation import (
+    QUARTER_TURNS,
+    TILTED,
+    level_back,
+    levelled,
+    sideways,
+    tilt,
+    turn_back,
+)
 from hwr_edge.preprocess import ink_map
 from hwr_edge.results import Char, Line, Page, Word
 from hwr_edge.segment import segment
@@ -103,6 +113,9 @@ SHORT_GLYPH = 0.33  # a glyph shorter than this part of its line's median height
 SECOND_LOOK = 0.9  # a crop read with a lower best probability is read again, more blurred,
 SECOND_BLUR = 1.25  # by a Gaussian of this many times the convention's blur (0.5 -> 0.8 in all)
 TURN_MARGIN = 0.05  # a page taken for sideways is read as it lies when that is this much surer
+# a tilted page's levelled reading is kept when it is this much surer (level with it, the two
+# readings' mean confidences differ by about 0.01 either way, the levelled one no better)
+LEVEL_MARGIN = 0.02
 THIN_LIGHT = 0.02  # a dark photo with this part of its light in thin strokes is read inverted too
 INVERT_MARGIN = 0.05  # ... and that reading is kept when it is this much surer
 SOFT_EDGE = 1.7  # strokes with soft edges this many pixels wide are read sharpened too
@@ -210,9 +223,9 @@ class Recognizer:
             best = self._surest(clf, best, [(s, colour) for s in sharpened(pixels, ink)], timings)
         pixels, colour, (page_lines, kept_crops, ink) = best
         if ink.boxes is not None and sideways(ink.boxes):
-            page_lines, kept_crops = self._turned(
-                clf, pixels, colour, page_lines, kept_crops, timings
-            )
+            return self._turned(clf, pixels, colour, page_lines, kept_crops, timings)
+        if abs(tilt(page_lines)) >= TILTED:
+            return self._levelled(clf, pixels, colour, page_lines, kept_crops, timings)
         return page_lines, kept_crops
 
     def _surest(self, clf, best: tuple, photos: list, timings: dict, margin: float = 0.0):
@@ -248,6 +261,24 @@ class Recognizer:
                         for c in word.chars:
                             c.box = turn_back(c.box, turn, image.shape)
         return best[1], best[2]
+
+    def _levelled(self, clf, image, colour, page_lines: list, crops: list, timings: dict):
+        """Lines and crops of a photo whose lines slope ``orientation.TILTED`` degrees or more:
+        the photo is read again levelled, and that reading wins when it is ``LEVEL_MARGIN``
+        surer; boxes stay in the photo's own pixels."""
+        degrees = tilt(page_lines)
+        flat, back = levelled(image, degrees)
+        try:
+            lines, kept, _ = self._read(clf, flat, levelled(colour, degrees)[0], timings)
+        except PageError:  # the corners drawn out from a grainy edge
+            return page_lines, crops
+        if _mean_confidence(lines) <= _mean_confidence(page_lines) + LEVEL_MARGIN:
+            return page_lines, crops
+        for line in lines:
+            for word in line.words:
+                for c in word.chars:
+                    c.box = level_back(c.box, back, image.shape)
+        return lines, kept
 
     def _read(self, clf, image: np.ndarray, colour: np.ndarray, timings: dict):
         """Lines, each Char's model input and the ink map of a photo as it lies; adds the

@@ -63,6 +63,6 @@ def test_stress_options_set_the_pages_conditions(capsys, monkeypatch):
         lines=stress.DENSE_LINES,
         line_pitch=stress.DENSE_PITCH,
     )
-    main([*argv, "--prose"])
-    assert drawn[-1] == synth.Condition(shadow=True, prose=True)
+    main([*argv, "--prose", "--rotate", "20"])
+    assert drawn[-1] == synth.Condition(shadow=True, prose=True, rotate=20.0)
     assert "| none | 1 |" in capsys.readouterr().out
