@@ -431,8 +431,9 @@ def run_probe(
     """Errors, characters and errors on the pages that are not ruled, for one probe.
     ``changes``: fields of the base conditions to set (``Condition``: ``lines`` and
     ``line_pitch`` for dense pages, ``pen_lift``, ``prose``, ``size`` and ``char_h`` for
-    small text in a large photo); ``bases``: the conditions the pages cycle through (the
-    errors on pages not ruled count those of other bases)."""
+    small text in a large photo, ``rotate`` for a photo held at a tilt); ``bases``: the
+    conditions the pages cycle through (the errors on pages not ruled count those of other
+    bases)."""
     alphabet = page_alphabet(recognizer.classifier.labels)
     errors = chars = unruled = 0
     for seed in range(pages):

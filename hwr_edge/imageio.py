@@ -30,9 +30,6 @@ import cv2  # noqa: E402  (the pixel limit above must be set before OpenCV loads
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
-CONVERT = (
-    "save it as JPEG or PNG (an iPhone's camera: Settings > Camera > Formats > Most Compatible)"
-)
 JPEG_SOI = b"\xff\xd8"
 # JPEG start-of-frame markers (all except DHT C4, JPG C8 and DAC CC) carry the image size.
 _SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}

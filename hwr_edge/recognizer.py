@@ -113,8 +113,9 @@ SHORT_GLYPH = 0.33  # a glyph shorter than this part of its line's median height
 SECOND_LOOK = 0.9  # a crop read with a lower best probability is read again, more blurred,
 SECOND_BLUR = 1.25  # by a Gaussian of this many times the convention's blur (0.5 -> 0.8 in all)
 TURN_MARGIN = 0.05  # a page taken for sideways is read as it lies when that is this much surer
-# a tilted page's levelled reading is kept when it is this much surer (level with it, the two
-# readings' mean confidences differ by about 0.01 either way, the levelled one no better)
+# a tilted page's levelled reading is kept when it is this much surer (on pages turned up to 10
+# degrees the two readings' mean confidences differ by about 0.01 either way, and the levelled
+# one reads no better: docs/results-accuracy.md)
 LEVEL_MARGIN = 0.02
 THIN_LIGHT = 0.02  # a dark photo with this part of its light in thin strokes is read inverted too
 INVERT_MARGIN = 0.05  # ... and that reading is kept when it is this much surer
@@ -224,8 +225,9 @@ class Recognizer:
         pixels, colour, (page_lines, kept_crops, ink) = best
         if ink.boxes is not None and sideways(ink.boxes):
             return self._turned(clf, pixels, colour, page_lines, kept_crops, timings)
-        if abs(tilt(page_lines)) >= TILTED:
-            return self._levelled(clf, pixels, colour, page_lines, kept_crops, timings)
+        degrees = tilt(page_lines)
+        if abs(degrees) >= TILTED:
+            return self._levelled(clf, pixels, colour, degrees, page_lines, kept_crops, timings)
         return page_lines, kept_crops
 
     def _surest(self, clf, best: tuple, photos: list, timings: dict, margin: float = 0.0):
@@ -262,15 +264,16 @@ class Recognizer:
                             c.box = turn_back(c.box, turn, image.shape)
         return best[1], best[2]
 
-    def _levelled(self, clf, image, colour, page_lines: list, crops: list, timings: dict):
-        """Lines and crops of a photo whose lines slope ``orientation.TILTED`` degrees or more:
-        the photo is read again levelled, and that reading wins when it is ``LEVEL_MARGIN``
-        surer; boxes stay in the photo's own pixels."""
-        degrees = tilt(page_lines)
+    def _levelled(
+        self, clf, image, colour, degrees: float, page_lines: list, crops: list, timings: dict
+    ):
+        """Lines and crops of a photo whose lines slope ``degrees`` (``orientation.TILTED`` or
+        more): the photo is read again levelled, and that reading wins when it is
+        ``LEVEL_MARGIN`` surer; boxes stay in the photo's own pixels."""
         flat, back = levelled(image, degrees)
         try:
             lines, kept, _ = self._read(clf, flat, levelled(colour, degrees)[0], timings)
-        except PageError:  # the corners drawn out from a grainy edge
+        except PageError:  # too many marks of ink to be a page: no candidate
             return page_lines, crops
         if _mean_confidence(lines) <= _mean_confidence(page_lines) + LEVEL_MARGIN:
             return page_lines, crops
