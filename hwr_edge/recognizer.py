@@ -258,10 +258,7 @@ class Recognizer:
             confidence = _mean_confidence(lines)
             if confidence > best[0]:
                 best = (confidence, lines, kept)
-                for line in lines:
-                    for word in line.words:
-                        for c in word.chars:
-                            c.box = turn_back(c.box, turn, image.shape)
+                _boxes_back(lines, lambda box, turn=turn: turn_back(box, turn, image.shape))
         return best[1], best[2]
 
     def _levelled(
@@ -277,10 +274,7 @@ class Recognizer:
             return page_lines, crops
         if _mean_confidence(lines) <= _mean_confidence(page_lines) + LEVEL_MARGIN:
             return page_lines, crops
-        for line in lines:
-            for word in line.words:
-                for c in word.chars:
-                    c.box = level_back(c.box, back, image.shape)
+        _boxes_back(lines, lambda box: level_back(box, back, image.shape))
         return lines, kept
 
     def _read(self, clf, image: np.ndarray, colour: np.ndarray, timings: dict):
@@ -410,6 +404,15 @@ def _rewritten(chars: list[Char], read, word: str) -> list[Char]:
             c.char = new
             c.confidence = letter_options(c.alternatives).get(new.lower(), 0.0)
     return chars
+
+
+def _boxes_back(lines: list[Line], back) -> None:
+    """Every character's box of a reading of a turned photo mapped by ``back`` (a box on the
+    turned photo -> the box on the photo as it was)."""
+    for line in lines:
+        for word in line.words:
+            for c in word.chars:
+                c.box = back(c.box)
 
 
 def _mean_confidence(lines: list[Line]) -> float:
