@@ -14,8 +14,9 @@ class ModelError(HwrError):
 
 
 class PageError(HwrError):
-    """A photo holds far more separate marks of ink than any page of handwriting (texture,
-    noise): reading them all would take minutes and gigabytes for nothing."""
+    """A photo's marks of ink are texture or noise, not a page of handwriting: far more of
+    them than a page holds, or many lined up in no direction (``texture.py``); reading them
+    all would take seconds to minutes, and gigabytes, for nothing."""
 
 
 class SourceError(HwrError):

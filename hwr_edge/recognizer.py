@@ -208,8 +208,9 @@ class Recognizer:
     def _best_reading(self, clf, photo, timings: dict) -> tuple[list, list]:
         """Lines and crops of the most confident reading of a loaded photo: as it lies,
         inverted (chalk on a board?), sharpened (blurred?), turned a quarter (sideways?). A
-        photo whose marks of ink are too many to be a page (``PageError``) is read inverted
-        instead: a dark board's grain breaks into thousands; texture or noise fails again."""
+        photo whose marks of ink are texture, not a page (too many, or lined up in no
+        direction: ``PageError``), is read inverted instead: a dark board's grain breaks into
+        thousands; texture or noise fails again."""
         try:
             first = self._read(clf, photo.image, photo.colour, timings)
         except PageError:
@@ -233,8 +234,8 @@ class Recognizer:
     def _surest(self, clf, best: tuple, photos: list, timings: dict, margin: float = 0.0):
         """The most confident of ``best`` (``(image, colour, reading)``) and the readings of
         ``photos`` (``(image, colour)`` pairs, read in turn), a new reading winning only when
-        it is ``margin`` surer than the best so far; one with too many marks of ink to be a page
-        (sharpening can raise a grainy ground into thousands) is no candidate."""
+        it is ``margin`` surer than the best so far; one whose marks of ink are texture, not a
+        page (sharpening can raise a grainy ground into thousands), is no candidate."""
         for image, colour in photos:
             try:
                 reading = self._read(clf, image, colour, timings)
@@ -270,7 +271,7 @@ class Recognizer:
         flat, back = levelled(image, degrees)
         try:
             lines, kept, _ = self._read(clf, flat, levelled(colour, degrees)[0], timings)
-        except PageError:  # too many marks of ink to be a page: no candidate
+        except PageError:  # marks of ink that are texture, not a page: no candidate
             return page_lines, crops
         if _mean_confidence(lines) <= _mean_confidence(page_lines) + LEVEL_MARGIN:
             return page_lines, crops

@@ -5,7 +5,8 @@
    it vertically (broken strokes, dots of i and j), and a dot left alone with the nearest
    narrow glyph just below and beside it (a slanted hand's i); a glyph is dotted when its
    top piece is a dot, or when a narrow glyph of one piece has a waist where a thick pen
-   joined the dot;
+   joined the dot; many glyphs that line up in no direction are texture, not writing (a
+   board's grain, gravel, a carpet, noise: ``texture.is_texture``, a ``PageError``);
 3. lines: glyphs taken left to right join the line whose course (its last glyphs, continued
    at its own slope or the page's skew) passes nearest; lines are read top to bottom,
    characters left to right; a line of specks near no other (``STRAY``) is no text;
@@ -44,9 +45,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from hwr_edge.errors import PageError
 from hwr_edge.normalize import stroke_width
 from hwr_edge.preprocess import InkImage, label_components
 from hwr_edge.results import Box
+from hwr_edge.texture import is_texture
 
 MERGE_GAP = 0.35  # max vertical gap between pieces of one character, in text heights
 MERGE_HEIGHT = 1.4  # max height of a merged character, in text heights ...
@@ -141,6 +144,11 @@ def segment(image: InkImage) -> list[Words]:
     boxes, ids = _split_across_lines(labels, boxes, ids, image.text_height)
     groups = _merge_pieces(boxes, image.text_height)
     glyph_boxes = _unions(boxes, groups)
+    if is_texture(glyph_boxes):
+        raise PageError(
+            f"{len(glyph_boxes)} marks of ink that lie along no line or grid: texture or "
+            "noise, not writing (crop the photo to the writing)"
+        )
     grouped = _group_lines(glyph_boxes, image.text_height)
     # statistics.median: the same value as np.median, ~1 us on a short list against ~25 us
     heights = [statistics.median(glyph_boxes[members, 3].tolist()) for members in grouped]

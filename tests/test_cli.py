@@ -225,6 +225,18 @@ def test_a_photo_of_noise_is_one_error_line_and_the_next_photo_is_read(photos, t
     assert f"==> {photos['one']} <==" in result.stdout
 
 
+def test_a_photo_of_texture_is_one_error_line_and_the_next_photo_is_read(photos, tmp_path):
+    # a webcam frame of a carpet: fewer marks than the bound, but in no direction (texture.py)
+    noise = np.random.default_rng(0).normal(128, 60, (480, 640)).astype(np.float32)
+    path = tmp_path / "carpet.png"
+    cv2.imwrite(str(path), np.clip(cv2.GaussianBlur(noise, (0, 0), 1.5), 0, 255).astype(np.uint8))
+    result = cli("recognize", path, photos["one"])
+    assert result.exit_code == 1
+    one_error_line(result.stderr, f"{path}: ")
+    assert "marks of ink that lie along no line or grid" in result.stderr
+    assert f"==> {photos['one']} <==" in result.stdout
+
+
 @pytest.mark.parametrize("options", [[], ["--charset", "digits"], ["--charset", "ABC"]])
 def test_blank_page_is_empty_text_and_success(photos, options):
     result = cli("recognize", *options, photos["blank"])
