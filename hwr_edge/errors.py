@@ -16,7 +16,13 @@ class ModelError(HwrError):
 class PageError(HwrError):
     """A photo's marks of ink are texture or noise, not a page of handwriting: far more of
     them than a page holds, or many lined up in no direction (``texture.py``); reading them
-    all would take seconds to minutes, and gigabytes, for nothing."""
+    all would take seconds to minutes, and gigabytes, for nothing. ``light_strokes``: the
+    photo's (``preprocess.light_strokes``), which tells a dark board's grain (a board to
+    read inverted) from texture."""
+
+    def __init__(self, message: str, light_strokes: float = 0.0):
+        super().__init__(message)
+        self.light_strokes = light_strokes
 
 
 class SourceError(HwrError):

@@ -288,7 +288,8 @@ def _ink_with(
     if marks > MAX_MARKS:  # before any step that looks at components one by one
         raise PageError(
             f"{marks} separate marks of ink, more than the {MAX_MARKS} of a dense page of "
-            "handwriting: texture or noise, not writing (crop the photo to the writing)"
+            "handwriting: texture or noise, not writing (crop the photo to the writing)",
+            light,
         )
     page_long = _page_long(stats, gray.shape)
     found = binding.areas(stats, labels, strong & ~page_long)

@@ -209,11 +209,13 @@ class Recognizer:
         """Lines and crops of the most confident reading of a loaded photo: as it lies,
         inverted (chalk on a board?), sharpened (blurred?), turned a quarter (sideways?). A
         photo whose marks of ink are texture, not a page (too many, or lined up in no
-        direction: ``PageError``), is read inverted instead: a dark board's grain breaks into
-        thousands; texture or noise fails again."""
+        direction: ``PageError``), is read inverted instead when it may be light strokes on a
+        dark ground (a board's grain breaks into thousands); other texture or noise fails."""
         try:
             first = self._read(clf, photo.image, photo.colour, timings)
-        except PageError:
+        except PageError as exc:
+            if exc.light_strokes < THIN_LIGHT:  # texture, not a dark board's grain
+                raise
             image, colour = _inverted(photo)
             best = (image, colour, self._read(clf, image, colour, timings))
         else:

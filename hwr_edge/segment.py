@@ -147,7 +147,8 @@ def segment(image: InkImage) -> list[Words]:
     if is_texture(glyph_boxes):
         raise PageError(
             f"{len(glyph_boxes)} marks of ink that lie along no line or grid: texture or "
-            "noise, not writing (crop the photo to the writing)"
+            "noise, not writing (crop the photo to the writing)",
+            image.light_strokes,
         )
     grouped = _group_lines(glyph_boxes, image.text_height)
     # statistics.median: the same value as np.median, ~1 us on a short list against ~25 us

@@ -56,10 +56,16 @@ def noise_frame(sigma: float, seed: int = 0) -> np.ndarray:
 
 
 @pytest.mark.parametrize("sigma", [1.0, 1.5])
-def test_a_frame_of_texture_is_no_page(classifier, sigma):
-    # such a frame, read glyph by glyph, took 10-20 s and gave 700-3300 characters of junk
+def test_a_frame_of_texture_is_no_page(classifier, sigma, monkeypatch):
+    # such a frame, read glyph by glyph, took 10-20 s and gave 700-3300 characters of junk;
+    # being no dark board (no light strokes on a dark ground), it is not read inverted either
+    from hwr_edge import recognizer
+
+    inverted = []
+    monkeypatch.setattr(recognizer, "_inverted", lambda photo: inverted.append(photo))
     with pytest.raises(PageError, match="<array>: .* marks of ink that lie along no line"):
         Recognizer(classifier).recognize(noise_frame(sigma))
+    assert inverted == []
 
 
 def test_a_dense_page_of_small_writing_is_read(classifier):
