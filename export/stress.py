@@ -268,6 +268,40 @@ def laptop(img, page, rng):
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def desk(img, page, rng):
+    """The sheet's edge on the frame's side with the most room beside the writing (half a
+    text height to half that room beyond it), and past it a wooden desk to the frame: brown,
+    its blue channel 0.3 to 0.65 of the paper's light, with a grain along the edge, across it
+    or at any angle: streaks 3 to 6 text heights long that vary its light by 5 to 20%."""
+    h, w = img.shape[:2]
+    text_h = _text_height(page)
+    side, room, (x0, y0, x1, y1) = _free_side(page, img.shape)
+    if room < text_h:
+        return img
+    paper = float(np.percentile(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), 90))
+    blue = paper * rng.uniform(0.3, 0.65)
+    colour = blue * np.array([1.0, rng.uniform(1.3, 1.5), rng.uniform(1.6, 2.0)])
+    size = int(np.hypot(h, w)) + 2
+    grain = rng.normal(0, 1, (size, size)).astype(np.float32)
+    grain = cv2.GaussianBlur(grain, (0, 0), text_h * rng.uniform(3, 6), sigmaY=1.5)
+    angle = float(rng.choice([0.0, 90.0, rng.uniform(0.0, 180.0)]))
+    turn = cv2.getRotationMatrix2D((size / 2, size / 2), angle, 1.0)
+    turn[:, 2] -= ((size - w) / 2, (size - h) / 2)
+    grain = cv2.warpAffine(grain, turn, (w, h), borderMode=cv2.BORDER_REFLECT)
+    grain *= rng.uniform(0.05, 0.2) / max(float(grain.std()), 1e-6)
+    edge = rng.uniform(0.0, 0.5) * room
+    rows, cols = np.mgrid[0:h, 0:w]
+    beyond = {
+        "top": rows < y0 - edge,
+        "bottom": rows >= y1 + edge,
+        "left": cols < x0 - edge,
+        "right": cols >= x1 + edge,
+    }[side]
+    wood = colour * (1 + grain[..., None]) + rng.normal(0, 2, (h, w, 3))
+    out = np.where(beyond[..., None], wood, img.astype(np.float32))
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
 def _side_room(page: synth.SynthPage, shape: tuple) -> tuple[bool, float]:
     """Of the frame's left and right sides, the one with more room beside the writing
     (``_free_side``'s box): whether it is the left, and that room in pixels."""
@@ -422,6 +456,7 @@ PROBES = {
     for f in (none, bent, converging, keystone, motion, defocus, hard_shadow, glare)
     + (low_light, chalk, small, jpeg, motion_vertical, motion_diagonal, defocus_strong)
     + (defocus_lens, laptop, pen, fingers, holes, spiral, boxed, circled, underline, dashed)
+    + (desk,)
 }
 
 
