@@ -302,6 +302,36 @@ def desk(img, page, rng):
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def highlight(img, page, rng):
+    """Every line of writing marked with a highlighter (yellow, pink, green or orange: a
+    transparent dye that keeps the paper's light in its own colour), a band 1.1 to 1.4 text
+    heights tall along the writing's tilt, on every other page that is no sheet on a desk
+    run on to the frame's sides (a photo cropped to the sheet)."""
+    text_h = _text_height(page)
+    dyes = [(0.35, 1.0, 1.0), (0.8, 0.55, 1.0), (0.5, 1.0, 0.65), (0.3, 0.75, 1.0)]
+    dye = np.array(dyes[int(rng.integers(len(dyes)))])
+    h, w = img.shape[:2]
+    cond = page.condition
+    on_desk = (synth.CONDITIONS[cond] if isinstance(cond, str) else cond).table
+    to_frame = rng.random() < 0.5 and not on_desk
+    boxes = np.array(page.boxes, dtype=np.float64)
+    counts = [len(line.replace(" ", "")) for line in page.lines]
+    lines = np.split(boxes, np.cumsum(counts)[:-1])
+    slopes = [np.polyfit(b[:, 0], b[:, 1] + b[:, 3], 1)[0] for b in lines if len(b) >= 4]
+    slope = float(np.median(slopes)) if slopes else 0.0
+    band = np.zeros((h, w), np.float32)
+    for chars in (b for b in lines if len(b)):
+        centres = chars[:, 1] + chars[:, 3] / 2 - slope * (chars[:, 0] + chars[:, 2] / 2)
+        mid, half = float(np.median(centres)), text_h * rng.uniform(1.1, 1.4) / 2
+        ends = (0.0, w) if to_frame else (chars[:, 0].min(), (chars[:, 0] + chars[:, 2]).max())
+        x0, x1 = ends[0] - 0.2 * text_h, ends[1] + 0.2 * text_h
+        corners = [(x0, -half), (x1, -half), (x1, half), (x0, half)]
+        polygon = np.array([(x, mid + slope * x + dy) for x, dy in corners], np.int32)
+        cv2.fillPoly(band, [polygon], 1.0, cv2.LINE_AA)
+    tint = 1 - band[..., None] * (1 - dye)
+    return np.clip(img.astype(np.float32) * tint, 0, 255).astype(np.uint8)
+
+
 def _side_room(page: synth.SynthPage, shape: tuple) -> tuple[bool, float]:
     """Of the frame's left and right sides, the one with more room beside the writing
     (``_free_side``'s box): whether it is the left, and that room in pixels."""
@@ -456,7 +486,7 @@ PROBES = {
     for f in (none, bent, converging, keystone, motion, defocus, hard_shadow, glare)
     + (low_light, chalk, small, jpeg, motion_vertical, motion_diagonal, defocus_strong)
     + (defocus_lens, laptop, pen, fingers, holes, spiral, boxed, circled, underline, dashed)
-    + (desk,)
+    + (desk, highlight)
 }
 
 
