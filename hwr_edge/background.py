@@ -2,8 +2,9 @@
 morphological closing on a copy of whole cells (``BG_CELLS`` on the shorter side) removes
 the strokes and keeps the light's gradients, vignetting and shadows; the edge of a hard
 shadow is taken again at full resolution; a desk, a table or a laptop in view (large dark
-regions that end in a sharp step up to the paper) and nearly black corners are marked as
-no paper.
+regions that end in a sharp step up to the paper, or lighter ones of a colour of their own
+that run along the frame: a light wooden desk) and nearly black corners are marked as no
+paper.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ KERNEL3 = np.ones((3, 3), np.uint8)
 DIM_PAPER = 0.15  # paper darker than this part of the brightest is unreadable: noise, not ink
 TABLE_LEVEL = 0.35  # a background darker than this fraction of the paper's is not paper
 LOCAL_PAPER = 0.25  # ... or of the paper's within this part of the frame (under a shadow)
+DESK_LEVEL = 0.9  # ... or darker than this fraction of the paper's and of a colour of its own:
+DESK_HUE = 0.09  # chromaticity this far from the paper's (a wooden desk 0.11-0.15; paper 0.08)
+PAPER_CELLS = 0.8  # the paper's colour: the median of the cells this bright
+FRAME_RUN = 0.5  # ... along the frame for this part of its longer side
+DESK_COLOURS = 2  # ... of at most this many colours (a light desk beside a dark table)
 EDGE_STEP = 0.2  # a background step this part of the paper's brightness per cell: hard shadow
 EDGE_LENGTH = 0.2  # ... along at least this part of the frame's shorter side (not text)
 EDGE_BAND = 2  # ... whose background is measured at full resolution this many cells around
@@ -49,10 +55,10 @@ def estimate(
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
     closed = cv2.medianBlur(closed, 5)
     # the colour is sampled, not averaged (8x faster): the closing and the median filter in
-    # _closed_min_channel remove the strokes and the noise, and a desk is large
+    # _closed remove the strokes and the noise, and a desk is large
     colour = cv2.resize(bgr, small_size, interpolation=cv2.INTER_LINEAR)
     paper = quantile(closed, 0.9)  # the brightest paper's level
-    table_small = _table_region(_closed_min_channel(colour, kernel), kernel)
+    table_small = _table_region(colour, kernel)
     table_small |= closed < DIM_PAPER * paper
     background = grow(np.maximum(closed, 1), (h, w), cell, cv2.INTER_LINEAR)
     edges = _hard_edges(closed, paper)
@@ -92,10 +98,10 @@ def _closed_finely(gray: np.ndarray, size: int, cell: int) -> np.ndarray:
     return cv2.min(closed, grow(even, (h, w), step, cv2.INTER_LINEAR))
 
 
-def quantile(small: np.ndarray, q: float) -> float:
-    """The ``q`` quantile of a uint8 image, from its histogram (a tenth of the time of
-    ``np.percentile`` on the small background images)."""
-    counts = cv2.calcHist([small], [0], None, [256], [0, 256]).ravel().cumsum()
+def quantile(small: np.ndarray, q: float, mask: np.ndarray | None = None) -> float:
+    """The ``q`` quantile of a uint8 image (of its pixels under a uint8 ``mask``), from its
+    histogram (a tenth of the time of ``np.percentile`` on the small background images)."""
+    counts = cv2.calcHist([small], [0], mask, [256], [0, 256]).ravel().cumsum()
     return float(np.searchsorted(counts, q * counts[-1]))
 
 
@@ -134,16 +140,32 @@ def _hard_edges(closed: np.ndarray, paper: float) -> np.ndarray:
     return cv2.dilate(edges, np.ones((2 * EDGE_BAND + 1, 2 * EDGE_BAND + 1), np.uint8))
 
 
-def _closed_min_channel(small: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+def _darkest(small: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """A small copy of the photo: its per-pixel darkest channel, strokes closed away."""
-    if small.ndim == 3:
-        blue, green, red = cv2.split(small)[:3]
-        small = cv2.min(cv2.min(blue, green), red)
+    if small.ndim == 2:
+        return _closed(small, kernel)
+    blue, green, red = cv2.split(small)[:3]
+    return _closed(cv2.min(cv2.min(blue, green), red), kernel)
+
+
+def _chromaticity(small: np.ndarray, kernel: np.ndarray) -> tuple:
+    """A small copy of the photo's chromaticity, strokes closed away: each channel's part
+    of their sum, three float32 planes (no median filter: on three channels it takes five
+    times as long as the closing, and a desk is large)."""
+    colour = np.ascontiguousarray(small[..., :3])
+    closed = cv2.morphologyEx(colour, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+    planes = [c.astype(np.float32) for c in cv2.split(closed)]
+    total = cv2.max(planes[0] + planes[1] + planes[2], 1.0)
+    return tuple(cv2.divide(p, total) for p in planes)
+
+
+def _closed(small: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """One channel of the small copy, strokes closed away and noise filtered."""
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
     return cv2.medianBlur(closed, 5)
 
 
-def _table_region(background: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+def _table_region(colour: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Large dark regions (a desk or a table at the frame; a laptop's keys, at the frame or a
     solid block inside it, not a large letter's thick strokes) and, once such a desk is in
     view, smaller ones at the frame (down to ``KEY_AREA`` of its area: the desk seen between
@@ -151,15 +173,21 @@ def _table_region(background: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     slightly grown: no text can be read on them. Dark is below ``TABLE_LEVEL`` of the
     paper's brightness, or of the brightest paper within ``LOCAL_PAPER`` of the frame's
     shorter side (a shadow over most of the page dims the paper's usual level, not the desk
-    beside its lit part). Dark regions close together are one (``_grouped``: a laptop's
-    keys), and a desk's small holes are desk (``_filled``). Small regions at the frame are
-    desk only beside a large one: alone they are as likely a keyboard's keys cut by the
-    frame, which ``preprocess._scenery`` drops whole. ``kernel``: the background closing's,
-    in cells."""
+    beside its lit part), or a lighter desk of a colour of its own (``_coloured_desk``).
+    Dark is measured on the photo's darkest channel (``colour``: its small copy), where a
+    brown desk is much darker than white paper. Dark regions close together are one
+    (``_grouped``: a laptop's keys), and a desk's small holes are desk (``_filled``). Small
+    regions at the frame are desk only beside a large one: alone they are as likely a
+    keyboard's keys cut by the frame, which ``preprocess._scenery`` drops whole.
+    ``kernel``: the background closing's, in cells."""
+    background = _darkest(colour, kernel)
     paper_level = quantile(background, 0.9)
     reach = int(LOCAL_PAPER * min(background.shape)) | 1
     local = cv2.dilate(background, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach)))
-    dark = (background < TABLE_LEVEL * np.maximum(paper_level, local)).astype(np.uint8)
+    dark = background < TABLE_LEVEL * np.maximum(paper_level, local)
+    if colour.ndim == 3 and _dim_frame(background, paper_level):
+        dark |= _coloured_desk(background, _chromaticity(colour, kernel), paper_level)
+    dark = dark.astype(np.uint8)
     min_area = 0.02 * dark.size
     if cv2.countNonZero(dark) < min_area:  # no region large enough: skip the labelling (0.3 ms)
         return np.zeros_like(dark)
@@ -183,6 +211,60 @@ def _table_region(background: np.ndarray, kernel: np.ndarray) -> np.ndarray:
             keep[i] = _sharp_edge(background, labels == i, paper_level)
     table = np.take(keep.astype(np.uint8), labels)  # faster than keep[labels]
     return cv2.dilate(_filled(table, min_area), KERNEL3)
+
+
+def _dim_frame(background: np.ndarray, paper_level: float) -> bool:
+    """Whether enough of the frame's border is under ``DESK_LEVEL`` of the paper's light for
+    a desk that runs along it (``FRAME_RUN`` of the side of a square of 2% of the frame): the
+    cheap test before the desk's colour is looked at."""
+    border = np.concatenate([background[0], background[-1], background[:, 0], background[:, -1]])
+    least = FRAME_RUN * np.sqrt(0.02 * background.size)
+    return np.count_nonzero(border < DESK_LEVEL * paper_level) >= least
+
+
+def _coloured_desk(background: np.ndarray, chromaticity: tuple, paper_level: float) -> np.ndarray:
+    """Cells of a desk lighter than ``TABLE_LEVEL`` (a light wooden one): under
+    ``DESK_LEVEL`` of the paper's light, their chromaticity ``DESK_HUE`` or more from the
+    paper's (its median over the cells at ``PAPER_CELLS`` of its light or more, to 1/255:
+    a shadow or a dim corner keeps the paper's colour, a brown desk has its own), in regions
+    that run along the frame (``_along_frame``)."""
+    paper = (background >= PAPER_CELLS * paper_level).astype(np.uint8)
+    own = [quantile((plane * 255).astype(np.uint8), 0.5, paper) / 255 for plane in chromaticity]
+    off = _hue_distance(chromaticity, own) >= DESK_HUE**2
+    off = (off & (background < DESK_LEVEL * paper_level)).astype(np.uint8)
+    if not cv2.countNonZero(off):
+        return off > 0
+    return _along_frame(cv2.morphologyEx(off, cv2.MORPH_CLOSE, KERNEL3), chromaticity)
+
+
+def _hue_distance(chromaticity: tuple, colour) -> np.ndarray:
+    """Per cell, the squared distance of its chromaticity from ``colour``."""
+    return sum((plane - value) ** 2 for plane, value in zip(chromaticity, colour, strict=True))
+
+
+def _along_frame(cells: np.ndarray, chromaticity: tuple, depth: int = DESK_COLOURS) -> np.ndarray:
+    """The parts of the regions of ``cells`` (uint8 0/1) that run along one side of the frame
+    for ``FRAME_RUN`` of their longer side (a desk beyond the sheet's edge, not a line marked
+    with a highlighter or a hand reaching in) and have the colour they have on the frame's
+    border (within ``DESK_HUE``: a highlighted line that reaches the sheet's edge is no part
+    of the desk beyond it); the rest of such a region is looked at again the same way, up to
+    ``depth`` colours (a light desk beside a dark table)."""
+    desk = np.zeros(cells.shape, bool)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(cells, connectivity=4)
+    sides = (labels[0], labels[-1], labels[:, 0], labels[:, -1])
+    run = np.max([np.bincount(side, minlength=n) for side in sides], axis=0)
+    along = run >= FRAME_RUN * np.maximum(stats[:, 2], stats[:, 3])
+    along[0] = False
+    for i in np.flatnonzero(along):
+        region = labels == i
+        rim = np.zeros_like(region)
+        rim[[0, -1]], rim[:, [0, -1]] = region[[0, -1]], region[:, [0, -1]]
+        colour = [float(np.median(plane[rim])) for plane in chromaticity]
+        same = region & (_hue_distance(chromaticity, colour) < DESK_HUE**2)
+        desk |= same
+        if depth > 1 and (region & ~same).any():
+            desk |= _along_frame((region & ~same).astype(np.uint8), chromaticity, depth - 1)
+    return desk
 
 
 def _filled(table: np.ndarray, min_area: float) -> np.ndarray:

@@ -50,7 +50,9 @@ Steps (``ink_map``):
 6. table / desk areas (large dark regions at the frame and, once one is found, smaller ones
    such as the desk seen between the fingers that hold the sheet, or a large solid block
    inside it such as a laptop's keys, that end in a sharp step up to the paper's brightness;
-   a vignetted corner or a shadow rises slowly) are masked, and so is
+   a vignetted corner or a shadow rises slowly; lighter regions of a colour of their own
+   that run along the frame, a light wooden desk: ``background._coloured_desk``) are
+   masked, and so is
    paper under ``DIM_PAPER`` of the brightest paper's light (a nearly black corner, where
    noise divided by the dark paper looks like bold strokes); components touching them,
    specks and huge blobs are dropped, but not a speck just above a letter's stem (the dot
