@@ -22,6 +22,7 @@ DESK_HUE = 0.09  # chromaticity this far from the paper's (a wooden desk 0.11-0.
 PAPER_CELLS = 0.8  # the paper's colour: the median of the cells this bright
 FRAME_RUN = 0.5  # ... along the frame for this part of its longer side
 DESK_COLOURS = 2  # ... of at most this many colours (a light desk beside a dark table)
+DESK_AREA = 0.02  # a desk or table region covers at least this part of the frame
 EDGE_STEP = 0.2  # a background step this part of the paper's brightness per cell: hard shadow
 EDGE_LENGTH = 0.2  # ... along at least this part of the frame's shorter side (not text)
 EDGE_BAND = 2  # ... whose background is measured at full resolution this many cells around
@@ -188,7 +189,7 @@ def _table_region(colour: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     if colour.ndim == 3 and _dim_frame(background, paper_level):
         dark |= _coloured_desk(background, _chromaticity(colour, kernel), paper_level)
     dark = dark.astype(np.uint8)
-    min_area = 0.02 * dark.size
+    min_area = DESK_AREA * dark.size
     if cv2.countNonZero(dark) < min_area:  # no region large enough: skip the labelling (0.3 ms)
         return np.zeros_like(dark)
     size = KEY_GAP * kernel.shape[0] | 1
@@ -215,11 +216,17 @@ def _table_region(colour: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
 def _dim_frame(background: np.ndarray, paper_level: float) -> bool:
     """Whether enough of the frame's border is under ``DESK_LEVEL`` of the paper's light for
-    a desk that runs along it (``FRAME_RUN`` of the side of a square of 2% of the frame): the
+    a desk that runs along it (``FRAME_RUN`` of the side of a square of ``DESK_AREA``): the
     cheap test before the desk's colour is looked at."""
-    border = np.concatenate([background[0], background[-1], background[:, 0], background[:, -1]])
-    least = FRAME_RUN * np.sqrt(0.02 * background.size)
+    border = np.concatenate(_sides(background))
+    least = FRAME_RUN * np.sqrt(DESK_AREA * background.size)
     return np.count_nonzero(border < DESK_LEVEL * paper_level) >= least
+
+
+def _sides(cells: np.ndarray) -> tuple:
+    """The frame's four sides of a small copy: its top and bottom rows, left and right
+    columns."""
+    return cells[0], cells[-1], cells[:, 0], cells[:, -1]
 
 
 def _coloured_desk(background: np.ndarray, chromaticity: tuple, paper_level: float) -> np.ndarray:
@@ -251,8 +258,7 @@ def _along_frame(cells: np.ndarray, chromaticity: tuple, depth: int = DESK_COLOU
     ``depth`` colours (a light desk beside a dark table)."""
     desk = np.zeros(cells.shape, bool)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(cells, connectivity=4)
-    sides = (labels[0], labels[-1], labels[:, 0], labels[:, -1])
-    run = np.max([np.bincount(side, minlength=n) for side in sides], axis=0)
+    run = np.max([np.bincount(side, minlength=n) for side in _sides(labels)], axis=0)
     along = run >= FRAME_RUN * np.maximum(stats[:, 2], stats[:, 3])
     along[0] = False
     for i in np.flatnonzero(along):
