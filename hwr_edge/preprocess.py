@@ -33,7 +33,10 @@ Steps (``ink_map``):
    the component boxes); inside those boxes the rule's tilt is measured (up to ~8 degrees), its
    thin run removed, and the strokes that crossed it bridged again (``rules.py``); rules left
    unfollowed by that one tilt (curved by a bent page, converging in perspective) are followed
-   in short straight pieces at their own tilts. Rules are sized from the text height; when
+   in short straight pieces at their own tilts. A component still a rule's length long once
+   the rules are out may hold a straight line at a steeper tilt (a fold across the sheet):
+   it goes as a rule does, with the pieces that lie wholly on its course
+   (``rules.remove_slanted``). Rules are sized from the text height; when
    nearly every letter touches a rule (fewer than ``RULED_SAMPLES`` loose letter-like
    components beside page-long rules), from the page's size, and the text height is measured
    again once they are gone. When the long
@@ -96,6 +99,7 @@ from hwr_edge.rules import (
     is_grid,
     remove_broken,
     remove_rules,
+    remove_slanted,
 )
 
 PREVIEW_PX = 1280  # longest side of the first, text-scale-estimating pass
@@ -325,6 +329,10 @@ def _ink_with(
             grid,
         )
         n, labels, stats = label_components(mask)
+        slanted = np.flatnonzero(np.maximum(stats[1:, 2], stats[1:, 3]) >= length) + 1
+        if slanted.size:  # long still: a line at a steeper tilt than any rule's?
+            mask = remove_slanted(mask, darkness, labels, stats, slanted, length, thin)
+            n, labels, stats = label_components(mask)
         strong = np.ones(n, bool)
         strong[0] = False
         if text_h:

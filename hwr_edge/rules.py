@@ -29,6 +29,7 @@ import numpy as np
 
 MAX_TILT_DEG = 8.0
 TILT_STEP_DEG = 0.75  # the opening tolerates a residual tilt of about thickness / length
+SLANT_SEARCH_DEG = 6.0  # a slanted line's tilt is looked for this far either way of its axis
 BENT_SPAN = 3  # rules bend away from one tilt over this many rule lengths (less: a word)
 PIECE = 0.5  # a bent rule is followed in straight pieces this part of a rule's length long
 BENT_STEP_DEG = 1.5  # ... at tilts this far apart (on ink thickened a row each side, that fits)
@@ -311,6 +312,75 @@ def _remove_level(
     return _take_out(roi, dark, core, thin, length)
 
 
+def remove_slanted(
+    mask: np.ndarray,
+    darkness: np.ndarray,
+    labels: np.ndarray,
+    stats: np.ndarray,
+    ids: np.ndarray,
+    length: int,
+    thin: int,
+) -> np.ndarray:
+    """``mask`` (uint8 0/1) without the straight lines at least ``length`` long and under
+    ``thin`` thick that run at a tilt the rules' search does not reach (more than
+    ``MAX_TILT_DEG`` from level and from upright: a fold across the sheet, a line drawn
+    across the page), looked for in the components ``ids`` of ``labels`` (``stats`` rows:
+    x, y, w, h, area) that the rules left ``length`` long (``_slanted_course``). Along the
+    line's course, the component's ink is taken out as a rule's is (``_take_out``: letters'
+    strokes that cross it, darker than a fold, stay, and are bridged again), and the pieces
+    that lie wholly on it, anywhere in the frame, go (the line's parts that a faint
+    threshold broke off)."""
+    out = mask.copy()
+    for i in ids:
+        course = _slanted_course(labels, stats[i], i, length, thin)
+        if course is None:
+            continue
+        ends, pen, upright = course
+        band = np.zeros(mask.shape, np.uint8)
+        cv2.line(band, *ends, 1, pen + 2)
+        on_course = np.bincount(labels[band > 0], minlength=len(stats)) == stats[:, 4]
+        on_course[[0, i]] = False
+        out[np.take(on_course, labels)] = 0
+        roi, dark = _patch(out, darkness, stats[i, :4])
+        own, line = (_patch(a, darkness, stats[i, :4])[0] for a in (labels, band))
+        core = (own == i).view(np.uint8) & line
+        if upright:  # taken out across its course, as an upright rule is
+            roi, dark, core = roi.T, dark.T, core.T
+        roi[:] = _take_out(roi, dark, core, thin, length)
+    return out
+
+
+def _slanted_course(labels: np.ndarray, box: np.ndarray, label: int, length: int, thin: int):
+    """The straight line at least ``length`` long and under ``thin`` thick in component
+    ``label`` (``box``: its x, y, w, h), at a tilt more than ``MAX_TILT_DEG`` from level and
+    from upright, or None: its two ends across the frame (x, y), its pen in pixels, and
+    whether it is nearer upright. Its tilt is the component's main axis, refined within
+    ``SLANT_SEARCH_DEG`` by the projection peak (``_tilt``); the line is the thin run left
+    by an opening along that tilt, as for a rule (``_level_runs``)."""
+    x0, y0 = max(0, int(box[0]) - MARGIN), max(0, int(box[1]) - MARGIN)
+    own = (_patch(labels, labels, box[:4])[0] == label).view(np.uint8)
+    m = cv2.moments(own, binaryImage=True)
+    deg = 0.5 * float(np.degrees(np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"])))
+    upright = abs(deg) > 45.0
+    if upright:  # searched on the transposed patch, where it is nearer level
+        own, deg = own.T, float(np.sign(deg)) * 90.0 - deg
+    if abs(deg) <= MAX_TILT_DEG:
+        return None
+    slope = _tilt(own, deg, SLANT_SEARCH_DEG)
+    runs = _level_runs(_sheared(own, slope), length, thin)
+    rows, cols = np.nonzero(_sheared(runs, -slope, own.shape) & own)
+    if rows.size == 0:
+        return None
+    xs, ys = (rows, cols) if upright else (cols, rows)
+    points = np.column_stack([xs + x0, ys + y0]).astype(np.float32)
+    vx, vy, cx, cy = cv2.fitLine(points, cv2.DIST_L2, 0, 0.01, 0.01).ravel()
+    along = (points[:, 0] - cx) * vx + (points[:, 1] - cy) * vy
+    pen = max(1, round(rows.size / (float(along.max() - along.min()) + 1)))
+    reach = sum(labels.shape)
+    ends = tuple((round(cx + k * reach * vx), round(cy + k * reach * vy)) for k in (-1, 1))
+    return ends, pen, upright
+
+
 def _take_out(
     roi: np.ndarray, dark: np.ndarray, core: np.ndarray, thin: int, length: int
 ) -> np.ndarray:
@@ -410,16 +480,17 @@ def _rule_band(labels: np.ndarray, long: np.ndarray) -> np.ndarray:
     return band
 
 
-def _tilt(roi: np.ndarray) -> float:
-    """Slope dy/dx that makes the patch's longest horizontal ink run level (projection peak)."""
+def _tilt(roi: np.ndarray, centre: float = 0.0, span: float = MAX_TILT_DEG) -> float:
+    """Slope dy/dx that makes the patch's longest horizontal ink run level (projection peak),
+    at a tilt within ``span`` degrees of ``centre``."""
     ys, xs = np.nonzero(roi)
     if ys.size == 0:
         return 0.0
     step = max(1, ys.size // 6000)
     ys, xs = ys[::step].astype(np.float64), xs[::step].astype(np.float64)
     best, best_slope = -1, 0.0
-    steps = int(MAX_TILT_DEG / TILT_STEP_DEG)
-    for deg in np.arange(-steps, steps + 1) * TILT_STEP_DEG:  # 0 included
+    steps = int(span / TILT_STEP_DEG)
+    for deg in centre + np.arange(-steps, steps + 1) * TILT_STEP_DEG:  # centre included
         slope = float(np.tan(np.deg2rad(deg)))
         rows = np.rint(ys - slope * xs).astype(np.int64)
         peak = int(np.bincount(rows - rows.min()).max())

@@ -571,6 +571,24 @@ def test_faint_rules_and_margin_broken_into_pieces_are_removed_and_letters_kept(
     assert result.mask[off_text].mean() < 0.02
 
 
+@pytest.mark.parametrize("degrees, x", [(30, 330), (-62, 275)])
+def test_a_fold_across_the_letters_at_a_tilt_no_rule_has_is_taken_out_and_the_letters_kept(
+    degrees, x
+):
+    # a faint straight line 30 or 62 degrees from level (a fold) crossing the letters: joined
+    # to them it made one component far larger than a character, dropped with them
+    img, truth = page_with_text(text="HILT 17")
+    h, w = truth.shape
+    fold = np.zeros((h, w), np.uint8)
+    reach = 1000 * np.array([np.cos(np.deg2rad(degrees)), np.sin(np.deg2rad(degrees))])
+    cv2.line(fold, *[tuple(int(v) for v in (x, 235) + k * reach) for k in (-1, 1)], 1, 3)
+    img[(fold > 0) & ~truth] = 175
+    result = ink_map(img)
+    assert recall(result.mask, truth) > 0.9
+    off_text = (fold > 0) & (cv2.dilate(truth.astype(np.uint8), np.ones((9, 9))) == 0)
+    assert result.mask[off_text].mean() < 0.02
+
+
 def test_a_row_of_dashes_to_write_on_is_taken_out_and_the_letters_kept():
     # thin dashes at one pitch on one straight course, as dark and as thick as the letters:
     # a form's blank to fill in, printed or drawn, is no writing (read as rows of "L" or "?")
