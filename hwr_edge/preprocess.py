@@ -47,7 +47,8 @@ Steps (``ink_map``):
    drawn around characters on a form (among the tallest components, ink along all four
    sides) lose their sides and the walls between their characters the same way. Last, a
    faint rule or margin that the threshold broke into pieces shorter than any rule (a dim,
-   noisy photo: every piece was read as a character) is found from its thin pieces, strong
+   noisy photo: every piece was read as a character), or a fold that the rules cut into
+   pieces at any tilt, is found from its thin pieces, strong
    and weak, on one straight course across much of the page (``rules.broken_rules``), and
    taken out with the ink along that course when its pieces are fainter than the letters;
 6. table / desk areas (large dark regions at the frame and, once one is found, smaller ones
@@ -331,7 +332,8 @@ def _ink_with(
         n, labels, stats = label_components(mask)
         slanted = np.flatnonzero(np.maximum(stats[1:, 2], stats[1:, 3]) >= length) + 1
         if slanted.size:  # long still: a line at a steeper tilt than any rule's?
-            mask = remove_slanted(mask, darkness, labels, stats, slanted, length, thin)
+            removed = cv2.subtract(inked, mask)
+            mask = remove_slanted(mask, removed, darkness, labels, stats, slanted, length, thin)
             n, labels, stats = label_components(mask)
         strong = np.ones(n, bool)
         strong[0] = False

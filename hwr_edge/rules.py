@@ -17,11 +17,15 @@ broken by small gaps, and rows and columns inked along most of their length coun
 A faint rule that the threshold broke into pieces shorter than any rule is in no such box:
 ``broken_rules`` finds it from thin pieces that vote for one straight course (a Hough
 transform over the components' boxes, cheap), and ``remove_broken`` takes out its pieces and
-its pen's width of ink along that course, as for the rules above.
+its pen's width of ink along that course, as for the rules above; so is a fold at a steeper
+tilt that the rules cut into pieces (``_slanted_broken``: the same vote in turned frames).
+A straight line at such a tilt left whole, a rule's length long (a fold, a line drawn across
+the page), is found in its component by ``remove_slanted`` and goes the same way.
 """
 
 from __future__ import annotations
 
+from itertools import product
 from typing import NamedTuple
 
 import cv2
@@ -121,7 +125,60 @@ def broken_rules(stats: np.ndarray, pieces: np.ndarray, length: int, pen: float)
                 ends = (ends[0] - int(REACH * length), ends[1] + int(REACH * length))
                 thick = float(np.median(area[ids[on]] / size[ids[on]]))
                 rules.append(Course(ids[on], bool(upright), slope, offset, ends, thick))
+    return rules + _slanted_broken(stats, pieces, length, pen)
+
+
+def _slanted_broken(stats: np.ndarray, pieces: np.ndarray, length: int, pen: float) -> list:
+    """The broken rules (``Course``) among ``pieces`` at tilts more than ``MAX_TILT_DEG``
+    from level and from upright: a fold across ruled paper, cut by the rules into pieces
+    between them. A piece is at most ``pen`` thick along its box's diagonal; the courses are
+    looked for as level ones are (``_courses``), in frames turned every 2 ``MAX_TILT_DEG``
+    degrees, among the pieces whose diagonal lies near that turn."""
+    x, y, w, h, area = (stats[:, i].astype(np.float64) for i in range(5))
+    slant = np.tan(np.deg2rad(MAX_TILT_DEG))
+    size = np.hypot(w, h)
+    steep = (np.minimum(w, h) > pen + slant * np.maximum(w, h)) & (area <= pen * size)
+    ids = np.flatnonzero(pieces & steep)
+    if ids.size < BROKEN_PIECES or size[ids].sum() < length:
+        return []
+    diagonal = np.degrees(np.arctan2(h - pen, w - pen))
+    cx, cy = x + w / 2, y + h / 2
+    rules, left = [], np.ones(len(stats), bool)
+    for turn, sign in product(np.arange(2 * MAX_TILT_DEG, 90.0, 2 * MAX_TILT_DEG), (1, -1)):
+        near = ids[(np.abs(diagonal[ids] - turn) <= 1.5 * MAX_TILT_DEG) & left[ids]]
+        if near.size < BROKEN_PIECES:
+            continue
+        angle = np.deg2rad(sign * turn)
+        along = cx[near] * np.cos(angle) + cy[near] * np.sin(angle)
+        across = cy[near] * np.cos(angle) - cx[near] * np.sin(angle)
+        for on, slope, offset in _courses(along, across, size[near], length):
+            if np.ptp(along[on]) + size[near[on]].mean() >= BROKEN_SPAN * length:
+                rules.append(_turned_course(near[on], stats, angle, slope, offset, length))
+                left[near[on]] = False
     return rules
+
+
+def _turned_course(
+    ids: np.ndarray, stats: np.ndarray, turn: float, slope: float, offset: float, length: int
+) -> Course:
+    """A ``Course`` in the photo's axes, level or upright whichever it is nearer, as
+    ``remove_broken`` draws it, from one found on the pieces ``ids`` (rows of ``stats``) in
+    a frame turned by ``turn`` radians (``across = offset + slope * along`` there); it runs
+    ``REACH`` of a rule's ``length`` past its pieces."""
+    angle = turn + np.arctan(slope)
+    x0, y0 = -offset * np.sin(turn), offset * np.cos(turn)  # its point at along = 0
+    upright = abs(np.cos(angle)) < abs(np.sin(angle))
+    x, y, w, h, area = (stats[ids, i].astype(np.float64) for i in range(5))
+    if upright:
+        tilt = 1.0 / np.tan(angle)
+        base, start, end = x0 - tilt * y0, y.min(), (y + h).max()
+    else:
+        tilt = np.tan(angle)
+        base, start, end = y0 - tilt * x0, x.min(), (x + w).max()
+    reach = int(REACH * length)
+    ends = (int(start) - reach, int(end) + reach)
+    thick = float(np.median(area / np.hypot(w, h)))
+    return Course(ids, bool(upright), float(tilt), float(base), ends, thick)
 
 
 def _courses(along: np.ndarray, across: np.ndarray, size: np.ndarray, length: int) -> list:
@@ -314,6 +371,7 @@ def _remove_level(
 
 def remove_slanted(
     mask: np.ndarray,
+    removed: np.ndarray,
     darkness: np.ndarray,
     labels: np.ndarray,
     stats: np.ndarray,
@@ -325,14 +383,15 @@ def remove_slanted(
     ``thin`` thick that run at a tilt the rules' search does not reach (more than
     ``MAX_TILT_DEG`` from level and from upright: a fold across the sheet, a line drawn
     across the page), looked for in the components ``ids`` of ``labels`` (``stats`` rows:
-    x, y, w, h, area) that the rules left ``length`` long (``_slanted_course``). Along the
+    x, y, w, h, area) that the rules left ``length`` long (``_slanted_course``; ``removed``:
+    the rules' pixels taken out, uint8 0/1, which cut a fold that crosses them). Along the
     line's course, the component's ink is taken out as a rule's is (``_take_out``: letters'
     strokes that cross it, darker than a fold, stay, and are bridged again), and the pieces
     that lie wholly on it, anywhere in the frame, go (the line's parts that a faint
     threshold broke off)."""
     out = mask.copy()
     for i in ids:
-        course = _slanted_course(labels, stats[i], i, length, thin)
+        course = _slanted_course(labels, removed, stats[i], i, length, thin)
         if course is None:
             continue
         ends, pen, upright = course
@@ -350,24 +409,28 @@ def remove_slanted(
     return out
 
 
-def _slanted_course(labels: np.ndarray, box: np.ndarray, label: int, length: int, thin: int):
+def _slanted_course(
+    labels: np.ndarray, removed: np.ndarray, box: np.ndarray, label: int, length: int, thin: int
+):
     """The straight line at least ``length`` long and under ``thin`` thick in component
     ``label`` (``box``: its x, y, w, h), at a tilt more than ``MAX_TILT_DEG`` from level and
     from upright, or None: its two ends across the frame (x, y), its pen in pixels, and
     whether it is nearer upright. Its tilt is the component's main axis, refined within
     ``SLANT_SEARCH_DEG`` by the projection peak (``_tilt``); the line is the thin run left
-    by an opening along that tilt, as for a rule (``_level_runs``)."""
+    by an opening along that tilt, as for a rule (``_level_runs``), with the rules' pixels
+    ``removed`` put back where they cut it."""
     x0, y0 = max(0, int(box[0]) - MARGIN), max(0, int(box[1]) - MARGIN)
     own = (_patch(labels, labels, box[:4])[0] == label).view(np.uint8)
+    cut = _patch(removed, removed, box[:4])[0]
     m = cv2.moments(own, binaryImage=True)
     deg = 0.5 * float(np.degrees(np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"])))
     upright = abs(deg) > 45.0
     if upright:  # searched on the transposed patch, where it is nearer level
-        own, deg = own.T, float(np.sign(deg)) * 90.0 - deg
+        own, cut, deg = own.T, cut.T, float(np.sign(deg)) * 90.0 - deg
     if abs(deg) <= MAX_TILT_DEG:
         return None
     slope = _tilt(own, deg, SLANT_SEARCH_DEG)
-    runs = _level_runs(_sheared(own, slope), length, thin)
+    runs = _level_runs(_sheared(own | cut, slope), length, thin)
     rows, cols = np.nonzero(_sheared(runs, -slope, own.shape) & own)
     if rows.size == 0:
         return None

@@ -589,6 +589,22 @@ def test_a_fold_across_the_letters_at_a_tilt_no_rule_has_is_taken_out_and_the_le
     assert result.mask[off_text].mean() < 0.02
 
 
+def test_a_fold_across_ruled_paper_cut_by_the_rules_into_pieces_is_taken_out():
+    # the rules go first and cut a fold 40 degrees from level into pieces between them,
+    # each shorter than a rule and read as "1" on a line of its own
+    img, truth = page_with_text(text="HILT 17")
+    h, w = truth.shape
+    lines = np.zeros((h, w), np.uint8)
+    for y in range(40, 480, 40):
+        cv2.line(lines, (0, y), (w, y), 1, 2)
+    cv2.line(lines, (420, 0), (420 + round(h / np.tan(np.deg2rad(40))), h), 1, 5)
+    img[(lines > 0) & ~truth] = 180
+    result = ink_map(img)
+    assert recall(result.mask, truth) > 0.85
+    off_text = (lines > 0) & (cv2.dilate(truth.astype(np.uint8), np.ones((9, 9))) == 0)
+    assert result.mask[off_text].mean() < 0.02
+
+
 def test_a_row_of_dashes_to_write_on_is_taken_out_and_the_letters_kept():
     # thin dashes at one pitch on one straight course, as dark and as thick as the letters:
     # a form's blank to fill in, printed or drawn, is no writing (read as rows of "L" or "?")
