@@ -497,6 +497,29 @@ def crease(img, page, rng):
     return np.clip(img.astype(np.float32) * (1 + shade[..., None]), 0, 255).astype(np.uint8)
 
 
+def dot_grid(img, page, rng):
+    """Dot-grid paper (a bullet journal's): grey dots 0.06-0.12 text heights across, 0.55-0.8
+    of the paper's light, every 0.6-1 text heights along both axes of the photo, on the paper
+    only (not on a desk in view); a ruled page is left as it is."""
+    cond = page.condition
+    if (synth.CONDITIONS[cond] if isinstance(cond, str) else cond).ruled:
+        return img
+    text_h = _text_height(page)
+    pitch = text_h * rng.uniform(0.6, 1.0)
+    radius = max(1, int(round(text_h * rng.uniform(0.03, 0.06))))
+    light = img.mean(axis=2)
+    paper = np.percentile(light, 90)
+    grey = np.percentile(img.reshape(-1, 3), 50, axis=0) * rng.uniform(0.55, 0.8)
+    out = img.copy()
+    h, w = light.shape
+    x0, y0 = rng.uniform(0, pitch, 2)
+    for y in np.arange(y0, h, pitch):
+        for x in np.arange(x0, w, pitch):
+            if light[int(y), int(x)] > 0.6 * paper:
+                cv2.circle(out, (int(x), int(y)), radius, grey.tolist(), -1, cv2.LINE_AA)
+    return out
+
+
 def none(img, page, rng):
     """The photo as generated."""
     return img
@@ -507,7 +530,7 @@ PROBES = {
     for f in (none, bent, converging, keystone, motion, defocus, hard_shadow, glare)
     + (low_light, chalk, small, jpeg, motion_vertical, motion_diagonal, defocus_strong)
     + (defocus_lens, laptop, pen, fingers, holes, spiral, boxed, circled, underline, dashed)
-    + (desk, highlight, crease)
+    + (desk, highlight, crease, dot_grid)
 }
 
 

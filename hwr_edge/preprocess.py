@@ -70,7 +70,9 @@ Steps (``ink_map``):
    them, or loops with ink on one side only, ``binding.py``; one found only once the rules
    that ran through it are out is blanked and the page read again), and so are solid
    straight bars ``BAR_LENGTH`` text heights long at any tilt (a pen lying on the page,
-   ``_bars``), before rules are looked for and again once they are out. Last, components
+   ``_bars``), before rules are looked for and again once they are out. The dots of
+   dot-grid paper, a lattice of specks of one size, are taken out where they touch letters too
+   (``dotgrid.py``). Last, components
    that are the rim of a larger region as dark as they are (a fingertip narrower
    than the closing, ``_outlines``), and holes punched for a binder with the desk behind
    them (dark disks, solid or, wider than the closing, their rims: ``_holes``) are dropped.
@@ -90,7 +92,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from hwr_edge import background, binding, glare
+from hwr_edge import background, binding, dotgrid, glare
 from hwr_edge.background import KERNEL3, SOLID_FILL
 from hwr_edge.errors import PageError
 from hwr_edge.rules import (
@@ -350,6 +352,12 @@ def _ink_with(
     if broken:
         mask = np.take(strong.astype(np.uint8), labels)
         mask = remove_broken(mask, darkness, labels, broken, thin, length)
+        n, labels, stats = label_components(mask)
+        strong = np.ones(n, bool)
+        strong[0] = False
+    dots = dotgrid.dots(labels, stats, darkness, text_h)
+    if dots is not None:  # dot-grid paper: its dots out, also inside and on letters
+        mask = cv2.subtract(np.take(strong.astype(np.uint8), labels), dots)
         n, labels, stats = label_components(mask)
         strong = np.ones(n, bool)
         strong[0] = False

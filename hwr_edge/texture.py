@@ -35,12 +35,18 @@ def is_texture(boxes: np.ndarray) -> bool:
 
 def _nearest_directions(boxes: np.ndarray) -> np.ndarray:
     """Per mark, the direction (radians) from its box's centre to the nearest other centre."""
-    centres = (boxes[:, :2] + boxes[:, 2:4] / 2).astype(np.float32)
-    nearest = np.empty(len(centres), np.int64)
-    for start in range(0, len(centres), BLOCK):
-        block = centres[start : start + BLOCK]
-        distances = ((block[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-        distances[np.arange(len(block)), np.arange(start, start + len(block))] = np.inf
-        nearest[start : start + len(block)] = distances.argmin(axis=1)
-    step = centres[nearest] - centres
+    step = nearest_steps((boxes[:, :2] + boxes[:, 2:4] / 2).astype(np.float32))
     return np.arctan2(step[:, 1], step[:, 0])
+
+
+def nearest_steps(centres: np.ndarray, queries: np.ndarray | None = None) -> np.ndarray:
+    """Per centre (x, y rows, float32), or per index of it in ``queries``, the step to the
+    nearest other centre."""
+    queries = np.arange(len(centres)) if queries is None else queries
+    nearest = np.empty(len(queries), np.int64)
+    for start in range(0, len(queries), BLOCK):
+        own = queries[start : start + BLOCK]
+        distances = ((centres[own][:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+        distances[np.arange(len(own)), own] = np.inf
+        nearest[start : start + len(own)] = distances.argmin(axis=1)
+    return centres[nearest] - centres[queries]

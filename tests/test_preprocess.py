@@ -605,6 +605,23 @@ def test_a_fold_across_ruled_paper_cut_by_the_rules_into_pieces_is_taken_out():
     assert result.mask[off_text].mean() < 0.02
 
 
+def test_the_dots_of_dot_grid_paper_are_taken_out_also_where_they_touch_letters():
+    # alone a dot is a speck and dropped; one touching a stroke was part of the letter
+    img, truth = page_with_text(text="HOLD 80")
+    h, w = truth.shape
+    dots = np.zeros((h, w), np.uint8)
+    for y in np.arange(11.0, h, 26.6):
+        for x in np.arange(7.0, w, 26.6):
+            cv2.circle(dots, (round(x), round(y)), 2, 1, -1)
+    img[(dots > 0) & ~truth] = 150
+    result = ink_map(img)
+    assert recall(result.mask, truth) > 0.95
+    beside = cv2.dilate(truth.astype(np.uint8), np.ones((5, 5))) > 0
+    touching = (dots > 0) & ~truth & beside
+    assert touching.sum() > 20
+    assert result.mask[touching].mean() < 0.1
+
+
 def test_a_row_of_dashes_to_write_on_is_taken_out_and_the_letters_kept():
     # thin dashes at one pitch on one straight course, as dark and as thick as the letters:
     # a form's blank to fill in, printed or drawn, is no writing (read as rows of "L" or "?")

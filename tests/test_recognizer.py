@@ -635,11 +635,8 @@ def test_a_pen_a_laptop_or_fingers_beside_the_writing_add_nothing(classifier, pr
     # but only regions that run along the frame and keep the colour they have there: a
     # highlighter's bands, across the page to the frame (4, 10) or up to a dark desk (14),
     # are no desk (taken for one, their letters were lost)
-    base = stress.BASES[seed % len(stress.BASES)]
-    page = synth.make_page(np.random.default_rng(seed), base, "strokes")
-    photo = stress.PROBES[probe](page.image, page, np.random.default_rng(1000 + seed))
-    recognizer = Recognizer(classifier)
-    assert recognizer.recognize(photo).text == recognizer.recognize(page.image).text
+    with_probe, without = _read_with_and_without(classifier, probe, seed)
+    assert with_probe == without
 
 
 @pytest.mark.parametrize("seed", [0, 5, 11])
@@ -648,11 +645,17 @@ def test_a_notebook_s_spiral_binding_adds_nothing(classifier, seed):
     # a loop of wire from each over the sheet's edge. The code before 2026-12-03 17:00 UTC
     # read the holes and loops as characters or "?" on lines of their own (37, 8 and 58
     # more errors on these pages: clean, webcam, ruled with the rules through the loops)
-    base = stress.BASES[seed % len(stress.BASES)]
-    page = synth.make_page(np.random.default_rng(seed), base, "strokes")
-    photo = stress.spiral(page.image, page, np.random.default_rng(1000 + seed))
-    recognizer = Recognizer(classifier)
-    assert recognizer.recognize(photo).text == recognizer.recognize(page.image).text
+    with_probe, without = _read_with_and_without(classifier, "spiral", seed)
+    assert with_probe == without
+
+
+@pytest.mark.parametrize("seed", [6, 8])
+def test_a_page_of_dot_grid_paper_reads_as_without_its_dots(classifier, seed):
+    # the stress probe's dot grid over stroke-font pages: dots touching letters were read
+    # with them before 2026-12-04 09:35 UTC ("6416" as "GIIG", "4928" as "9928", "CODE" as
+    # "CBDE")
+    with_probe, without = _read_with_and_without(classifier, "dot_grid", seed)
+    assert with_probe == without
 
 
 @pytest.mark.parametrize("probe, seed", [("glare", 5), ("glare", 14), ("hard_shadow", 15)])
@@ -666,11 +669,8 @@ def test_a_flash_s_glare_costs_no_letters_and_the_lit_part_beside_a_shadow_is_no
     # lit part brighter than the paper's median, as glare would: a version that raised the
     # ink there wherever it was fainter than the page's median ink (a rule, a thin stroke)
     # read "?29045" for "29045"
-    base = stress.BASES[seed % len(stress.BASES)]
-    page = synth.make_page(np.random.default_rng(seed), base, "strokes")
-    photo = stress.PROBES[probe](page.image, page, np.random.default_rng(1000 + seed))
-    recognizer = Recognizer(classifier)
-    assert recognizer.recognize(photo).text == recognizer.recognize(page.image).text
+    with_probe, without = _read_with_and_without(classifier, probe, seed)
+    assert with_probe == without
 
 
 @pytest.mark.skipif(not synth.DATA_DIR.is_dir(), reason="../shared/data is absent")
@@ -697,3 +697,13 @@ def test_pencil_handwriting_on_ruled_paper_keeps_its_letters(classifier, seed):
     page = synth.make_page(np.random.default_rng(seed), cond, synth.DatasetGlyphs())
     text = Recognizer(classifier).recognize(page.image).text
     assert edit_distance(text, page.text) <= 3
+
+
+def _read_with_and_without(classifier, probe: str, seed: int) -> tuple[str, str]:
+    """The text read on a stroke-font stress page (``seed``) with the stress ``probe``
+    applied, and on the page without it."""
+    base = stress.BASES[seed % len(stress.BASES)]
+    page = synth.make_page(np.random.default_rng(seed), base, "strokes")
+    photo = stress.PROBES[probe](page.image, page, np.random.default_rng(1000 + seed))
+    recognizer = Recognizer(classifier)
+    return recognizer.recognize(photo).text, recognizer.recognize(page.image).text
