@@ -332,10 +332,14 @@ def _ink_with(
             grid,
         )
         n, labels, stats = label_components(mask)
-        slanted = np.flatnonzero(np.maximum(stats[1:, 2], stats[1:, 3]) >= length) + 1
-        if slanted.size:  # long still: a line at a steeper tilt than any rule's?
+        # long still, sized by the letters the rules no longer cut: a line at a steeper tilt?
+        whole_h = _text_height(stats, np.arange(n) > 0) or text_h
+        line = max(length, int(RULE_LENGTH * whole_h))
+        slanted = np.flatnonzero(np.maximum(stats[1:, 2], stats[1:, 3]) >= line) + 1
+        if slanted.size:
             removed = cv2.subtract(inked, mask)
-            mask = remove_slanted(mask, removed, darkness, labels, stats, slanted, length, thin)
+            pen = max(thin, int(0.3 * whole_h))
+            mask = remove_slanted(mask, removed, darkness, labels, stats, slanted, line, pen)
             n, labels, stats = label_components(mask)
         strong = np.ones(n, bool)
         strong[0] = False
