@@ -121,7 +121,8 @@ HOLLOW = 0.1  # strokes are hollow when this many dark pixels per ink pixel lie 
 MIN_LOW, MIN_HIGH = 28, 60  # hysteresis floors on the 0..255 darkness scale
 CLEAN_HIGH = 40  # the strong floor for faint ink on clean paper (rising with noise to MIN_HIGH)
 INK_LOW, INK_HIGH = 0.5, 0.7  # hysteresis ceilings, as parts of the ink's darkness
-RULE_LENGTH = 2.5  # a component this many text heights long may hold a ruled line
+RULE_LENGTH = 2.5  # a component this many text heights long may hold a ruled line ...
+RULE_PEN = 0.3  # ... under this many text heights thick
 RULE_ASPECT = 6.0  # a component half the frame long is a rule when this many times thinner
 RULED_SAMPLES = 3  # fewer character-like components beside page-long rules: all touch a rule
 FRAME_HEIGHT = 1.2  # a box around characters is this many times as tall as the other ink
@@ -313,7 +314,7 @@ def _ink_with(
     weak = stats[1:][~strong[1:]]  # a faint rule's pieces under the strong level show its course
     if text_h:
         strong &= ~_bars(stats, labels, strong, text_h)  # before a near-level pen is a rule
-        length, thin = max(15, int(RULE_LENGTH * text_h)), max(3, int(0.3 * text_h))
+        length, thin = max(15, int(RULE_LENGTH * text_h)), max(3, int(RULE_PEN * text_h))
     else:  # (nearly) every character touches a rule: find the page-long ones first
         length, thin = max(15, min(gray.shape) // 6), max(5, min(gray.shape) // 60)
     frames = _frames(labels, stats, loose)
@@ -338,7 +339,7 @@ def _ink_with(
         slanted = np.flatnonzero(np.maximum(stats[1:, 2], stats[1:, 3]) >= line) + 1
         if slanted.size:
             removed = cv2.subtract(inked, mask)
-            pen = max(thin, int(0.3 * whole_h))
+            pen = max(thin, int(RULE_PEN * whole_h))
             mask = remove_slanted(mask, removed, darkness, labels, stats, slanted, line, pen)
             n, labels, stats = label_components(mask)
         strong = np.ones(n, bool)

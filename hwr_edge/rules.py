@@ -34,6 +34,7 @@ import numpy as np
 MAX_TILT_DEG = 8.0
 TILT_STEP_DEG = 0.75  # the opening tolerates a residual tilt of about thickness / length
 SLANT_SEARCH_DEG = 6.0  # a slanted line's tilt is looked for this far either way of its axis
+TURN_REACH = 1.5  # a frame turned every 2 MAX_TILT_DEG takes pieces this many MAX_TILT_DEG off
 BENT_SPAN = 3  # rules bend away from one tilt over this many rule lengths (less: a word)
 PIECE = 0.5  # a bent rule is followed in straight pieces this part of a rule's length long
 BENT_STEP_DEG = 1.5  # ... at tilts this far apart (on ink thickened a row each side, that fits)
@@ -145,7 +146,7 @@ def _slanted_broken(stats: np.ndarray, pieces: np.ndarray, length: int, pen: flo
     cx, cy = x + w / 2, y + h / 2
     rules, left = [], np.ones(len(stats), bool)
     for turn, sign in product(np.arange(2 * MAX_TILT_DEG, 90.0, 2 * MAX_TILT_DEG), (1, -1)):
-        near = ids[(np.abs(diagonal[ids] - turn) <= 1.5 * MAX_TILT_DEG) & left[ids]]
+        near = ids[(np.abs(diagonal[ids] - turn) <= TURN_REACH * MAX_TILT_DEG) & left[ids]]
         if near.size < BROKEN_PIECES:
             continue
         angle = np.deg2rad(sign * turn)
