@@ -4,26 +4,34 @@ they lie inside a letter's box or touch its strokes.
 A bullet journal's page has a grey dot every 5 mm along both axes. Alone, each dot is a speck
 and dropped (``preprocess._plausible``); but a dot inside a letter (an O's counter) is merged
 into it as a piece, and one that touches a stroke is part of it: read as "?" or as another
-character. Specks of one size (at most ``SPECK`` text heights, roundish) give the lattice:
-the median step to a nearest neighbour that lies level, and to one that lies upright, then
-fitted to the specks on it (``_fitted``). The page has a dot grid when ``ON_LATTICE`` of
-``MIN_DOTS`` specks or more lie within ``TOLERANCE`` of a step of its points. Each point is
-moved by the mean offset of the specks found near it (``REACH`` points either way: a photo's
-perspective bends the lattice), and there the ink within the dots' radius that is no darker
-than ``INK_ON_DOT`` times the dots' is taken out: a letter's stroke under a dot stays.
+character, and dots a little larger than usual, or text a little smaller, outnumber the
+letters and set the text height (a page turned 4 degrees read as thousands of "?"). So the
+lattice is looked for first, on the specks (at most ``FRAME_SPECK`` of the frame's shorter
+side across, roundish): the median step to a nearest neighbour that lies level, and to one
+that lies upright (``FRAME_PITCH`` of the frame's side long), then fitted to the specks on
+it (``_fitted``). The page has a dot grid when ``ON_LATTICE`` of ``MIN_DOTS`` specks or
+more lie within ``TOLERANCE`` of a step of its points: they set no text height and go.
+Each point is moved by the mean offset of the specks found near it (``REACH`` points
+either way: a photo's perspective bends the lattice), and there the ink within the dots'
+radius that is no darker than ``INK_ON_DOT`` times the dots' is taken out too, once the
+text height and the rules are known: a letter's stroke under a dot stays.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 
 from hwr_edge.texture import nearest_steps
 
-MIN_DOTS = 24  # fewer specks are no dot grid
-SPECK = 0.25  # a dot is at most this many text heights across ...
+MIN_DOTS = 24  # fewer specks are no dot grid ...
+MAX_SPECKS = 3000  # ... and more are noise (a 12 MP photo's preview holds 3000 dots 20 px apart)
+FRAME_SPECK = 0.02  # a dot is at most this part of the frame's shorter side across ...
 ROUND = 0.5  # ... and its box at least this part as wide as tall, and as tall as wide
-PITCH = (0.3, 2.0)  # the lattice's steps are this many text heights long
+FRAME_PITCH = (0.01, 0.2)  # the lattice's steps are this part of the frame's shorter side
+CROSSED = 0.5  # ... and cross at 30 degrees or more
 SAMPLE = 400  # specks whose nearest neighbours give the lattice's steps, at most
 ON_LATTICE = 0.6  # a dot grid has this part of its specks ...
 TOLERANCE = 0.15  # ... within this part of a step of a lattice point
@@ -33,18 +41,59 @@ DOT_LEVEL = 75  # the dots' darkness: this percentile of the darkest pixels of M
 INK_ON_DOT = 1.1  # ink at a dot this many times darker than the dots' is a letter's stroke
 
 
-def dots(labels: np.ndarray, stats: np.ndarray, darkness: np.ndarray, text_h: float):
-    """uint8 0/1 mask of the pixels to take out of the ink (``labels``' components, ``stats``
-    rows x, y, w, h, area) as a dot grid's dots, or None when the page has none."""
+class Lattice(NamedTuple):
+    """A dot grid found on a page: its specks' labels, its points (x, y rows, bent to the
+    specks near them), the dots' radius and darkness."""
+
+    specks: np.ndarray
+    points: np.ndarray
+    radius: int
+    level: float
+
+
+def find(labels: np.ndarray, stats: np.ndarray, darkness: np.ndarray) -> Lattice | None:
+    """The dot grid among the components (``labels``, ``stats`` rows x, y, w, h, area), or
+    None; looked for before the text height is known (dots at most ``FRAME_SPECK`` of the
+    frame's shorter side across, steps ``FRAME_PITCH`` of it long), as dots a little larger
+    than usual, or text a little smaller, outnumber the letters and would set the text
+    height."""
+    side = min(labels.shape)
+    found = _lattice(stats, FRAME_SPECK * side, FRAME_PITCH[0] * side, FRAME_PITCH[1] * side)
+    if found is None:
+        return None
+    origin, basis, ids, index, offsets = found
+    points, cells = _points(labels.shape, basis, origin)
+    points += _bends(cells, index, offsets)
+    radius = int(np.ceil(np.sqrt(np.median(stats[ids, 4]) / np.pi) + 0.5))
+    sample = [_darkest(labels, darkness, stats[i], i) for i in ids[:MIN_DOTS]]
+    return Lattice(ids, points, radius, float(np.percentile(sample, DOT_LEVEL)))
+
+
+def dot_pixels(lattice: Lattice, ink: np.ndarray, darkness: np.ndarray) -> np.ndarray:
+    """uint8 0/1 mask of the pixels of ``ink`` (uint8 0/1) to take out as the dots of
+    ``lattice``, also where they touch letters: within the dots' radius of its points, no
+    darker than ``INK_ON_DOT`` times the dots."""
+    disks = np.zeros(ink.shape, np.uint8)
+    for x, y in np.round(lattice.points).astype(np.int64):
+        cv2.circle(disks, (int(x), int(y)), lattice.radius, 1, -1)
+    faint = (darkness <= INK_ON_DOT * lattice.level).view(np.uint8)
+    return disks & faint & ink
+
+
+def _lattice(stats: np.ndarray, largest: float, shortest: float, longest: float):
+    """The dot grid among the components' specks (at most ``largest`` pixels across,
+    roundish), with steps ``shortest`` to ``longest`` pixels long, or None: its origin and
+    steps (the columns of a 2x2 matrix), the labels of the specks on it, their lattice
+    coordinates (int rows) and their offsets from their points."""
     w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
     side = np.maximum(w, h)
-    speck = (side <= SPECK * text_h) & (np.minimum(w, h) >= ROUND * side) & (area >= 2)
+    speck = (side <= largest) & (np.minimum(w, h) >= ROUND * side) & (area >= 2)
     speck[0] = False
     ids = np.flatnonzero(speck)
-    if ids.size < MIN_DOTS:
+    if not MIN_DOTS <= ids.size <= MAX_SPECKS:
         return None
     centres = (stats[ids, :2] + stats[ids, 2:4] / 2).astype(np.float32)
-    basis = _steps(centres, text_h)
+    basis = _steps(centres, shortest, longest)
     if basis is None:
         return None
     origin, basis = _fitted(centres, basis)
@@ -54,16 +103,7 @@ def dots(labels: np.ndarray, stats: np.ndarray, darkness: np.ndarray, text_h: fl
     if np.count_nonzero(on) < max(MIN_DOTS, ON_LATTICE * ids.size):
         return None
     offsets = centres[on] - (index[on] @ basis.T + origin)
-    points, cells = _points(labels.shape, basis, origin)
-    points += _bends(cells, index[on].astype(np.int64), offsets)
-    radius = int(np.ceil(np.sqrt(np.median(area[ids[on]]) / np.pi) + 0.5))
-    sample = [_darkest(labels, darkness, stats[i], i) for i in ids[on][:MIN_DOTS]]
-    level = float(np.percentile(sample, DOT_LEVEL))
-    disks = np.zeros(labels.shape, np.uint8)
-    for x, y in np.round(points).astype(np.int64):
-        cv2.circle(disks, (int(x), int(y)), radius, 1, -1)
-    faint = (darkness <= INK_ON_DOT * level).view(np.uint8)
-    return disks & faint & (labels > 0).view(np.uint8)
+    return origin, basis, ids[on], index[on].astype(np.int64), offsets
 
 
 def _darkest(labels: np.ndarray, darkness: np.ndarray, box: np.ndarray, label: int) -> float:
@@ -73,9 +113,10 @@ def _darkest(labels: np.ndarray, darkness: np.ndarray, box: np.ndarray, label: i
     return float(darkness[y : y + h, x : x + w][own].max())
 
 
-def _steps(centres: np.ndarray, text_h: float) -> np.ndarray | None:
+def _steps(centres: np.ndarray, shortest: float, longest: float) -> np.ndarray | None:
     """The lattice's two steps as the columns of a 2x2 matrix (level one first), from the
-    specks' nearest neighbours, or None when they give no lattice of ``PITCH``."""
+    specks' nearest neighbours, or None when they give no lattice with steps ``shortest``
+    to ``longest`` pixels long."""
     queries = np.linspace(0, len(centres) - 1, min(SAMPLE, len(centres))).astype(np.int64)
     step = nearest_steps(centres, queries)
     level = np.abs(step[:, 0]) >= np.abs(step[:, 1])
@@ -85,9 +126,16 @@ def _steps(centres: np.ndarray, text_h: float) -> np.ndarray | None:
         return None
     basis = np.column_stack([np.median(along, axis=0), np.median(down, axis=0)])
     lengths = np.hypot(basis[0], basis[1])
-    if np.any(lengths < PITCH[0] * text_h) or np.any(lengths > PITCH[1] * text_h):
+    if np.any(lengths < shortest) or np.any(lengths > longest) or not _crossed(basis):
         return None
     return basis.astype(np.float64)
+
+
+def _crossed(basis: np.ndarray) -> bool:
+    """Whether a lattice's two steps (the columns of ``basis``) cross at ``CROSSED`` or more
+    of a right angle's sine (not one row of specks twice)."""
+    lengths = np.hypot(basis[0], basis[1])
+    return lengths.min() > 0 and abs(float(np.linalg.det(basis))) >= CROSSED * lengths.prod()
 
 
 def _fitted(centres: np.ndarray, basis: np.ndarray) -> tuple:
@@ -105,6 +153,8 @@ def _fitted(centres: np.ndarray, basis: np.ndarray) -> tuple:
             break
         terms = np.column_stack([np.ones(np.count_nonzero(on)), index[on]])
         fit = np.linalg.lstsq(terms, centres[on].astype(np.float64), rcond=None)[0]
+        if not _crossed(fit[1:].T):  # the specks so far on one row: no fit of both steps
+            break
         origin, basis = fit[0], fit[1:].T
     return origin, basis
 

@@ -294,6 +294,9 @@ def _ink_with(
     over_labels, over_values = labels[::2, ::2][over], sample[over]
     strong = np.bincount(over_labels[over_values > high], minlength=n) > 0
     strong[0] = False
+    dots = dotgrid.find(labels, stats, darkness)
+    if dots is not None:  # dot-grid paper: its dots set no text height, and go
+        strong[dots.specks] = False
     marks = np.count_nonzero(strong)
     if marks > MAX_MARKS:  # before any step that looks at components one by one
         raise PageError(
@@ -360,9 +363,9 @@ def _ink_with(
         n, labels, stats = label_components(mask)
         strong = np.ones(n, bool)
         strong[0] = False
-    dots = dotgrid.dots(labels, stats, darkness, text_h)
-    if dots is not None:  # dot-grid paper: its dots out, also inside and on letters
-        mask = cv2.subtract(np.take(strong.astype(np.uint8), labels), dots)
+    if dots is not None:  # the dots that touch letters go too
+        mask = np.take(strong.astype(np.uint8), labels)
+        mask = cv2.subtract(mask, dotgrid.dot_pixels(dots, mask, darkness))
         n, labels, stats = label_components(mask)
         strong = np.ones(n, bool)
         strong[0] = False
