@@ -57,8 +57,7 @@ def find(labels: np.ndarray, stats: np.ndarray, darkness: np.ndarray) -> Lattice
     frame's shorter side across, steps ``FRAME_PITCH`` of it long), as dots a little larger
     than usual, or text a little smaller, outnumber the letters and would set the text
     height."""
-    side = min(labels.shape)
-    found = _lattice(stats, FRAME_SPECK * side, FRAME_PITCH[0] * side, FRAME_PITCH[1] * side)
+    found = _lattice(stats, min(labels.shape))
     if found is None:
         return None
     origin, basis, ids, index, offsets = found
@@ -80,20 +79,19 @@ def dot_pixels(lattice: Lattice, ink: np.ndarray, darkness: np.ndarray) -> np.nd
     return disks & faint & ink
 
 
-def _lattice(stats: np.ndarray, largest: float, shortest: float, longest: float):
-    """The dot grid among the components' specks (at most ``largest`` pixels across,
-    roundish), with steps ``shortest`` to ``longest`` pixels long, or None: its origin and
-    steps (the columns of a 2x2 matrix), the labels of the specks on it, their lattice
-    coordinates (int rows) and their offsets from their points."""
+def _lattice(stats: np.ndarray, frame: int):
+    """The dot grid among the components' specks in a frame whose shorter side is ``frame``
+    pixels, or None: its origin and steps (the columns of a 2x2 matrix), the labels of the
+    specks on it, their lattice coordinates (int rows) and their offsets from their points."""
     w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
     side = np.maximum(w, h)
-    speck = (side <= largest) & (np.minimum(w, h) >= ROUND * side) & (area >= 2)
+    speck = (side <= FRAME_SPECK * frame) & (np.minimum(w, h) >= ROUND * side) & (area >= 2)
     speck[0] = False
     ids = np.flatnonzero(speck)
     if not MIN_DOTS <= ids.size <= MAX_SPECKS:
         return None
     centres = (stats[ids, :2] + stats[ids, 2:4] / 2).astype(np.float32)
-    basis = _steps(centres, shortest, longest)
+    basis = _steps(centres, FRAME_PITCH[0] * frame, FRAME_PITCH[1] * frame)
     if basis is None:
         return None
     origin, basis = _fitted(centres, basis)

@@ -284,11 +284,16 @@ def box_walls(removed: np.ndarray, stats: np.ndarray, text_h: float, thin: int) 
 
 def _patch(mask: np.ndarray, darkness: np.ndarray, box) -> tuple[np.ndarray, np.ndarray]:
     """Views of ``mask`` and ``darkness`` over ``box`` (x, y, w, h) plus ``MARGIN``."""
-    bx, by, bw, bh = box
-    h, w = mask.shape
-    x0, y0 = max(0, bx - MARGIN), max(0, by - MARGIN)
-    x1, y1 = min(w, bx + bw + MARGIN), min(h, by + bh + MARGIN)
-    return mask[y0:y1, x0:x1], darkness[y0:y1, x0:x1]
+    window = _window(mask.shape, box)
+    return mask[window], darkness[window]
+
+
+def _window(shape: tuple, box) -> tuple[slice, slice]:
+    """The rows and columns of ``box`` (x, y, w, h) plus ``MARGIN``, inside ``shape``."""
+    bx, by, bw, bh = (int(v) for v in box[:4])
+    h, w = shape
+    rows = slice(max(0, by - MARGIN), min(h, by + bh + MARGIN))
+    return rows, slice(max(0, bx - MARGIN), min(w, bx + bw + MARGIN))
 
 
 def is_frame(patch: np.ndarray, label=True, cut: tuple = ()) -> bool:
@@ -402,8 +407,8 @@ def remove_slanted(
         on_course[[0, i]] = False
         out[np.take(on_course, labels)] = 0
         roi, dark = _patch(out, darkness, stats[i, :4])
-        own, line = (_patch(a, darkness, stats[i, :4])[0] for a in (labels, band))
-        core = (own == i).view(np.uint8) & line
+        window = _window(mask.shape, stats[i])
+        core = (labels[window] == i).view(np.uint8) & band[window]
         if upright:  # taken out across its course, as an upright rule is
             roi, dark, core = roi.T, dark.T, core.T
         roi[:] = _take_out(roi, dark, core, thin, length)
@@ -420,9 +425,9 @@ def _slanted_course(
     ``SLANT_SEARCH_DEG`` by the projection peak (``_tilt``); the line is the thin run left
     by an opening along that tilt, as for a rule (``_level_runs``), with the rules' pixels
     ``removed`` put back where they cut it."""
-    x0, y0 = max(0, int(box[0]) - MARGIN), max(0, int(box[1]) - MARGIN)
-    own = (_patch(labels, labels, box[:4])[0] == label).view(np.uint8)
-    cut = _patch(removed, removed, box[:4])[0]
+    window = _window(labels.shape, box)
+    y0, x0 = window[0].start, window[1].start
+    own, cut = (labels[window] == label).view(np.uint8), removed[window]
     m = cv2.moments(own, binaryImage=True)
     deg = 0.5 * float(np.degrees(np.arctan2(2 * m["mu11"], m["mu20"] - m["mu02"])))
     upright = abs(deg) > 45.0
