@@ -55,6 +55,9 @@ DOTTED = set("IJ")  # case-merged letters whose lower case has a dot (i, j): a d
 X_HEIGHT_LOWER = {c.lower() for c in BY_HEIGHT} | set("aenr")
 CODE_PRIOR = 0.1  # prior of a word being a code that mixes letters and digits ("AMW7K")
 MISSING = 1e-3  # probability of a kind none of a character's alternatives belongs to
+# an alternative less likely than this is no reason to rewrite a character as it (its
+# look-alike of the other kind, its other case)
+TWIN_MIN = 0.01
 
 
 def charset_mask(spec: str | None, labels: Sequence[str]) -> np.ndarray | None:
@@ -151,15 +154,15 @@ def apply_context(
 
 def _replacement(c: str, kind: str, alternatives: Sequence, lower: bool) -> str:
     """What ``c`` reads as when it is of ``kind``: its look-alike (O/0, I/1 or l/1, ...) when
-    that is among its alternatives, else its best alternative of that kind (``c`` itself
-    when there is none). The look-alike first, because a case-merged class holds both
-    cases: a bar's best letter may be L (for l) where an upper-case word needs I."""
-    candidates = [str(a) for a, p in alternatives if p > 0 and _kind(str(a)) == kind]
+    that is among its alternatives at ``TWIN_MIN`` or more, else its best alternative of that
+    kind (``c`` itself when there is none). The look-alike first, because a case-merged class
+    holds both cases: a bar's best letter may be L (for l) where an upper-case word needs I."""
+    candidates = [(str(a), p) for a, p in alternatives if p > 0 and _kind(str(a)) == kind]
     table = TO_DIGIT if kind == "digit" else TO_LOWER if lower else TO_UPPER
     twin = table.get(c)
-    if twin is not None and any(twin.lower() == a.lower() for a in candidates):
+    if twin is not None and any(twin.lower() == a.lower() and p >= TWIN_MIN for a, p in candidates):
         return twin
-    return candidates[0] if candidates else c
+    return candidates[0][0] if candidates else c
 
 
 def _best_kinds(word: str, alternatives: Sequence[Sequence]) -> list[str | None]:
@@ -227,15 +230,15 @@ def harmonize_case(
     capital); another tie changes nothing.
 
     In the majority case, a letter of the other case becomes its twin when that is among its
-    ``(char, confidence)`` alternatives. In a lower-case word the case-merged letters after
-    the first are written in lower case when the word has an x-height letter or a P or Y
-    below the baseline (one all of capital height is in capitals, whatever the classifier
-    read: "SKY" stays, "SKY" with its Y below the line is "Sky"), a first one when it
-    votes for lower case; there an I or an l is an i when ``dotted`` (its glyph topped by a
-    dot) or x-height (its dot missed), else an l. A dotted I or J votes for lower case. A
-    first letter of no shape (``NO_SHAPE``: I, J, K, L) or of no case the classifier reads
-    (F) is written in lower case too when the word is ``inside_line`` (not its line's
-    first): inside a line a word is more often in lower case than capitalized ("keys",
+    ``(char, confidence)`` alternatives at ``TWIN_MIN`` or more. In a lower-case word the
+    case-merged letters after the first are written in lower case when the word has an
+    x-height letter or a P or Y below the baseline (one all of capital height is in capitals,
+    whatever the classifier read: "SKY" stays, "SKY" with its Y below the line is "Sky"), a
+    first one when it votes for lower case; there an I or an l is an i when ``dotted`` (its
+    glyph topped by a dot) or x-height (its dot missed), else an l. A dotted I or J votes
+    for lower case. A first letter of no shape (``NO_SHAPE``: I, J, K, L) or of no case the
+    classifier reads (F) is written in lower case too when the word is ``inside_line`` (not
+    its line's first): inside a line a word is more often in lower case than capitalized ("keys",
     "lazy", "fix" for "Keys", "Iazy", "Fix")."""
     present = set(labels)
     cased = [c.isalpha() and c.swapcase() in present and c.swapcase() != c for c in word]
@@ -257,7 +260,7 @@ def harmonize_case(
     out = []
     for i, (c, k) in enumerate(zip(word, cased, strict=True)):
         wrong = c.islower() if upper > lower else c.isupper() and (i > 0 or shapeless)
-        if k and wrong and any(str(alt[0]) == c.swapcase() for alt in alternatives[i]):
+        if k and wrong and _among(c.swapcase(), alternatives[i]):
             c = c.swapcase()
         elif lower > upper and merged[i] and (x_height if i > 0 else votes[0] or shapeless):
             c = c.lower()
@@ -265,6 +268,12 @@ def harmonize_case(
             c = "i" if dotted[i] or (short is not None and short[i]) else "l"
         out.append(c)
     return "".join(out)
+
+
+def _among(c: str, alternatives: Sequence) -> bool:
+    """Whether ``c`` is among a character's ``(char, confidence)`` alternatives at
+    ``TWIN_MIN`` or more."""
+    return any(str(a) == c and p >= TWIN_MIN for a, p in alternatives)
 
 
 def _case_vote(c: str, i: int, cased: bool, merged: bool, short, descends, dotted) -> bool | None:
@@ -293,8 +302,8 @@ def tall_lower_case(
     but as tall as the word's tallest letter, in a word with another letter read as a capital
     (one whose lower case is a class of its own in ``labels``), is a capital: its best
     capital alternative ("CAr" -> "CAT" when T is among the r's alternatives, "QaIZ" ->
-    "QUIZ"), else its own capital. ``short`` marks the x-height letters. A word of lower-case
-    letters only ("ran") has no capital and stays."""
+    "QUIZ"), else its own capital. ``short`` marks the x-height
+    letters. A word of lower-case letters only ("ran") has no capital and stays."""
     present = set(labels)
     capitals = sum(c.isupper() and c.lower() in present for c in word)
     out = []

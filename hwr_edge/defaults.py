@@ -9,3 +9,6 @@ CONTEXT = True  # read each word as letters, digits or a code (charset.apply_con
 # misread words become the word of this lexicon they nearly are (not a sweep: measured with
 # and without, docs/results-accuracy.md, "words read against an English lexicon")
 LEXICON = "english"
+# alternatives each character carries; the word rules choose among them (not a sweep: 3 and 6
+# measured, docs/results-accuracy.md, "six alternatives for the word rules")
+TOPK = 6

@@ -75,7 +75,7 @@ import numpy as np
 from hwr_edge import charset as charsets
 from hwr_edge.baseline import positions
 from hwr_edge.classifier import NON_CHARACTERS, NOT_A_CHARACTER, TOUCHING_CHARACTERS
-from hwr_edge.defaults import CONTEXT, LEXICON, REJECT_CHAR, REJECT_THRESHOLD
+from hwr_edge.defaults import CONTEXT, LEXICON, REJECT_CHAR, REJECT_THRESHOLD, TOPK
 from hwr_edge.errors import PageError
 from hwr_edge.imageio import load_photo
 from hwr_edge.lexicon import letter_options, load_lexicon
@@ -140,7 +140,7 @@ class Recognizer:
         reject_threshold: float = REJECT_THRESHOLD,
         reject_char: str = REJECT_CHAR,
         context: bool = CONTEXT,
-        topk: int = 3,
+        topk: int = TOPK,
         lexicon: str | os.PathLike | None = LEXICON,
     ):
         self.model = model

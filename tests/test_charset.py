@@ -150,6 +150,15 @@ def test_context_prefers_the_look_alike_to_the_best_letter():
     assert apply_context("t1n", [[("t", 0.99)], alts[1], [("n", 0.99)]]) == "tln"
 
 
+def test_context_takes_no_look_alike_the_classifier_all_but_ruled_out():
+    # a 7 read as Z in a number: its twin 2 is among the alternatives, but at a hundredth of
+    # a percent; the 7 the classifier gave a third is the digit it reads as
+    alts = [[("3", 0.99)], [("2", 0.9)], [("Z", 0.66), ("7", 0.33), ("2", 0.0001)]]
+    assert apply_context("32Z", alts) == "327"
+    alts[2] = [("Z", 0.66), ("7", 0.2), ("2", 0.1)]
+    assert apply_context("32Z", alts) == "322"
+
+
 def test_context_leaves_rejected_characters_out():
     alts = [[("4", 0.99)], [("?", 0.0)], [("O", 0.6), ("0", 0.35)], [("2", 0.97)]]
     assert apply_context("4?O2", alts) == "4?02"
@@ -189,6 +198,15 @@ def alts(word, other=None):
 )
 def test_harmonize_case_on_the_47_classes(word, expected):
     assert harmonize_case(word, alts(word), EMNIST47) == expected
+
+
+def test_harmonize_case_takes_no_case_the_classifier_all_but_ruled_out():
+    # an upper-case majority (the R and the E vote) and a q whose Q the classifier gave 0.3%
+    word = "qREE"
+    three = [[("q", 0.5), ("9", 0.4), ("Q", 0.003)], *alts(word)[1:]]
+    assert harmonize_case(word, three, EMNIST47) == "qREE"
+    three[0][2] = ("Q", 0.05)
+    assert harmonize_case(word, three, EMNIST47) == "QREE"
 
 
 def test_harmonize_case_writes_merged_letters_in_lower_case_only_in_a_word_with_x_height():

@@ -11,6 +11,7 @@ import pytest
 from export import stress, synth
 from export.accuracy import edit_distance, page_alphabet
 from hwr_edge.classifier import load_model
+from hwr_edge.defaults import TOPK
 from hwr_edge.recognizer import Recognizer
 from hwr_edge.results import Char
 
@@ -100,7 +101,7 @@ def test_custom_reject_char_and_threshold(classifier):
         written(["AB 12"])
     )
     assert page.text == "## ##"
-    assert all(len(c.alternatives) == 3 for c in page.chars)
+    assert all(len(c.alternatives) == TOPK for c in page.chars)
 
 
 def test_parallel_calls_give_identical_results(classifier):
