@@ -8,11 +8,13 @@ when that product is at least ``MIN_RATIO`` of the reading's own: "HOVSE" -> "HO
 classifier gave U a tenth of V's probability, while a confident "KZGG" stays. A digit in a
 word of letters counts as a letter to change, its letter twin as likely as itself ("EA5T" ->
 "EAST", a code to the context rule). Words shorter than ``MIN_LETTERS``, words that are half
-digits or more (numbers, codes), words with a character rejected as no character (a symbol
-is never forced into a letter) and words already in the lexicon are never changed; a
+digits or more (numbers, codes), words with a mark rejected for its shape (a blob, a dash, a
+full stop: never forced into a letter) and words already in the lexicon are never changed; a
 character rejected only for its low confidence is one of the letters to change ("WE?K" ->
-"WEEK" when E is among its alternatives), and the case of the
-reading is kept ("JVMP" -> "JUMP", "hING" -> "KING"). A word of the lexicon read in mixed
+"WEEK" when E is among its alternatives), and so is one mark per word that the classifier's
+classes for what is no character won, as a letter it gave at least ``MIN_UNKNOWN`` ("COD?"
+-> "CODE" when E is among its alternatives); the case of the reading is kept ("JVMP" ->
+"JUMP", "hING" -> "KING"). A word of the lexicon read in mixed
 case ("qUICK", "LaZY") is then written in one (``Lexicon.one_case``). Before all that, two
 neighbouring words of a line that together make a word, one of them no word, are joined
 (``Lexicon.joins``: "WATE R" -> "WATER"; a gap between letters as wide as a word's).
@@ -38,6 +40,9 @@ MIN_LETTERS = 3  # shorter words are left as read (too many two-letter words are
 MAX_CHANGES = 2  # a word changes at most this many of its letters
 MIN_RATIO = 0.05  # ... and only into a word at least this part as likely as the reading
 MIN_ALTERNATIVE = 0.01  # alternatives less likely than this are not tried
+# a mark the classifier read as no character fills a word (one per word) only as a letter it
+# gave at least this probability
+MIN_UNKNOWN = 0.05
 MIN_JOINED = 4  # two neighbouring words may be one split word of at least this many letters
 # a word of the lexicon in mixed case is rewritten in one; a letter whose case the classifier
 # reads by its class (E or e) outweighs this many whose case only their height told
@@ -56,25 +61,30 @@ class Lexicon:
         chars: list[str],
         alternatives: list[list[tuple[str, float]]],
         unsure: frozenset[int] = frozenset(),
+        unknown: frozenset[int] = frozenset(),
     ) -> str | None:
         """The lexicon word that the reading ``chars`` (one character each) nearly is, in the
         reading's case, given each character's ranked ``(char, probability)`` alternatives;
         None when the reading stays. ``unsure``: the positions of characters rejected for their
-        low confidence (not as symbols), which the word fills, each as one of its changes."""
+        low confidence, which the word fills, each as one of its changes; ``unknown``: those
+        of marks the classifier read as no character, filled the same way, one per word, with
+        letters of ``MIN_UNKNOWN`` or more."""
         digits = sum(c.isdigit() for c in chars)
-        letters = sum(c.isalpha() or i in unsure for i, c in enumerate(chars))
+        letters = sum(c.isalpha() or i in unsure | unknown for i, c in enumerate(chars))
         if len(chars) < MIN_LETTERS or letters + digits < len(chars) or digits * 2 >= len(chars):
             return None
         read = "".join(chars).lower()
-        if read in self.words:
+        if read in self.words or len(unknown) > 1:
             return None
         options = [letter_options(a) for a in alternatives]
+        for i in unknown:
+            options[i] = {c: p for c, p in options[i].items() if p >= MIN_UNKNOWN}
         # a digit, or a letter the context rule took from beyond the alternatives: least likely
         own = [
             max(opts.get(c.lower(), 0.0), MIN_ALTERNATIVE)
             for c, opts in zip(chars, options, strict=True)
         ]
-        for i in unsure:  # as likely as its best letter: what it would read with no threshold
+        for i in unsure | unknown:  # as likely as its best letter: what it would read alone
             own[i] = max(options[i].values(), default=MIN_ALTERNATIVE)
         best, best_ratio = None, MIN_RATIO
         for changes in range(1, MAX_CHANGES + 1):

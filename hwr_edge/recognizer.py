@@ -301,8 +301,8 @@ class Recognizer:
         order = np.argsort(-probs, axis=1)[:, : self.topk]
         top = np.take_along_axis(probs, order, axis=1)
         shape = _shape_confidence(probs, order[:, 0], clf.labels)
-        blobs = _not_characters(lines, masks) | unknown
-        shape[blobs] = 0.0
+        blobs = _not_characters(lines, masks)
+        shape[blobs | unknown] = 0.0
         terms = _piece_terms(slots, shape, [clf.labels[i] for i in order[:, 0].tolist()])
         kinds = _best_by_kind(probs, clf.labels) if self.context else [[]] * len(probs)
         alternatives = [
@@ -318,7 +318,8 @@ class Recognizer:
                     n = len(slot.pieces)
                     for i in _best_chain(slot, terms[row : row + n], self.reject_threshold):
                         glyph, alts = slot.pieces[i].glyph, alternatives[row + i]
-                        chars.append(self._char(glyph.box, alts, bool(blobs[row + i])))
+                        reject = (bool(blobs[row + i]), bool(unknown[row + i]))
+                        chars.append(self._char(glyph.box, alts, *reject))
                         by_kind.append(kinds[row + i])
                         shapes.append((rise[row + i] < X_HEIGHT, low[row + i], glyph.dot))
                         kept_crops.append(crops[row + i])
@@ -334,15 +335,18 @@ class Recognizer:
         timings["infer"] += t4 - t3
         return page_lines, kept_crops, ink
 
-    def _char(self, box, alternatives: list[tuple[str, float]], blob: bool = False) -> Char:
-        """One Char: best allowed class, or the reject character below the threshold or for
-        a blob (confidence 0; the alternatives still say what the classifier read)."""
+    def _char(
+        self, box, alternatives: list[tuple[str, float]], blob: bool = False, unknown: bool = False
+    ) -> Char:
+        """One Char: best allowed class, or the reject character below the threshold, for a
+        blob or for what the model's classes that are no character won (confidence 0; the
+        alternatives still say what the classifier read)."""
         label, conf = alternatives[0]
-        if blob:
+        if blob or unknown:
             conf = 0.0
         if conf < self.reject_threshold:
             label = self.reject_char
-        return Char(label, conf, box, alternatives)
+        return Char(label, conf, box, alternatives, blob)
 
     def _apply_context(
         self, chars: list[Char], by_kind: list, shapes: list, labels: list[str], inside: bool
@@ -371,16 +375,17 @@ class Recognizer:
 
     def _apply_lexicon(self, chars: list[Char], labels: set[str]) -> list[Char]:
         """The word as the lexicon's nearest word when it is one (``lexicon.Lexicon.correct``;
-        a character rejected for its low confidence may be filled, a blob never), a word of
-        the lexicon in one case (``Lexicon.one_case``; ``labels``: the model's classes)."""
+        a character rejected for its low confidence may be filled, one that the model's
+        classes that are no character won too, a blob never), a word of the lexicon in one
+        case (``Lexicon.one_case``; ``labels``: the model's classes)."""
         if self._lexicon is None or not self.context:
             return chars
         read = [NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars]
-        unsure = frozenset(  # rejected below the threshold, not as a blob (confidence 0)
-            i for i, c in enumerate(chars) if c.char == self.reject_char and c.confidence > 0
-        )
+        rejected = [i for i, c in enumerate(chars) if c.char == self.reject_char and not c.blob]
+        unsure = frozenset(i for i in rejected if chars[i].confidence > 0)  # below the threshold
+        unknown = frozenset(rejected) - unsure  # read as no character (confidence 0)
         alternatives = [c.alternatives for c in chars]
-        word = self._lexicon.correct(read, alternatives, unsure) or "".join(read)
+        word = self._lexicon.correct(read, alternatives, unsure, unknown) or "".join(read)
         word = self._lexicon.one_case(word, labels)  # never changes a rejected character
         return _rewritten(chars, read, word)
 

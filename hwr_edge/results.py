@@ -18,12 +18,14 @@ def union_box(boxes: list[Box]) -> Box:
 
 @dataclass
 class Char:
-    """One recognized character; ``alternatives`` holds the top-k (char, confidence) pairs."""
+    """One recognized character; ``alternatives`` holds the top-k (char, confidence) pairs;
+    ``blob``: rejected for its shape (a blob, a dash, a full stop), not by its reading."""
 
     char: str
     confidence: float
     box: Box
     alternatives: list[tuple[str, float]] = field(default_factory=list)
+    blob: bool = False
 
     def to_dict(self) -> dict:
         return {

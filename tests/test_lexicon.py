@@ -3,7 +3,7 @@
 import pytest
 
 from hwr_edge.errors import HwrError
-from hwr_edge.lexicon import MIN_RATIO, load_lexicon
+from hwr_edge.lexicon import MIN_RATIO, MIN_UNKNOWN, load_lexicon
 
 ENGLISH = load_lexicon("english")
 
@@ -76,6 +76,20 @@ def test_a_character_rejected_for_low_confidence_is_filled_when_the_word_needs_i
     alts[0] = [("X", 0.6), ("W", 0.4)]
     assert ENGLISH.correct(["W", "\ufffd", "\ufffd", "K"], alts, frozenset({1, 2})) == "WEEK"
     assert ENGLISH.correct(["X", "\ufffd", "\ufffd", "K"], alts, frozenset({1, 2})) is None
+
+
+def test_a_letter_read_as_no_character_is_filled_only_when_a_letter_is_likely_enough():
+    read = ["E", "G", "G", "\ufffd"]  # the model's "not a character" class won the S
+    alts = sure("EGG?")
+    alts[3] = [("D", 0.17), ("S", 0.14), ("5", 0.03)]
+    assert ENGLISH.correct(read, alts, unknown=frozenset({3})) == "EGGS"
+    assert ENGLISH.correct(read, alts) is None  # a blob (rejected for its shape): stays
+    alts[3] = [("D", 0.17), ("S", MIN_UNKNOWN * 0.9)]  # S all but ruled out: stays
+    assert ENGLISH.correct(read, alts, unknown=frozenset({3})) is None
+    alts = sure("?OO?")  # two marks read as no character in one word: not a word
+    alts[0], alts[3] = [("B", 0.3)], [("K", 0.3)]
+    assert ENGLISH.correct(["\ufffd", "O", "O", "\ufffd"], alts, unknown=frozenset({0, 3})) is None
+    assert ENGLISH.correct(["B", "O", "O", "\ufffd"], alts, unknown=frozenset({3})) == "BOOK"
 
 
 def test_load_a_word_file_or_none(tmp_path):

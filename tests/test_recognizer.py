@@ -254,6 +254,7 @@ def test_a_filled_smudge_is_rejected_not_read_as_o(classifier):
     assert page.text.replace(" ", "") == "TEL?"
     blot = page.chars[-1]
     assert blot.confidence == 0.0 and blot.alternatives  # what the classifier read is kept
+    assert blot.blob  # rejected for its shape: never a letter the lexicon fills
 
 
 @pytest.mark.parametrize("bars", [[0], [-12, 12]])  # a dash, an equals sign
@@ -264,7 +265,7 @@ def test_short_symbols_are_rejected_not_read_as_letters(classifier, bars):
         cv2.line(image, (330, y), (390, y), (40, 40, 40), 9, cv2.LINE_AA)
     page = Recognizer(classifier).recognize(image)
     assert page.text.replace(" ", "") == "TEL?"
-    assert page.chars[-1].confidence == 0.0
+    assert page.chars[-1].confidence == 0.0 and page.chars[-1].blob
 
 
 def stroke_letters(text, overlap_at, h=90, pen=9) -> np.ndarray:
@@ -427,6 +428,7 @@ def test_symbols_are_rejected_by_the_not_a_character_class(classifier, symbol):
     page = Recognizer(classifier).recognize(image)
     assert page.text.replace(" ", "").startswith("TEL")
     assert all(c.char == "?" for c in page.chars[3:]) and len(page.chars) > 3
+    assert not any(c.blob for c in page.chars)  # rejected by the class, not by their shape
 
 
 def test_a_9_on_the_baseline_is_not_read_as_g_and_a_number_stays_digits(classifier):
@@ -602,18 +604,21 @@ def test_a_word_split_by_a_wide_gap_is_joined(classifier, seed):
     assert len(read[1].split()) == 2
 
 
-def test_the_lexicon_fills_a_low_confidence_reject_but_not_a_blob(classifier):
+def test_the_lexicon_fills_a_reject_but_not_a_blob(classifier):
     recognizer = Recognizer(classifier)
 
-    def word(reject_confidence: float) -> list[Char]:
+    def word(reject_confidence: float, blob: bool = False) -> list[Char]:
         chars = [Char(c, 0.99, (20 * i, 0, 18, 30), [(c, 0.99)]) for i, c in enumerate("WE?K")]
-        chars[2] = Char("?", reject_confidence, (40, 0, 18, 30), [("C", 0.25), ("E", 0.2)])
+        alternatives = [("C", 0.25), ("E", 0.2)]
+        chars[2] = Char("?", reject_confidence, (40, 0, 18, 30), alternatives, blob)
         return chars
 
     labels = set(recognizer.classifier.labels)  # loads the lexicon too
-    filled = recognizer._apply_lexicon(word(0.25), labels)
+    filled = recognizer._apply_lexicon(word(0.25), labels)  # under the reject threshold
     assert "".join(c.char for c in filled) == "WEEK" and filled[2].confidence == 0.2
-    blob = recognizer._apply_lexicon(word(0.0), labels)  # a blob or a symbol: confidence 0
+    unknown = recognizer._apply_lexicon(word(0.0), labels)  # the classifier read no character
+    assert "".join(c.char for c in unknown) == "WEEK" and unknown[2].confidence == 0.2
+    blob = recognizer._apply_lexicon(word(0.0, blob=True), labels)  # a smudge, a dash
     assert "".join(c.char for c in blob) == "WE?K"
 
 
