@@ -29,11 +29,14 @@ Steps (``ink_map``):
    strong ones: texture or noise, not a page, a ``PageError``); a component shaped like the
    page's letters whose ink reaches only a lower, pale level is ink too (a flash's glare or a
    pen running dry leaves some letters paler than the rest, ``_pale_letters``);
-5. ruled lines: only components longer than a few text heights can hold a rule (a cheap test on
-   the component boxes); inside those boxes the rule's tilt is measured (up to ~8 degrees), its
-   thin run removed, and the strokes that crossed it bridged again (``rules.py``); rules left
-   unfollowed by that one tilt (curved by a bent page, converging in perspective) are followed
-   in short straight pieces at their own tilts. A component still a rule's length long once
+5. a loop drawn around writing (a component with a hole that holds ink, whose outline an
+   ellipse fits better than a rectangle: ``loops.py``) is taken out along its ellipse before
+   the threshold, and the page read again. Ruled lines: only components longer than a few
+   text heights can hold a rule (a cheap test on the component boxes); inside those boxes
+   the rule's tilt is measured (up to ~8 degrees), its thin run removed, and the strokes
+   that crossed it bridged again (``rules.py``); rules left unfollowed by that one tilt
+   (curved by a bent page, converging in perspective) are followed in short straight pieces
+   at their own tilts. A component still a rule's length long once
    the rules are out may hold a straight line at a steeper tilt (a fold across the sheet):
    it goes as a rule does, with the pieces that lie wholly on its course
    (``rules.remove_slanted``). Rules are sized from the text height; when
@@ -92,7 +95,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from hwr_edge import background, binding, dotgrid, glare
+from hwr_edge import background, binding, dotgrid, glare, loops
 from hwr_edge.background import KERNEL3, SOLID_FILL
 from hwr_edge.errors import PageError
 from hwr_edge.rules import (
@@ -261,12 +264,19 @@ def _hollow_stroke(gray: np.ndarray, result: InkImage) -> float:
 
 
 def _ink_with(
-    gray: np.ndarray, scale: float, bgr: np.ndarray, close_cells: int, blank: tuple = ()
+    gray: np.ndarray,
+    scale: float,
+    bgr: np.ndarray,
+    close_cells: int,
+    blank: tuple = (),
+    erase: np.ndarray | None = None,
 ) -> InkImage:
     """Steps 3-6 with a background closing ``close_cells`` cells wide. ``blank``: the
     areas of a spiral binding (``binding.areas``) to blank first: one found only once the rules
     were out (its holes and loops were joined to them) is blanked and the page read again,
-    so that its pieces set neither the text height nor the size of the rules looked for."""
+    so that its pieces set neither the text height nor the size of the rules looked for.
+    ``erase``: the pixels of loops drawn around writing (``loops.find``), found on a first
+    reading, to take out before the threshold in the same way."""
     cell = background.cell_size(gray)
     small = background.shrink(
         gray, (max(1, gray.shape[1] // cell), max(1, gray.shape[0] // cell)), cell
@@ -280,6 +290,8 @@ def _ink_with(
         darkness[table] = 0
     for x0, y0, x1, y1 in blank:
         darkness[int(y0) : int(y1), int(x0) : int(x1)] = 0
+    if erase is not None:
+        darkness[erase] = 0
     low, high, pale = _thresholds(darkness)
     unglared = glare.unglared(darkness, closed, table, close_cells, low)
     if unglared is not darkness:
@@ -314,6 +326,10 @@ def _ink_with(
     if text_h and pale < high:
         reach = np.bincount(over_labels, minlength=n) > 0
         strong |= _pale_letters(stats, strong, reach & ~strong & ~scenery, text_h)
+    if text_h and erase is None:  # a loop drawn around writing: read the page without it
+        drawn = loops.find(labels, stats, strong, text_h)
+        if drawn is not None:
+            return _ink_with(gray, scale, bgr, close_cells, blank, drawn)
     weak = stats[1:][~strong[1:]]  # a faint rule's pieces under the strong level show its course
     if text_h:
         strong &= ~_bars(stats, labels, strong, text_h)  # before a near-level pen is a rule
@@ -351,7 +367,7 @@ def _ink_with(
             strong &= ~box_walls(cv2.subtract(inked, mask), stats, text_h, thin)
         joined = binding.areas(stats, labels, strong)  # holes or loops the rules ran through
         if joined and not blank:
-            return _ink_with(gray, scale, bgr, close_cells, tuple(found + joined))
+            return _ink_with(gray, scale, bgr, close_cells, tuple(found + joined), erase)
         strong &= ~binding.within(stats, found + joined)
         text_h = _text_height(stats, strong) or text_h  # a rule left over is too thin to count
     if text_h == 0:

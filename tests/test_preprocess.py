@@ -726,6 +726,44 @@ def test_a_box_around_a_line_that_is_no_frame_leaves_no_walls(left):
     assert not result.mask[walls].any()
 
 
+@pytest.mark.parametrize(
+    "centre, axes, angle",
+    [((330, 180), (290, 62), 0), ((250, 185), (215, 70), 0), ((330, 180), (300, 90), 4)],
+)
+def test_a_loop_drawn_around_a_line_leaves_no_ends(centre, axes, angle):
+    # a line circled with the pen: the rules took only the loop's flat top and bottom, and
+    # its two ends stayed, curved marks beside the line's ends read as C and D ("CBELLO 42 D"
+    # before 2026-12-04 14:20 UTC); the second loop crosses the H and the 4
+    truth = np.zeros((500, 700), np.uint8)
+    cv2.putText(truth, "HELLO 42", (60, 200), cv2.FONT_HERSHEY_SIMPLEX, 2.5, 255, 6)
+    cv2.putText(truth, "WAVE", (60, 330), cv2.FONT_HERSHEY_SIMPLEX, 2.5, 255, 6)
+    loop = np.zeros(truth.shape, np.uint8)
+    cv2.ellipse(loop, (centre, (2 * axes[0], 2 * axes[1]), angle), 255, 4)
+    img = np.full((500, 700, 3), 235, np.uint8)
+    img[(truth > 0) | (loop > 0)] = (40, 30, 30)
+    result = ink_map(img)
+    assert recall(result.mask, truth > 0) > 0.9
+    ends = (loop > 0) & (truth == 0)
+    ends[:, centre[0] - axes[0] // 2 : centre[0] + axes[0] // 2] = False
+    assert result.mask[ends].sum() < 0.05 * ends.sum()
+
+
+@pytest.mark.skipif(not synth.DATA_DIR.is_dir(), reason="../shared/data is absent")
+@pytest.mark.parametrize("probe, loop", [("underline", False), ("circled", True)])
+def test_a_letter_s_bowl_over_an_underline_is_no_loop(monkeypatch, probe, loop):
+    # EMNIST "IQ" underlined (stress page 8): the line and the letters are one component, the
+    # Q's bowl its hole, and an ellipse fits its outline; taken for a loop, the Q was cut
+    # ("I ??"; the code of 2026-12-04 14:30 UTC). The bowl is small for the ellipse, the
+    # loop the probe ``circled`` draws around the same line is not
+    from hwr_edge import loops
+
+    found, find = [], loops.find
+    monkeypatch.setattr(loops, "find", lambda *args: found.append(find(*args)) or found[-1])
+    page = synth.make_page(np.random.default_rng(8), "clean", synth.DatasetGlyphs())
+    ink_map(stress.PROBES[probe](page.image, page, np.random.default_rng(1008)))
+    assert found and any(f is not None for f in found) == loop
+
+
 def test_thick_rules_through_every_letter_are_removed():
     # each letter touches a rule, so the only loose ink is a speck: its height is no text
     # height, and rules sized from it (thinner than these) would stay and hide the letters
