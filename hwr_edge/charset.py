@@ -302,8 +302,8 @@ def tall_lower_case(
     but as tall as the word's tallest letter, in a word with another letter read as a capital
     (one whose lower case is a class of its own in ``labels``), is a capital: its best
     capital alternative ("CAr" -> "CAT" when T is among the r's alternatives, "QaIZ" ->
-    "QUIZ"), else its own capital. ``short`` marks the x-height
-    letters. A word of lower-case letters only ("ran") has no capital and stays."""
+    "QUIZ"), else its own capital. ``short`` marks the x-height letters. A word of lower-case
+    letters only ("ran") has no capital and stays."""
     present = set(labels)
     capitals = sum(c.isupper() and c.lower() in present for c in word)
     out = []

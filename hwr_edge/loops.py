@@ -37,9 +37,9 @@ def find(labels: np.ndarray, stats: np.ndarray, strong: np.ndarray, text_h: floa
     ``strong`` components (``labels``, ``stats``) along their ellipses; None when there is
     none. Only components ``LOOP_SIZE`` text heights long and ``MIN_AXIS`` high are looked
     at."""
-    w, h = stats[:, 2], stats[:, 3]
-    candidates = strong & (np.maximum(w, h) >= LOOP_SIZE * text_h)
-    candidates &= np.minimum(w, h) >= MIN_AXIS * text_h
+    sides = stats[:, 2:4]
+    candidates = strong & (sides.max(axis=1) >= LOOP_SIZE * text_h)
+    candidates &= sides.min(axis=1) >= MIN_AXIS * text_h
     drawn = None
     for i in np.flatnonzero(candidates):
         x, y, w, h = (int(v) for v in stats[i, :4])
@@ -54,8 +54,8 @@ def find(labels: np.ndarray, stats: np.ndarray, strong: np.ndarray, text_h: floa
 
 
 def _loop_band(own: np.ndarray, ink: np.ndarray, text_h: float) -> np.ndarray | None:
-    """The pixels (bool, in ``own``'s box) on the ellipse that a drawn loop ``own`` (uint8 0/1
-    of one component) follows, as wide as its pen and ``FIT_TOLERANCE`` either side; None when
+    """The pixels (bool, in ``own``'s box) along the ellipse that a drawn loop ``own`` (uint8
+    0/1, one component) follows, its pen's width and ``ERASE_MARGIN`` either side; None when
     it is no loop around writing (``ink``: bool, all ink in the box)."""
     contours, hierarchy = cv2.findContours(own, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
     outer = max(
