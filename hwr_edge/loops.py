@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 LOOP_HOLE = 0.3  # its largest hole at least this part of its ellipse's area ...
-LOOP_INK = 0.1  # ... with ink inside, at least this many square text heights of it
+LOOP_INK = 0.35  # ... with ink inside, at least this many square text heights of it
 FIT_TOLERANCE = 0.15  # text heights an outline point may lie from the ellipse, past the pen ...
 FIT_SHARE = 0.7  # ... and this part of the points within that, more than of a box's: an ellipse
 MIN_AXIS = 1.0  # the ellipse's shorter axis at least this many text heights (round writing)

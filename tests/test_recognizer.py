@@ -688,6 +688,25 @@ def test_a_line_circled_with_the_pen_reads_as_without_the_loop(classifier, seed)
     assert with_probe == without
 
 
+@pytest.mark.skipif(not synth.DATA_DIR.is_dir(), reason="../shared/data is absent")
+def test_rings_that_sharpening_leaves_inside_a_large_0_are_no_loop(classifier, monkeypatch):
+    # a dense page of lower-case EMNIST notes (stress --dense --prose, page 8), read again
+    # sharpened: the deconvolution's rings inside a 0 two x-heights wide made it a loop
+    # drawn around writing (0.2 and 0.28 square text heights of ink inside, where the
+    # probe's loops hold 0.39 or more; the code of 2026-12-04 14:30-14:55 UTC)
+    from hwr_edge import loops
+
+    found, find = [], loops.find
+    monkeypatch.setattr(loops, "find", lambda *args: found.append(find(*args)) or found[-1])
+    changes = {"prose": True, "lines": stress.DENSE_LINES, "line_pitch": stress.DENSE_PITCH}
+    cond = dataclasses.replace(synth.CONDITIONS["clean"], **changes)
+    alphabet = page_alphabet(classifier.labels)
+    glyphs = synth.DatasetGlyphs(cased=True)
+    page = synth.make_page(np.random.default_rng(8), cond, glyphs, alphabet=alphabet)
+    Recognizer(classifier).recognize(page.image)
+    assert len(found) > 1 and all(f is None for f in found)  # sharpened: read more than once
+
+
 @pytest.mark.parametrize("probe, seed", [("glare", 5), ("glare", 14), ("hard_shadow", 15)])
 def test_a_flash_s_glare_costs_no_letters_and_the_lit_part_beside_a_shadow_is_no_glare(
     classifier, probe, seed
