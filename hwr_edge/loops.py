@@ -7,13 +7,12 @@ text heights long and ``MIN_AXIS`` high, with a hole that holds ink (the writing
 around), whose outer outline an ellipse fits (``FIT_SHARE`` of its points within
 ``FIT_TOLERANCE`` text heights past the pen, fitted again on those points) better than a
 rectangle does (a box drawn around a line goes as rules and walls, ``rules.box_walls``), is
-such a loop. ``find`` gives its pixels along the ellipse, the pen's width and a pixel either
-side, centred on the outline (the pen's outer edge; centred on the pen, or with the strokes
-that cross it bridged, the stress probe ``circled`` read no better); ``preprocess`` reads
-the page again with them taken out, before the threshold. A letter the pen crossed keeps
-the rest of its strokes; one with a stroke along the loop (an E's bottom bar) loses it. The
-inner edge of a small loop can stay (around two letters: read as C and J), and a loop on
-ruled paper, joined to the rules, is not found.
+such a loop. ``find`` gives its pixels: the loop is traced step by step along the ellipse,
+across it, where a hand's loop wanders from it (``_traced``); where a letter's stroke runs
+over it, the outer half of the pen goes. ``preprocess`` reads the page again with them taken
+out, before the threshold. A letter the pen crossed keeps the rest of its strokes; one with
+a stroke along the loop (an E's bottom bar) loses it. A loop on ruled paper, joined to the
+rules, and one left open (no hole) are not found.
 """
 
 from __future__ import annotations
@@ -29,7 +28,8 @@ MIN_AXIS = 1.0  # the ellipse's shorter axis at least this many text heights (ro
 LOOP_SIZE = 1.8  # ... and its longer one at least this many: one around a word of two letters
 MIN_POINTS = 20  # outlines with fewer points are fitted by no ellipse
 MAX_PEN = 0.3  # text heights: the widest pen a loop is taken out with (letters it joined aside)
-ERASE_MARGIN = 1  # pixels either side of the pen taken out along the ellipse
+ERASE_MARGIN = 1  # pixels either side of the pen taken out along the loop
+TRACE_REACH = 0.5  # text heights past the pen from the ellipse that the loop is followed
 
 
 def find(labels: np.ndarray, stats: np.ndarray, strong: np.ndarray, text_h: float):
@@ -45,18 +45,18 @@ def find(labels: np.ndarray, stats: np.ndarray, strong: np.ndarray, text_h: floa
         x, y, w, h = (int(v) for v in stats[i, :4])
         box = labels[y : y + h, x : x + w]
         own = (box == i).view(np.uint8)
-        band = _loop_band(own, box > 0, text_h)
-        if band is not None:
+        pixels = _loop_pixels(own, box > 0, text_h)
+        if pixels is not None:
             if drawn is None:
                 drawn = np.zeros(labels.shape, bool)
-            drawn[y : y + h, x : x + w] |= band & (own > 0)
+            drawn[y : y + h, x : x + w] |= pixels
     return drawn
 
 
-def _loop_band(own: np.ndarray, ink: np.ndarray, text_h: float) -> np.ndarray | None:
-    """The pixels (bool, in ``own``'s box) along the ellipse that a drawn loop ``own`` (uint8
-    0/1, one component) follows, its pen's width and ``ERASE_MARGIN`` either side; None when
-    it is no loop around writing (``ink``: bool, all ink in the box)."""
+def _loop_pixels(own: np.ndarray, ink: np.ndarray, text_h: float) -> np.ndarray | None:
+    """The pixels (bool, in ``own``'s box) of the drawn loop ``own`` (uint8 0/1, one
+    component), traced along its ellipse (``_traced``); None when it is no loop around
+    writing (``ink``: bool, all ink in the box)."""
     contours, hierarchy = cv2.findContours(own, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
     outer = max(
         (k for k in range(len(contours)) if hierarchy[0][k][3] < 0),
@@ -90,9 +90,65 @@ def _loop_band(own: np.ndarray, ink: np.ndarray, text_h: float) -> np.ndarray | 
     inside = cv2.erode(inside, np.ones((3, 3), np.uint8), iterations=max(1, int(reach)))
     if np.count_nonzero(inside.view(bool) & ink) < LOOP_INK * text_h * text_h:
         return None
-    band = np.zeros_like(own)  # along the outline's ellipse: the pen's outer edge
-    cv2.ellipse(band, ellipse, 1, int(round(pen)) + 2 * ERASE_MARGIN)
-    return band > 0
+    return _traced(own, ellipse, pen, pen + TRACE_REACH * text_h)
+
+
+def _traced(own: np.ndarray, ellipse, pen: float, reach: float) -> np.ndarray:
+    """The pen's own pixels along a drawn loop that ``ellipse`` (fitted to its outer edge)
+    roughly follows: step by step along the curve, across it, the run of ``own`` nearest to
+    where the loop ran at the step before (at most the pen's width from it, within ``reach``
+    of the ellipse), from a step where it runs on the ellipse, its ends ``ERASE_MARGIN``
+    wider; a run longer than the pen (a letter's stroke over the loop) gives only the outer
+    half of the pen where the loop runs (the letter keeps more; the stress probe ``circled``
+    read 63 / 46 errors so, 69 / 47 taking the pen's whole width; following only runs within
+    1.5 pixels of the step before lost the loop, 77 / 49). A hand's loop wanders from an
+    ellipse, and so does the trace."""
+    (cx, cy), (width, height), angle = ellipse
+    a, b = width / 2, height / 2
+    steps = max(64, int(np.pi * (a + b)))  # about a pixel of the curve each
+    t = np.linspace(0, 2 * np.pi, steps, endpoint=False)
+    cos, sin = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
+    ex, ey = a * np.cos(t), b * np.sin(t)
+    px, py = cx + ex * cos - ey * sin, cy + ex * sin + ey * cos
+    nx, ny = ex / a**2, ey / b**2  # the outward normal, in the ellipse's own axes
+    nx, ny = nx * cos - ny * sin, nx * sin + ny * cos
+    norm = np.hypot(nx, ny)
+    nx, ny = nx / norm, ny / norm
+    offsets = np.arange(-int(reach) - 1, int(reach) + 2) - pen / 2  # across, middle at 0
+    cols = np.rint(px[:, None] - (offsets[None, :] + pen / 2) * nx[:, None]).astype(int)
+    rows = np.rint(py[:, None] - (offsets[None, :] + pen / 2) * ny[:, None]).astype(int)
+    inside = (rows >= 0) & (rows < own.shape[0]) & (cols >= 0) & (cols < own.shape[1])
+    ink = np.zeros(rows.shape, bool)
+    ink[inside] = own[rows[inside], cols[inside]] > 0
+    runs = [_runs(ink[k], offsets) for k in range(steps)]
+    on = [
+        k for k, r in enumerate(runs) if any(lo <= 0 <= hi and hi - lo <= pen + 2 for lo, hi in r)
+    ]
+    erase = np.zeros(own.shape, bool)
+    if not on:
+        return erase
+    middle = 0.0
+    for k in np.roll(np.arange(steps), -on[0]):
+        near = [(lo, hi) for lo, hi in runs[k] if lo - pen <= middle <= hi + pen]
+        if not near:
+            continue
+        lo, hi = min(near, key=lambda r: abs((r[0] + r[1]) / 2 - middle))
+        if hi - lo > pen + 2:  # a letter's stroke over the loop: the pen's width only
+            lo, hi = middle - pen / 2, middle
+        else:
+            middle = (lo + hi) / 2
+        keep = (offsets >= lo - ERASE_MARGIN) & (offsets <= hi + ERASE_MARGIN) & inside[k]
+        erase[rows[k, keep], cols[k, keep]] = True
+    return erase & (own > 0)
+
+
+def _runs(ink: np.ndarray, offsets: np.ndarray) -> list[tuple[float, float]]:
+    """``(first, last)`` offsets of each run of True in ``ink`` (samples at ``offsets``)."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], ink.view(np.int8), [0]])))
+    return [
+        (float(offsets[i]), float(offsets[j - 1]))
+        for i, j in zip(edges[::2], edges[1::2], strict=True)
+    ]
 
 
 def _ellipse_curve(ellipse, shape: tuple) -> np.ndarray:

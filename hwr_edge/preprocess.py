@@ -30,8 +30,8 @@ Steps (``ink_map``):
    page's letters whose ink reaches only a lower, pale level is ink too (a flash's glare or a
    pen running dry leaves some letters paler than the rest, ``_pale_letters``);
 5. a loop drawn around writing (a component with a hole that holds ink, whose outline an
-   ellipse fits better than a rectangle: ``loops.py``) is taken out along its ellipse before
-   the threshold, and the page read again. Ruled lines: only components longer than a few
+   ellipse fits better than a rectangle: ``loops.py``) is traced along that ellipse and taken
+   out before the threshold, and the page read again. Ruled lines: only components longer than a few
    text heights can hold a rule (a cheap test on the component boxes); inside those boxes
    the rule's tilt is measured (up to ~8 degrees), its thin run removed, and the strokes
    that crossed it bridged again (``rules.py``); rules left unfollowed by that one tilt

@@ -748,6 +748,29 @@ def test_a_loop_drawn_around_a_line_leaves_no_ends(centre, axes, angle):
     assert result.mask[ends].sum() < 0.05 * ends.sum()
 
 
+@pytest.mark.parametrize("shape", ["egg", "wavy"])
+def test_a_hand_drawn_loop_is_followed_where_it_leaves_its_ellipse(shape):
+    # a hand's loop is no ellipse: wider at one end (an egg) or wavering (its radius 5% up
+    # and down five times around); taken out along the ellipse fitted to it, its ends stayed
+    # where they left the ellipse ("CHELLO 42 IJ" for the egg, 14:30-15:25 UTC)
+    truth = np.zeros((400, 800), np.uint8)
+    cv2.putText(truth, "HELLO 42", (120, 200), cv2.FONT_HERSHEY_SIMPLEX, 2.2, 255, 6)
+    cv2.putText(truth, "WAVE", (120, 320), cv2.FONT_HERSHEY_SIMPLEX, 2.2, 255, 6)
+    t = np.linspace(0, 2 * np.pi, 400)
+    egg = 0.25 * np.cos(t) if shape == "egg" else 0.0
+    radius = 1.0 + (0.05 * np.sin(5 * t + 1) if shape == "wavy" else 0.0)
+    points = np.stack([400 + 330 * np.cos(t) * radius, 180 + 70 * np.sin(t) * radius * (1 + egg)])
+    loop = np.zeros(truth.shape, np.uint8)
+    cv2.polylines(loop, [points.T.astype(np.int32)], True, 255, 5, cv2.LINE_AA)
+    img = np.full((400, 800, 3), 235, np.uint8)
+    img[(truth > 0) | (loop > 127)] = (40, 30, 30)
+    result = ink_map(img)
+    assert recall(result.mask, truth > 0) > 0.9
+    ends = (loop > 127) & (truth == 0)
+    ends[:, 240:560] = False
+    assert result.mask[ends].sum() < 0.05 * ends.sum()
+
+
 @pytest.mark.skipif(not synth.DATA_DIR.is_dir(), reason="../shared/data is absent")
 @pytest.mark.parametrize("probe, loop", [("underline", False), ("circled", True)])
 def test_a_letter_s_bowl_over_an_underline_is_no_loop(monkeypatch, probe, loop):

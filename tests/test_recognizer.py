@@ -679,11 +679,12 @@ def test_a_page_of_dot_grid_paper_reads_as_without_its_dots(classifier, seed):
     assert with_probe == without
 
 
-@pytest.mark.parametrize("seed", [5, 8])
+@pytest.mark.parametrize("seed", [2, 8, 12])
 def test_a_line_circled_with_the_pen_reads_as_without_the_loop(classifier, seed):
     # the stress probe's loop around the first line: before 2026-12-04 14:30 UTC its ends
-    # stayed beside the line ("CFAST 9023 BOXJ" for "EAST 9023 BOX") and a loop around a
-    # short word was read as letters ("CDI" for "IQ", the loop a C and a D)
+    # stayed beside the line ("040" for "840") and a loop around a short word was read as
+    # letters ("CDI" for "IQ", "CJEF" for "EF"; the last also with the loop taken out along
+    # its ellipse, 14:30-15:25 UTC: the inner edge of the pen stayed)
     with_probe, without = _read_with_and_without(classifier, "circled", seed)
     assert with_probe == without
 
