@@ -34,8 +34,8 @@ TRACE_REACH = 0.5  # text heights past the pen from the ellipse that the loop is
 
 def find(labels: np.ndarray, stats: np.ndarray, strong: np.ndarray, text_h: float):
     """The pixels (bool, the frame's shape) of the loops drawn around writing among the
-    ``strong`` components (``labels``, ``stats``) along their ellipses; None when there is
-    none. Only components ``LOOP_SIZE`` text heights long and ``MIN_AXIS`` high are looked
+    ``strong`` components (``labels``, ``stats``), traced along their ellipses; None when
+    there is none. Only components ``LOOP_SIZE`` text heights long and ``MIN_AXIS`` high are looked
     at."""
     sides = stats[:, 2:4]
     candidates = strong & (sides.max(axis=1) >= LOOP_SIZE * text_h)
@@ -133,7 +133,7 @@ def _traced(own: np.ndarray, ellipse, pen: float, reach: float) -> np.ndarray:
         if not near:
             continue
         lo, hi = min(near, key=lambda r: abs((r[0] + r[1]) / 2 - middle))
-        if hi - lo > pen + 2:  # a letter's stroke over the loop: the pen's width only
+        if hi - lo > pen + 2:  # a letter's stroke over the loop: the pen's outer half only
             lo, hi = middle - pen / 2, middle
         else:
             middle = (lo + hi) / 2
