@@ -157,12 +157,12 @@ def _replacement(c: str, kind: str, alternatives: Sequence, lower: bool) -> str:
     that is among its alternatives at ``TWIN_MIN`` or more, else its best alternative of that
     kind (``c`` itself when there is none). The look-alike first, because a case-merged class
     holds both cases: a bar's best letter may be L (for l) where an upper-case word needs I."""
-    candidates = [(str(a), p) for a, p in alternatives if p > 0 and _kind(str(a)) == kind]
+    candidates = [str(a) for a, p in alternatives if p > 0 and _kind(str(a)) == kind]
     table = TO_DIGIT if kind == "digit" else TO_LOWER if lower else TO_UPPER
     twin = table.get(c)
-    if twin is not None and any(twin.lower() == a.lower() and p >= TWIN_MIN for a, p in candidates):
+    if twin is not None and any(_among(t, alternatives) for t in {twin, twin.swapcase()}):
         return twin
-    return candidates[0][0] if candidates else c
+    return candidates[0] if candidates else c
 
 
 def _best_kinds(word: str, alternatives: Sequence[Sequence]) -> list[str | None]:

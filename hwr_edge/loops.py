@@ -120,7 +120,7 @@ def _traced(own: np.ndarray, ellipse, pen: float, reach: float) -> np.ndarray:
     inside = (rows >= 0) & (rows < own.shape[0]) & (cols >= 0) & (cols < own.shape[1])
     ink = np.zeros(rows.shape, bool)
     ink[inside] = own[rows[inside], cols[inside]] > 0
-    runs = [_runs(ink[k], offsets) for k in range(steps)]
+    runs = _runs(ink, offsets)
     on = [
         k for k, r in enumerate(runs) if any(lo <= 0 <= hi and hi - lo <= pen + 2 for lo, hi in r)
     ]
@@ -142,13 +142,16 @@ def _traced(own: np.ndarray, ellipse, pen: float, reach: float) -> np.ndarray:
     return erase & (own > 0)
 
 
-def _runs(ink: np.ndarray, offsets: np.ndarray) -> list[tuple[float, float]]:
-    """``(first, last)`` offsets of each run of True in ``ink`` (samples at ``offsets``)."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], ink.view(np.int8), [0]])))
-    return [
-        (float(offsets[i]), float(offsets[j - 1]))
-        for i, j in zip(edges[::2], edges[1::2], strict=True)
-    ]
+def _runs(ink: np.ndarray, offsets: np.ndarray) -> list[list[tuple[float, float]]]:
+    """Per row of ``ink`` (bool, samples at ``offsets``), the ``(first, last)`` offsets of
+    each of its runs of True."""
+    edges = np.diff(np.pad(ink, ((0, 0), (1, 1))).view(np.int8), axis=1)
+    first_rows, firsts = np.nonzero(edges == 1)
+    lasts = np.nonzero(edges == -1)[1] - 1  # in the same row order, one end per start
+    runs: list[list[tuple[float, float]]] = [[] for _ in range(len(ink))]
+    for row, i, j in zip(first_rows.tolist(), firsts.tolist(), lasts.tolist(), strict=True):
+        runs[row].append((float(offsets[i]), float(offsets[j])))
+    return runs
 
 
 def _ellipse_curve(ellipse, shape: tuple) -> np.ndarray:

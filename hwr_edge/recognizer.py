@@ -318,8 +318,7 @@ class Recognizer:
                     n = len(slot.pieces)
                     for i in _best_chain(slot, terms[row : row + n], self.reject_threshold):
                         glyph, alts = slot.pieces[i].glyph, alternatives[row + i]
-                        reject = (bool(blobs[row + i]), bool(unknown[row + i]))
-                        chars.append(self._char(glyph.box, alts, *reject))
+                        chars.append(self._char(glyph.box, alts, blobs[row + i], unknown[row + i]))
                         by_kind.append(kinds[row + i])
                         shapes.append((rise[row + i] < X_HEIGHT, low[row + i], glyph.dot))
                         kept_crops.append(crops[row + i])
@@ -346,7 +345,7 @@ class Recognizer:
             conf = 0.0
         if conf < self.reject_threshold:
             label = self.reject_char
-        return Char(label, conf, box, alternatives, blob)
+        return Char(label, conf, box, alternatives, bool(blob))
 
     def _apply_context(
         self, chars: list[Char], by_kind: list, shapes: list, labels: list[str], inside: bool
