@@ -8,6 +8,8 @@
 - ``apply_context(word, alternatives)``: reads a word as letters, as digits, or as a code
   that mixes them (where the classifier is sure of both), so look-alikes (O/0, I/1, S/5,
   Z/2, B/8, G/6, ...) follow their neighbours.
+- ``sure_kind(alternatives)``: whether characters are surely letters or surely digits (the
+  recognizer reads a glyph read as a letter among sure digits again as digits).
 - ``tall_lower_case(word, alternatives, labels, short)``: a letter read as an x-height lower-case
   letter (a e n r) but as tall as the capitals of its word is a capital ("CAr" -> "CAT").
 - ``harmonize_case(word, alternatives, labels)``: writes a word's letters in its majority
@@ -175,16 +177,37 @@ def _best_kinds(word: str, alternatives: Sequence[Sequence]) -> list[str | None]
     for kind, alts in zip(own, alternatives, strict=True):
         if kind is None:
             continue
-        best = {"letter": MISSING, "digit": MISSING}
-        for a, p in _shape_probabilities(alts).items():
-            k = _kind(a)
-            if k is not None and p > best[k]:
-                best[k] = p
+        best = _best_of_kinds(alts)
         score["letter"] += math.log(best["letter"]) + (1e-6 if kind == "letter" else 0.0)
         score["digit"] += math.log(best["digit"]) + (1e-6 if kind == "digit" else 0.0)
         score["code"] += math.log(best[kind])
     choice = max(score, key=score.get)
     return own if choice == "code" else [k and choice for k in own]
+
+
+def sure_kind(alternatives: Sequence[Sequence]) -> str | None:
+    """The kind, "letter" or "digit", of characters (each given by its ranked ``(char,
+    probability)`` alternatives) that are all of that kind ``1 / CODE_PRIOR`` times likelier
+    than all of the other, as the context rule scores them; else None (no character, or
+    no kind that sure)."""
+    letter = digit = 0.0
+    for alts in alternatives:
+        best = _best_of_kinds(alts)
+        letter += math.log(best["letter"])
+        digit += math.log(best["digit"])
+    sure = -math.log(CODE_PRIOR)
+    return "letter" if letter - digit >= sure else "digit" if digit - letter >= sure else None
+
+
+def _best_of_kinds(alternatives: Sequence) -> dict[str, float]:
+    """A character's likeliest letter's and likeliest digit's probability (``MISSING`` for a
+    kind none of its alternatives is), a look-alike of one shape counted with it."""
+    best = {"letter": MISSING, "digit": MISSING}
+    for a, p in _shape_probabilities(alternatives).items():
+        k = _kind(a)
+        if k is not None and p > best[k]:
+            best[k] = p
+    return best
 
 
 def _shape_probabilities(alternatives: Sequence) -> dict[str, float]:

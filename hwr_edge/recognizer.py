@@ -47,7 +47,10 @@ letters: that class and "not a character" together make the whole glyph a reject
 of confident pieces wins however narrow the glyph; and a glyph between ``TOUCHING_WIDTH`` and
 ``SPLIT_WIDTH`` typical widths, which comes without pieces, is cut only when that class wins
 it (cutting all of them, or all the rejects, read single letters as two). Constants chosen
-on synthetic pages of their own (docs/results-accuracy.md, "Touching characters").
+on synthetic pages of their own (docs/results-accuracy.md, "Touching characters"). With the
+context rule on, a wide glyph read as a letter beside characters that are surely digits is
+read again as digits (``Recognizer._chains``): touching digits read whole as a confident
+letter ("17" as an M) come apart.
 
 Pieces a pen lift left apart. Neighbouring glyphs of a word that may be one character's
 pieces side by side (an H's bar short of its stems; ``segment``, a "joined" slot) are read
@@ -102,6 +105,12 @@ WIDE_COST = 5.0  # cost per typical character width a piece is wider than its cl
 # "touching characters" class (seed-11 pages, other / touching errors: 0.5 657 / 1743,
 # 1.0 642 / 1750, 2.0 617 / 1783, 3.0 609 / 1841; docs/results-accuracy.md)
 SPLIT_MARGIN = 2.0
+# a glyph read as a letter beside characters that are surely digits is read again as digits
+# only when the classifier gives it less than this as a digit (a 6 read as G with 6 at 0.2-0.4
+# is one digit; touching digits read as one letter have digits at 0.04 or less), and only by a
+# chain of digits scoring above KIND_FLOOR
+KIND_MAX = 0.1
+KIND_FLOOR = 0.0
 JOIN_COST = 1.0  # a joined slot: what reading two of its glyphs as one character costs
 BLOB_STROKE = 0.3  # a glyph whose mean stroke is wider than this part of its size is a blob
 # a letter under this part of its line's tall ones' height (both less the pen's width) is
@@ -303,20 +312,30 @@ class Recognizer:
         shape = _shape_confidence(probs, order[:, 0], clf.labels)
         blobs = _not_characters(lines, masks)
         shape[blobs | unknown] = 0.0
-        terms = _piece_terms(slots, shape, [clf.labels[i] for i in order[:, 0].tolist()])
+        best = [clf.labels[i] for i in order[:, 0].tolist()]
+        terms = _piece_terms(slots, shape, best)
         kinds = _best_by_kind(probs, clf.labels) if self.context else [[]] * len(probs)
         alternatives = [
             [(clf.labels[i], p) for i, p in zip(o, q, strict=True)]
             for o, q in zip(order.tolist(), top.tolist(), strict=True)
         ]
+        digit_terms = evidence = None
+        if self.context:
+            digit_terms = _piece_terms(slots, *_digit_confidence(probs, clf.labels, shape == 0))
+            evidence = [
+                [*a, *k] if s >= self.reject_threshold else None
+                for a, k, s in zip(alternatives, kinds, shape.tolist(), strict=True)
+            ]
         page_lines, kept_crops, row, labels = [], [], 0, set(clf.labels)
         for words in lines:
             out_words = []
             for word in words:
                 chars, by_kind, shapes = [], [], []
-                for slot in word:
+                for slot, chain in zip(
+                    word, self._chains(word, row, terms, digit_terms, best, evidence), strict=True
+                ):
                     n = len(slot.pieces)
-                    for i in _best_chain(slot, terms[row : row + n], self.reject_threshold):
+                    for i in chain:
                         glyph, alts = slot.pieces[i].glyph, alternatives[row + i]
                         chars.append(self._char(glyph.box, alts, blobs[row + i], unknown[row + i]))
                         by_kind.append(kinds[row + i])
@@ -333,6 +352,45 @@ class Recognizer:
         timings["segment"] += t3 - t2
         timings["infer"] += t4 - t3
         return page_lines, kept_crops, ink
+
+    def _chains(self, word, row: int, terms, digit_terms, best: list, evidence: list):
+        """Per slot of ``word`` (its first piece at batch row ``row``), the pieces that read
+        it (``_best_chain``). Then, with the context rule on (``digit_terms``: the pieces'
+        terms as digits; ``evidence``: each row's alternatives for ``charset.sure_kind``,
+        None for a reject), a glyph with pieces read (in whole or in part) as a letter
+        beside characters that are surely digits, as no more characters than they are, and
+        as a digit at less than ``KIND_MAX``, is read as digits: a chain of digits of at
+        most one character more than the glyph's reading replaces it when it scores above
+        ``KIND_FLOOR`` and ``SPLIT_MARGIN`` above the whole glyph read as a digit. Touching
+        digits read whole as a confident letter ("17" of "317" as an M) come apart so; an M
+        beside digits ("3M") whose pieces read as 1s and 7s is not read as three digits."""
+        starts = np.cumsum([row] + [len(slot.pieces) for slot in word]).tolist()
+        chains = [
+            _best_chain(slot, terms[a:b], self.reject_threshold)
+            for slot, a, b in zip(word, starts[:-1], starts[1:], strict=True)
+        ]
+        if digit_terms is None:
+            return chains
+        rows = [[a + i for i in chain] for a, chain in zip(starts[:-1], chains, strict=True)]
+        for k, slot in enumerate(word):
+            if len(slot.pieces) < 2 or slot.joined:
+                continue
+            others = [evidence[r] for j, own in enumerate(rows) if j != k for r in own]
+            others = [e for e in others if e is not None]
+            if len(others) < len(rows[k]):
+                continue
+            if charsets.sure_kind(others) != "digit":
+                continue
+            if all(_may_be_digit(best[r]) for r in rows[k]):
+                continue
+            a, b = starts[k], starts[k + 1]
+            if digit_terms[a, 0] >= _logit(KIND_MAX):
+                continue
+            most = len(rows[k]) + 1
+            chain = _best_chain(slot, digit_terms[a:b], self.reject_threshold, KIND_FLOOR, most)
+            if chain != [0]:
+                chains[k] = chain
+        return chains
 
     def _char(
         self, box, alternatives: list[tuple[str, float]], blob: bool = False, unknown: bool = False
@@ -525,6 +583,22 @@ def _cut_touching(clf, lines: list, slots: list, masks: list, crops, probs) -> t
     return lines, slots, [every[i] for i in order], crops, probs
 
 
+def _may_be_digit(label: str) -> bool:
+    """Whether a character read as ``label`` may be a digit: it is one, or its twin of one
+    shape is (O/0, I/1)."""
+    return label.isdigit() or charsets.SAME_SHAPE.get(label, "").isdigit()
+
+
+def _digit_confidence(probs: np.ndarray, labels: list[str], never: np.ndarray):
+    """Each row's shape confidence (``_shape_confidence``) of its best digit class (0 where
+    ``never``) and that class's label."""
+    columns = np.array([c.isdigit() for c in labels])
+    best = np.where(columns, probs, -1.0).argmax(axis=1)
+    confidence = _shape_confidence(probs, best, labels)
+    confidence[never] = 0.0
+    return confidence, [labels[i] for i in best.tolist()]
+
+
 def _piece_terms(slots: list, confidence: np.ndarray, labels: list[str]) -> np.ndarray:
     """Per piece: the log-odds of its best class (clipped to +-``LOGIT_CLIP``), its width
     penalty (``WIDE_COST`` per typical character width it is wider than its class may be,
@@ -576,22 +650,25 @@ def _logit(p) -> np.ndarray:
     return np.clip(np.log(p / (1 - p)), -LOGIT_CLIP, LOGIT_CLIP)
 
 
-def _best_chain(slot, terms: np.ndarray, reject_threshold: float) -> list[int]:
+def _best_chain(
+    slot, terms: np.ndarray, reject_threshold: float, floor: float = -np.inf, most: int = 0
+):
     """Indices of the pieces that read ``slot``: the whole glyph, unless a chain of k >= 2
-    pieces from the first to the last node scores ``SPLIT_MARGIN`` better. A chain's score is
-    its pieces' mean log-odds minus ``CHAR_COST`` per extra character minus their width
-    penalties; the whole glyph's is its log-odds minus its width penalty. A chain uses only
-    pieces at or above the reject threshold (a split never multiplies rejects)."""
+    pieces from the first to the last node scores ``SPLIT_MARGIN`` better, and above
+    ``floor``. A chain's score is its pieces' mean log-odds minus ``CHAR_COST`` per extra
+    character minus their width penalties; the whole glyph's is its log-odds minus its width
+    penalty. A chain uses only pieces at or above the reject threshold (a split never
+    multiplies rejects), and at most ``most`` of them when that is given."""
     if len(terms) == 1:
         return [0]
     if slot.joined:
         return _best_join(slot, terms, _logit(reject_threshold))
     whole = terms[0, 0] - terms[0, 1]
-    best_score, best_chain = whole + SPLIT_MARGIN, [0]
-    floor = _logit(reject_threshold)
-    by_start = [i for i in range(1, len(terms)) if terms[i, 0] >= floor]
+    best_score, best_chain = max(whole + SPLIT_MARGIN, floor), [0]
+    least = _logit(reject_threshold)
+    by_start = [i for i in range(1, len(terms)) if terms[i, 0] >= least]
     by_start.sort(key=lambda i: slot.pieces[i].start)
-    for k in range(2, slot.nodes):
+    for k in range(2, min(slot.nodes, most + 1) if most else slot.nodes):
         chain = _chain_of(slot, terms[:, 0] - k * terms[:, 1], by_start, k)
         if chain is None:
             continue

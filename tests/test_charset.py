@@ -13,6 +13,7 @@ from hwr_edge.charset import (
     charset_transfer,
     descender_transfer,
     harmonize_case,
+    sure_kind,
     tall_lower_case,
 )
 from hwr_edge.errors import HwrError
@@ -157,6 +158,16 @@ def test_context_takes_no_look_alike_the_classifier_all_but_ruled_out():
     assert apply_context("32Z", alts) == "327"
     alts[2] = [("Z", 0.66), ("7", 0.2), ("2", 0.1)]
     assert apply_context("32Z", alts) == "322"
+
+
+def test_sure_kind_needs_the_characters_ten_times_likelier_of_one_kind():
+    three = [("3", 0.99), ("Z", 0.005)]
+    assert sure_kind([three]) == "digit"
+    assert sure_kind([[("E", 0.98)], [("F", 0.9), ("7", 0.01)]]) == "letter"
+    assert sure_kind([[("Z", 0.6), ("2", 0.35)]]) is None  # a 2 read as Z: not sure
+    assert sure_kind([[("0", 0.7), ("O", 0.3)]]) is None  # O and 0 are one shape
+    assert sure_kind([[("5", 0.6), ("S", 0.39)], three]) == "digit"  # the 3 settles it
+    assert sure_kind([]) is None
 
 
 def test_context_leaves_rejected_characters_out():

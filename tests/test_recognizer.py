@@ -324,6 +324,35 @@ def test_a_narrow_touching_run_read_as_touching_characters_whole_is_cut(classifi
     assert result.lines[1].words[0].text == "319"
 
 
+@pytest.mark.parametrize("glyphs, seed", [("strokes", 15), ("emnist", 25)])
+def test_touching_digits_read_as_one_letter_beside_digits_are_split(classifier, glyphs, seed):
+    # numbers whose digits touch: "17" of "317" read whole as a confident n, "14" of "1457" as
+    # an A or H; among characters that are surely digits the glyph is read as digits
+    if glyphs == "emnist" and not synth.DATA_DIR.is_dir():
+        pytest.skip("../shared/data is absent")
+    source = synth.DatasetGlyphs() if glyphs == "emnist" else glyphs
+    text = ["4451 317", "949 1457"]
+    page = synth.make_page(np.random.default_rng(seed), "touching", source, text=text)
+    words = [
+        w.text for line in Recognizer(classifier).recognize(page.image).lines for w in line.words
+    ]
+    assert words[1] == "317" or glyphs == "emnist"
+    assert words[-1] == "1457"
+
+
+@pytest.mark.skipif(not synth.DATA_DIR.is_dir(), reason="../shared/data is absent")
+@pytest.mark.parametrize("seed, word", [(10, "3M"), (26, "M25")])
+def test_a_wide_letter_of_a_code_is_not_read_as_three_digits(classifier, seed, word):
+    # a handwritten M beside digits: its pieces read as 1s and 7s, and "3M" came out "3777"
+    # until the digits read in its place were limited to two
+    text = ["3M 4WD W12 M4", "A4 M25 B52 7W"]
+    page = synth.make_page(np.random.default_rng(seed), "clean", synth.DatasetGlyphs(), text=text)
+    words = [
+        w.text for line in Recognizer(classifier).recognize(page.image).lines for w in line.words
+    ]
+    assert word in words
+
+
 @pytest.mark.skipif(not synth.DATA_DIR.is_dir(), reason="../shared/data is absent")
 def test_a_tall_lower_case_letter_on_a_tilted_line_is_no_two_lines(classifier):
     # notes in lower case on a tilted sheet: the k of "quick" (1.7 x-heights tall, its arm
