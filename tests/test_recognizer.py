@@ -324,8 +324,12 @@ def test_a_narrow_touching_run_read_as_touching_characters_whole_is_cut(classifi
     assert result.lines[1].words[0].text == "319"
 
 
-@pytest.mark.parametrize("glyphs, seed", [("strokes", 15), ("emnist", 25)])
-def test_touching_digits_read_as_one_letter_beside_digits_are_split(classifier, glyphs, seed):
+@pytest.mark.parametrize(
+    "glyphs, seed, mended", [("strokes", 15, ["317", "1457"]), ("emnist", 25, ["1457"])]
+)
+def test_touching_digits_read_as_one_letter_beside_digits_are_split(
+    classifier, glyphs, seed, mended
+):
     # numbers whose digits touch: "17" of "317" read whole as a confident n, "14" of "1457" as
     # an A or H; among characters that are surely digits the glyph is read as digits
     if glyphs == "emnist" and not synth.DATA_DIR.is_dir():
@@ -336,8 +340,7 @@ def test_touching_digits_read_as_one_letter_beside_digits_are_split(classifier, 
     words = [
         w.text for line in Recognizer(classifier).recognize(page.image).lines for w in line.words
     ]
-    assert words[1] == "317" or glyphs == "emnist"
-    assert words[-1] == "1457"
+    assert set(mended) <= set(words)
 
 
 @pytest.mark.skipif(not synth.DATA_DIR.is_dir(), reason="../shared/data is absent")
