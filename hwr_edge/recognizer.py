@@ -319,8 +319,8 @@ class Recognizer:
             [(clf.labels[i], p) for i, p in zip(o, q, strict=True)]
             for o, q in zip(order.tolist(), top.tolist(), strict=True)
         ]
-        digit_terms = evidence = None
-        if self.context:
+        digit_terms = evidence = None  # for _chains: only pages with a glyph cut into pieces
+        if self.context and any(len(slot.pieces) > 1 and not slot.joined for slot in slots):
             digit_terms = _piece_terms(slots, *_digit_confidence(probs, clf.labels, shape == 0))
             evidence = [
                 [*a, *k] if s >= self.reject_threshold else None
