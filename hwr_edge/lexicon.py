@@ -62,13 +62,14 @@ class Lexicon:
         alternatives: list[list[tuple[str, float]]],
         unsure: frozenset[int] = frozenset(),
         unknown: frozenset[int] = frozenset(),
+        most: int = MAX_CHANGES,
     ) -> str | None:
         """The lexicon word that the reading ``chars`` (one character each) nearly is, in the
         reading's case, given each character's ranked ``(char, probability)`` alternatives;
         None when the reading stays. ``unsure``: the positions of characters rejected for their
         low confidence, which the word fills, each as one of its changes; ``unknown``: those
         of marks the classifier read as no character, filled the same way, one per word, with
-        letters of ``MIN_UNKNOWN`` or more."""
+        letters of ``MIN_UNKNOWN`` or more; ``most``: the most letters changed."""
         digits = sum(c.isdigit() for c in chars)
         letters = sum(c.isalpha() or i in unsure | unknown for i, c in enumerate(chars))
         if len(chars) < MIN_LETTERS or letters + digits < len(chars) or digits * 2 >= len(chars):
@@ -87,7 +88,7 @@ class Lexicon:
         for i in unsure | unknown:  # as likely as its best letter: what it would read alone
             own[i] = max(options[i].values(), default=MIN_ALTERNATIVE)
         best, best_ratio = None, MIN_RATIO
-        for changes in range(1, MAX_CHANGES + 1):
+        for changes in range(1, most + 1):
             for where in itertools.combinations(range(len(chars)), changes):
                 swaps = [
                     [(c, p / own[i]) for c, p in options[i].items() if c != read[i]] for i in where

@@ -50,7 +50,10 @@ it (cutting all of them, or all the rejects, read single letters as two). Consta
 on synthetic pages of their own (docs/results-accuracy.md, "Touching characters"). With the
 context rule on, a wide glyph read as a letter beside characters that are surely digits is
 read again as digits (``Recognizer._chains``): touching digits read whole as a confident
-letter ("17" as an M) come apart.
+letter ("17" as an M) come apart. With a lexicon, a word of letters that is no word of it
+(nor one change or two from one) is read with one glyph's pieces chosen otherwise when that
+spells a lexicon word and scores at most ``LEXICON_CUT`` below the glyph's own reading
+(``Recognizer._lexicon_chains``): "BRD" -> "BIRD", "ROG" -> "FROG".
 
 Pieces a pen lift left apart. Neighbouring glyphs of a word that may be one character's
 pieces side by side (an H's bar short of its stems; ``segment``, a "joined" slot) are read
@@ -66,11 +69,13 @@ A Recognizer holds no per-call state, so one instance may serve many threads at 
 
 from __future__ import annotations
 
+import functools
 import os
 import statistics
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -81,7 +86,7 @@ from hwr_edge.classifier import NON_CHARACTERS, NOT_A_CHARACTER, TOUCHING_CHARAC
 from hwr_edge.defaults import CONTEXT, LEXICON, REJECT_CHAR, REJECT_THRESHOLD, TOPK
 from hwr_edge.errors import PageError
 from hwr_edge.imageio import load_photo
-from hwr_edge.lexicon import letter_options, load_lexicon
+from hwr_edge.lexicon import MAX_CHANGES, letter_options, load_lexicon
 from hwr_edge.normalize import ink_mask, normalize_mask, stroke_width
 from hwr_edge.orientation import (
     QUARTER_TURNS,
@@ -111,6 +116,12 @@ SPLIT_MARGIN = 2.0
 # chain of digits scoring above KIND_FLOOR
 KIND_MAX = 0.1
 KIND_FLOOR = 0.0
+# a word of letters that is no word of the lexicon is read with one of its glyphs split or
+# joined otherwise when that spells a lexicon word (at most LEXICON_CUT_CHANGES letters changed)
+# and scores at most LEXICON_CUT below the glyph's own reading (log-odds; on the benchmark's
+# pages the readings it mended lost 0.1-4.2 and a random string, "MSK" -> "TASK", 5.5)
+LEXICON_CUT = 4.5
+LEXICON_CUT_CHANGES = 1
 JOIN_COST = 1.0  # a joined slot: what reading two of its glyphs as one character costs
 BLOB_STROKE = 0.3  # a glyph whose mean stroke is wider than this part of its size is a blob
 # a letter under this part of its line's tall ones' height (both less the pen's width) is
@@ -326,26 +337,19 @@ class Recognizer:
                 [*a, *k] if s >= self.reject_threshold else None
                 for a, k, s in zip(alternatives, kinds, shape.tolist(), strict=True)
             ]
+        readings = _Readings(alternatives, kinds, blobs, unknown, rise < X_HEIGHT, low)
         page_lines, kept_crops, row, labels = [], [], 0, set(clf.labels)
         for words in lines:
             out_words = []
             for word in words:
-                chars, by_kind, shapes = [], [], []
-                for slot, chain in zip(
-                    word, self._chains(word, row, terms, digit_terms, best, evidence), strict=True
-                ):
-                    n = len(slot.pieces)
-                    for i in chain:
-                        glyph, alts = slot.pieces[i].glyph, alternatives[row + i]
-                        chars.append(self._char(glyph.box, alts, blobs[row + i], unknown[row + i]))
-                        by_kind.append(kinds[row + i])
-                        shapes.append((rise[row + i] < X_HEIGHT, low[row + i], glyph.dot))
-                        kept_crops.append(crops[row + i])
-                    row += n
-                inside = word is not words[0]
-                out_words.append(
-                    Word(self._apply_context(chars, by_kind, shapes, clf.labels, inside))
+                spell = functools.partial(
+                    self._spell, word, row, readings, clf.labels, word is not words[0]
                 )
+                chains = self._chains(word, row, terms, digit_terms, best, evidence)
+                spelled, rows = spell(self._lexicon_chains(word, row, terms, chains, spell))
+                out_words.append(spelled)
+                kept_crops.extend(crops[r] for r in rows)
+                row += sum(len(slot.pieces) for slot in word)
             out_words = self._join_split_words(out_words)
             page_lines.append(Line([Word(self._apply_lexicon(w.chars, labels)) for w in out_words]))
         timings["preprocess"] += t2 - t1
@@ -392,6 +396,68 @@ class Recognizer:
                 chains[k] = chain
         return chains
 
+    def _spell(self, word, row: int, readings, labels: list[str], inside: bool, chains: list):
+        """``word`` (its first piece at batch row ``row``) read by ``chains`` (per slot, its
+        pieces), the context rule applied: the Word and the batch rows of its characters.
+        ``readings``: per batch row, what ``_char`` and ``_apply_context`` take;
+        ``inside``: the word is not its line's first."""
+        chars, by_kind, shapes, rows = [], [], [], []
+        for slot, chain, start in zip(word, chains, _starts(word, row)[:-1], strict=True):
+            for i in chain:
+                r, glyph = start + i, slot.pieces[i].glyph
+                alts = readings.alternatives[r]
+                chars.append(self._char(glyph.box, alts, readings.blobs[r], readings.unknown[r]))
+                by_kind.append(readings.kinds[r])
+                shapes.append((readings.short[r], readings.low[r], glyph.dot))
+                rows.append(r)
+        return Word(self._apply_context(chars, by_kind, shapes, labels, inside)), rows
+
+    def _lexicon_chains(self, word, row: int, terms, chains: list, spell) -> list:
+        """``chains`` (per slot of ``word``, the pieces that read it; ``spell``: chains ->
+        ``_spell``'s Word and rows), or, when they spell a word of letters that neither is a
+        word of the lexicon nor becomes one (``_lexicon_word``), the chains with one slot read
+        otherwise (``_slot_chains``: the whole glyph, or its best chain of each length) that
+        spell a lexicon word with at most ``LEXICON_CUT_CHANGES`` letters changed, scoring at
+        most ``LEXICON_CUT`` below the slot's own reading (the least below, if several).
+        Touching letters read as one ("BRD", "ROG", "MM" on the benchmark's pages) come
+        apart ("BIRD", "FROG", "MAP"), and pieces of one letter read as two come together."""
+        if self._lexicon is None or not self.context:
+            return chains
+        if not any(len(slot.pieces) > 1 for slot in word):
+            return chains
+        first = spell(chains)[0].chars
+        if sum(c.char.isdigit() for c in first) * 2 >= len(first):
+            return chains  # a number or a code: the lexicon never reads it
+        if self._lexicon_word(first) is not None:
+            return chains
+        found, least = chains, LEXICON_CUT
+        starts = _starts(word, row)
+        for k, slot in enumerate(word):
+            if len(slot.pieces) < 2:
+                continue
+            t = terms[starts[k] : starts[k + 1]]
+            own = _chain_score(slot, t, chains[k], self.reject_threshold)
+            for chain in _slot_chains(slot, t, self.reject_threshold):
+                loss = own - _chain_score(slot, t, chain, self.reject_threshold)
+                if chain == chains[k] or loss > least:
+                    continue
+                trial = [*chains[:k], chain, *chains[k + 1 :]]
+                if self._lexicon_word(spell(trial)[0].chars, LEXICON_CUT_CHANGES) is not None:
+                    found, least = trial, loss
+        return found
+
+    def _lexicon_word(self, chars: list[Char], most: int = MAX_CHANGES) -> str | None:
+        """The lexicon word ``chars`` read as or nearly are (``lexicon.Lexicon.correct``, at
+        most ``most`` letters changed)."""
+        read = _read_as(chars, self.reject_char)
+        if "".join(read).lower() in self._lexicon.words:
+            return "".join(read)
+        rejected = [i for i, c in enumerate(chars) if c.char == self.reject_char and not c.blob]
+        unsure = frozenset(i for i in rejected if chars[i].confidence > 0)  # below the threshold
+        unknown = frozenset(rejected) - unsure  # read as no character (confidence 0)
+        alternatives = [c.alternatives for c in chars]
+        return self._lexicon.correct(read, alternatives, unsure, unknown, most)
+
     def _char(
         self, box, alternatives: list[tuple[str, float]], blob: bool = False, unknown: bool = False
     ) -> Char:
@@ -417,7 +483,7 @@ class Recognizer:
         topped by a dot (an i's). ``inside``: the word is not its line's first."""
         if not self.context or not chars:
             return chars
-        text = "".join(NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars)
+        text = "".join(_read_as(chars, self.reject_char))
         alternatives = [[*c.alternatives, *k] for c, k in zip(chars, by_kind, strict=True)]
         text = charsets.apply_context(text, alternatives, labels)
         short, descends, dotted = (list(map(bool, column)) for column in zip(*shapes, strict=True))
@@ -437,12 +503,8 @@ class Recognizer:
         case (``Lexicon.one_case``; ``labels``: the model's classes)."""
         if self._lexicon is None or not self.context:
             return chars
-        read = [NOT_A_CHARACTER if c.char == self.reject_char else c.char for c in chars]
-        rejected = [i for i, c in enumerate(chars) if c.char == self.reject_char and not c.blob]
-        unsure = frozenset(i for i in rejected if chars[i].confidence > 0)  # below the threshold
-        unknown = frozenset(rejected) - unsure  # read as no character (confidence 0)
-        alternatives = [c.alternatives for c in chars]
-        word = self._lexicon.correct(read, alternatives, unsure, unknown) or "".join(read)
+        read = _read_as(chars, self.reject_char)
+        word = self._lexicon_word(chars) or "".join(read)
         word = self._lexicon.one_case(word, labels)  # never changes a rejected character
         return _rewritten(chars, read, word)
 
@@ -459,6 +521,11 @@ class Recognizer:
             else:
                 out.append(word)
         return out
+
+
+def _read_as(chars: list[Char], reject_char: str) -> list[str]:
+    """Each Char's character, a rejected one as ``NOT_A_CHARACTER``."""
+    return [NOT_A_CHARACTER if c.char == reject_char else c.char for c in chars]
 
 
 def _rewritten(chars: list[Char], read, word: str) -> list[Char]:
@@ -678,6 +745,52 @@ def _best_chain(
     return best_chain
 
 
+class _Readings(NamedTuple):
+    """Per batch row: what a Char and the context rule are made of."""
+
+    alternatives: list  # the classifier's ranked (class, probability) pairs
+    kinds: list  # its best letter and best digit (``_best_by_kind``)
+    blobs: np.ndarray  # a blob: a reject whatever it reads as
+    unknown: np.ndarray  # the classes that are no character won
+    short: np.ndarray  # x-height
+    low: np.ndarray  # reaches below the baseline
+
+
+def _starts(word, row: int) -> list[int]:
+    """The batch row of each slot's first piece, and one past the last slot's last."""
+    return np.cumsum([row] + [len(slot.pieces) for slot in word]).tolist()
+
+
+def _chain_score(slot, terms: np.ndarray, chain: list[int], reject_threshold: float) -> float:
+    """The score ``_best_chain`` (or ``_best_join``) gives ``chain``: the whole glyph's with
+    ``SPLIT_MARGIN``."""
+    if slot.joined:
+        values = _join_values(terms, _logit(reject_threshold))
+        return float(sum(values[i] for i in chain))
+    if chain == [0]:
+        return float(terms[0, 0] - terms[0, 1] + SPLIT_MARGIN)
+    k = len(chain)
+    return float(np.mean(terms[chain, 0]) - np.sum(terms[chain, 1]) - CHAR_COST * (k - 1))
+
+
+def _slot_chains(slot, terms: np.ndarray, reject_threshold: float) -> list[list[int]]:
+    """The readings of a slot with pieces: the whole glyph and, for each count of characters,
+    the best chain of that many pieces."""
+    least = _logit(reject_threshold)
+    by_start = [i for i in range(1, len(terms)) if slot.joined or terms[i, 0] >= least]
+    by_start.sort(key=lambda i: slot.pieces[i].start)
+    out = [[0]]
+    for k in range(2, slot.nodes):
+        if slot.joined:
+            values = _join_values(terms, least)
+        else:
+            values = terms[:, 0] - k * terms[:, 1]
+        chain = _chain_of(slot, values, by_start, k)
+        if chain is not None:
+            out.append(chain[1])
+    return out
+
+
 def _best_join(slot, terms: np.ndarray, floor: float) -> list[int]:
     """Indices of the pieces that read a joined slot (glyphs that may be one character's
     pieces): the chain from the first node to the last with the highest sum, over its pieces,
@@ -686,7 +799,7 @@ def _best_join(slot, terms: np.ndarray, floor: float) -> list[int]:
     before; read as one, their union must beat them by ``JOIN_COST`` per glyph it takes in,
     except for glyphs that can be no character (a speck beside its letter: read alone a
     reject whatever its neighbours are)."""
-    values = np.maximum(terms[:, 0], floor) - terms[:, 1] + JOIN_COST * terms[:, 2]
+    values = _join_values(terms, floor)
     best = np.full(slot.nodes, -np.inf)
     back = np.zeros(slot.nodes, int)
     best[0] = 0.0
@@ -699,6 +812,11 @@ def _best_join(slot, terms: np.ndarray, floor: float) -> list[int]:
         chain.append(int(back[node]))
         node = slot.pieces[back[node]].start
     return chain[::-1]
+
+
+def _join_values(terms: np.ndarray, floor: float) -> np.ndarray:
+    """Each piece's value in a joined slot's chain (see ``_best_join``)."""
+    return np.maximum(terms[:, 0], floor) - terms[:, 1] + JOIN_COST * terms[:, 2]
 
 
 def _chain_of(slot, values: np.ndarray, by_start: list[int], k: int):

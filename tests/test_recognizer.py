@@ -343,6 +343,35 @@ def test_touching_digits_read_as_one_letter_beside_digits_are_split(
     assert set(mended) <= set(words)
 
 
+@pytest.mark.parametrize("glyphs, seed", [("strokes", 26), ("emnist", 0)])
+def test_touching_letters_are_read_apart_when_that_spells_a_word(classifier, glyphs, seed):
+    # words whose letters touch, read with two of them as one ("MLK", "VEH" in the stroke
+    # font; "MaK", "VRW" in EMNIST glyphs): read with that glyph cut otherwise, they spell
+    # words of the lexicon
+    if glyphs == "emnist" and not synth.DATA_DIR.is_dir():
+        pytest.skip("../shared/data is absent")
+    source = synth.DatasetGlyphs() if glyphs == "emnist" else glyphs
+    text = ["BIRD FROG MAP", "BLUE MILK VIEW"]
+    page = synth.make_page(np.random.default_rng(seed), "touching", source, text=text)
+    lines = Recognizer(classifier).recognize(page.image).lines
+    assert [w.text for w in lines[1].words][1:] == ["MILK", "VIEW"]
+
+
+@pytest.mark.parametrize("glyphs, seed, word", [("strokes", 31, "KY"), ("emnist", 15, "MSK")])
+def test_a_non_word_read_right_is_not_cut_into_a_word(classifier, glyphs, seed, word):
+    # letter strings that are no words, read right: a chain of pieces that spells a word
+    # ("ICY", "FRISK") scores far below the glyph read whole (LEXICON_CUT), and is not taken
+    if glyphs == "emnist" and not synth.DATA_DIR.is_dir():
+        pytest.skip("../shared/data is absent")
+    source = synth.DatasetGlyphs() if glyphs == "emnist" else glyphs
+    text = ["MSK WEST TXB", "VKW KY BLT"]
+    page = synth.make_page(np.random.default_rng(seed), "touching", source, text=text)
+    words = [
+        w.text for line in Recognizer(classifier).recognize(page.image).lines for w in line.words
+    ]
+    assert word in words
+
+
 @pytest.mark.skipif(not synth.DATA_DIR.is_dir(), reason="../shared/data is absent")
 @pytest.mark.parametrize("seed, word", [(10, "3M"), (26, "M25")])
 def test_a_wide_letter_of_a_code_is_not_read_as_three_digits(classifier, seed, word):
