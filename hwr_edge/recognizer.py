@@ -86,7 +86,7 @@ from hwr_edge.classifier import NON_CHARACTERS, NOT_A_CHARACTER, TOUCHING_CHARAC
 from hwr_edge.defaults import CONTEXT, LEXICON, REJECT_CHAR, REJECT_THRESHOLD, TOPK
 from hwr_edge.errors import PageError
 from hwr_edge.imageio import load_photo
-from hwr_edge.lexicon import MAX_CHANGES, letter_options, load_lexicon
+from hwr_edge.lexicon import MAX_CHANGES, MIN_LETTERS, letter_options, load_lexicon
 from hwr_edge.normalize import ink_mask, normalize_mask, stroke_width
 from hwr_edge.orientation import (
     QUARTER_TURNS,
@@ -414,8 +414,9 @@ class Recognizer:
 
     def _lexicon_chains(self, word, row: int, terms, chains: list, spell) -> list:
         """``chains`` (per slot of ``word``, the pieces that read it; ``spell``: chains ->
-        ``_spell``'s Word and rows), or, when they spell a word of letters that neither is a
-        word of the lexicon nor becomes one (``_lexicon_word``), the chains with one slot read
+        ``_spell``'s Word and rows), or, when they spell a word of ``MIN_LETTERS`` or more,
+        fewer than half of them digits, that neither is a word of the lexicon nor becomes one
+        (``_lexicon_word``), the chains with one slot read
         otherwise (``_slot_chains``: the whole glyph, or its best chain of each length) that
         spell a lexicon word with at most ``LEXICON_CUT_CHANGES`` letters changed, scoring at
         most ``LEXICON_CUT`` below the slot's own reading (the least below, if several).
@@ -426,8 +427,8 @@ class Recognizer:
         if not any(len(slot.pieces) > 1 for slot in word):
             return chains
         first = spell(chains)[0].chars
-        if sum(c.char.isdigit() for c in first) * 2 >= len(first):
-            return chains  # a number or a code: the lexicon never reads it
+        if len(first) < MIN_LETTERS or sum(c.char.isdigit() for c in first) * 2 >= len(first):
+            return chains  # too short, a number or a code: words the lexicon leaves as read
         if self._lexicon_word(first) is not None:
             return chains
         found, least = chains, LEXICON_CUT
