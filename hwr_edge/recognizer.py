@@ -32,16 +32,10 @@ it is ``LEVEL_MARGIN`` surer, its boxes mapped back the same way.
 ``timings_ms`` has load, preprocess, segment, infer (crop normalization + inference) and total
 (the stages summed over all the readings of a photo read more than once).
 
-Touching characters. A wide glyph comes with pieces between cut candidates (``segment``). Each
-piece is scored by the log-odds of its best class (that class's probability plus its O/0, I/1,
-S/5, Z/2, B/8 look-alike's, clipped at +-``LOGIT_CLIP``), minus ``WIDE_COST`` per typical
-character width it is wider than its class may be (``widths.max_width``, measured on EMNIST). A
-chain of k >= 2 pieces spanning the glyph scores its mean piece log-odds, minus ``CHAR_COST`` per
-extra character, minus its width penalties; it replaces the whole glyph only when it beats the
-whole glyph's score by ``SPLIT_MARGIN``, and only pieces at or above the reject threshold can
-be in it. Log-odds, because the classifier is ~0.99 sure of most merged glyphs too: they tell a
-0.99 "U" from two 0.9999 "L"s where log-probabilities cannot. In effect a glyph read with full
-confidence is split only when 0.7 typical widths wider than its class may be. A model
+Touching characters. A wide glyph comes with pieces between cut candidates (``segment``), and
+``chains.best_chain`` reads it whole or as a chain of pieces, scored by their log-odds and
+widths (``chains`` says how). In effect a glyph read with full confidence is split only when
+0.7 typical widths wider than its class may be. A model
 with a "touching characters" class (the default one) also says when a glyph is several
 letters: that class and "not a character" together make the whole glyph a reject, so a chain
 of confident pieces wins however narrow the glyph; and a glyph between ``TOUCHING_WIDTH`` and
@@ -57,12 +51,10 @@ spells a lexicon word and scores at most ``LEXICON_CUT`` below the glyph's own r
 
 Pieces a pen lift left apart. Neighbouring glyphs of a word that may be one character's
 pieces side by side (an H's bar short of its stems; ``segment``, a "joined" slot) are read
-each alone and together. The reading is the chain with the highest sum of its characters'
-log-odds (a reject counted as the reject threshold's), each character adding ``JOIN_COST``:
-read alone, the glyphs score as before, and their union wins only when it beats them by
-``JOIN_COST`` for each glyph it takes in. A speck a broken stroke left beside its letter is
-such a glyph too; being no character (a reject read alone), it adds nothing, so the letter
-takes it in when it reads almost as well with it.
+each alone and together (``chains.best_join``): their union wins only when it beats them by
+``chains.JOIN_COST`` for each glyph it takes in. A speck a broken stroke left beside its
+letter is such a glyph too; being no character (a reject read alone), it adds nothing, so
+the letter takes it in when it reads almost as well with it.
 
 A Recognizer holds no per-call state, so one instance may serve many threads at once.
 """
@@ -82,6 +74,7 @@ import numpy as np
 
 from hwr_edge import charset as charsets
 from hwr_edge.baseline import positions
+from hwr_edge.chains import best_chain, chain_score, logit, piece_terms, slot_chains
 from hwr_edge.classifier import NON_CHARACTERS, NOT_A_CHARACTER, TOUCHING_CHARACTERS
 from hwr_edge.defaults import CONTEXT, LEXICON, REJECT_CHAR, REJECT_THRESHOLD, TOPK
 from hwr_edge.errors import PageError
@@ -101,15 +94,7 @@ from hwr_edge.preprocess import ink_map
 from hwr_edge.results import Char, Line, Page, Word
 from hwr_edge.segment import segment
 from hwr_edge.sharpen import sharpened
-from hwr_edge.widths import max_width
 
-LOGIT_CLIP = 7.0  # confidences are compared as log-odds, clipped to +-7 (p = 0.999)
-CHAR_COST = 1.5  # cost of reading one more character in a slot (mean log-odds units)
-WIDE_COST = 5.0  # cost per typical character width a piece is wider than its class may be
-# a split must beat the whole glyph's score by this much: 2.0 since the default model has a
-# "touching characters" class (seed-11 pages, other / touching errors: 0.5 657 / 1743,
-# 1.0 642 / 1750, 2.0 617 / 1783, 3.0 609 / 1841; docs/results-accuracy.md)
-SPLIT_MARGIN = 2.0
 # a glyph read as a letter beside characters that are surely digits is read again as digits
 # only when the classifier gives it less than this as a digit (a 6 read as G with 6 at 0.2-0.4
 # is one digit; touching digits read as one letter have digits at 0.04 or less), and only by a
@@ -122,7 +107,6 @@ KIND_FLOOR = 0.0
 # pages the readings it mended lost 0.1-4.2 and a random string, "MSK" -> "TASK", 5.5)
 LEXICON_CUT = 4.5
 LEXICON_CUT_CHANGES = 1
-JOIN_COST = 1.0  # a joined slot: what reading two of its glyphs as one character costs
 BLOB_STROKE = 0.3  # a glyph whose mean stroke is wider than this part of its size is a blob
 # a letter under this part of its line's tall ones' height (both less the pen's width) is
 # x-height: handwriting's x-height is about 0.6 of its capitals, which vary in height by a
@@ -324,7 +308,7 @@ class Recognizer:
         blobs = _not_characters(lines, masks)
         shape[blobs | unknown] = 0.0
         best = [clf.labels[i] for i in order[:, 0].tolist()]
-        terms = _piece_terms(slots, shape, best)
+        terms = piece_terms(slots, shape, best)
         kinds = _best_by_kind(probs, clf.labels) if self.context else [[]] * len(probs)
         alternatives = [
             [(clf.labels[i], p) for i, p in zip(o, q, strict=True)]
@@ -332,7 +316,7 @@ class Recognizer:
         ]
         digit_terms = evidence = None  # for _chains: only pages with a glyph cut into pieces
         if self.context and any(len(slot.pieces) > 1 and not slot.joined for slot in slots):
-            digit_terms = _piece_terms(slots, *_digit_confidence(probs, clf.labels, shape == 0))
+            digit_terms = piece_terms(slots, *_digit_confidence(probs, clf.labels, shape == 0))
             evidence = [
                 [*a, *k] if s >= self.reject_threshold else None
                 for a, k, s in zip(alternatives, kinds, shape.tolist(), strict=True)
@@ -359,18 +343,18 @@ class Recognizer:
 
     def _chains(self, word, row: int, terms, digit_terms, best: list, evidence: list):
         """Per slot of ``word`` (its first piece at batch row ``row``), the pieces that read
-        it (``_best_chain``). Then, with the context rule on (``digit_terms``: the pieces'
+        it (``chains.best_chain``). Then, with the context rule on (``digit_terms``: the pieces'
         terms as digits; ``evidence``: each row's alternatives for ``charset.sure_kind``,
         None for a reject), a glyph with pieces read (in whole or in part) as a letter
         beside characters that are surely digits, as no more characters than they are, and
         as a digit at less than ``KIND_MAX``, is read as digits: a chain of digits of at
         most one character more than the glyph's reading replaces it when it scores above
-        ``KIND_FLOOR`` and ``SPLIT_MARGIN`` above the whole glyph read as a digit. Touching
+        ``KIND_FLOOR`` and ``chains.SPLIT_MARGIN`` above the whole glyph read as a digit. Touching
         digits read whole as a confident letter ("17" of "317" as an M) come apart so; an M
         beside digits ("3M") whose pieces read as 1s and 7s is not read as three digits."""
         starts = np.cumsum([row] + [len(slot.pieces) for slot in word]).tolist()
         chains = [
-            _best_chain(slot, terms[a:b], self.reject_threshold)
+            best_chain(slot, terms[a:b], self.reject_threshold)
             for slot, a, b in zip(word, starts[:-1], starts[1:], strict=True)
         ]
         if digit_terms is None:
@@ -388,10 +372,10 @@ class Recognizer:
             if all(_may_be_digit(best[r]) for r in rows[k]):
                 continue
             a, b = starts[k], starts[k + 1]
-            if digit_terms[a, 0] >= _logit(KIND_MAX):
+            if digit_terms[a, 0] >= logit(KIND_MAX):
                 continue
             most = len(rows[k]) + 1
-            chain = _best_chain(slot, digit_terms[a:b], self.reject_threshold, KIND_FLOOR, most)
+            chain = best_chain(slot, digit_terms[a:b], self.reject_threshold, KIND_FLOOR, most)
             if chain != [0]:
                 chains[k] = chain
         return chains
@@ -417,7 +401,7 @@ class Recognizer:
         ``_spell``'s Word and rows), or, when they spell a word of ``MIN_LETTERS`` or more,
         fewer than half of them digits, that neither is a word of the lexicon nor becomes one
         (``_lexicon_word``), the chains with one slot read
-        otherwise (``_slot_chains``: the whole glyph, or its best chain of each length) that
+        otherwise (``chains.slot_chains``: the whole glyph, or its best chain of each length) that
         spell a lexicon word with at most ``LEXICON_CUT_CHANGES`` letters changed, scoring at
         most ``LEXICON_CUT`` below the slot's own reading (the least below, if several).
         Touching letters read as one ("BRD", "ROG", "MM" on the benchmark's pages) come
@@ -437,9 +421,9 @@ class Recognizer:
             if len(slot.pieces) < 2:
                 continue
             t = terms[starts[k] : starts[k + 1]]
-            own = _chain_score(slot, t, chains[k], self.reject_threshold)
-            for chain in _slot_chains(slot, t, self.reject_threshold):
-                loss = own - _chain_score(slot, t, chain, self.reject_threshold)
+            own = chain_score(slot, t, chains[k], self.reject_threshold)
+            for chain in slot_chains(slot, t, self.reject_threshold):
+                loss = own - chain_score(slot, t, chain, self.reject_threshold)
                 if chain == chains[k] or loss > least:
                     continue
                 trial = [*chains[:k], chain, *chains[k + 1 :]]
@@ -667,17 +651,6 @@ def _digit_confidence(probs: np.ndarray, labels: list[str], never: np.ndarray):
     return confidence, [labels[i] for i in best.tolist()]
 
 
-def _piece_terms(slots: list, confidence: np.ndarray, labels: list[str]) -> np.ndarray:
-    """Per piece: the log-odds of its best class (clipped to +-``LOGIT_CLIP``), its width
-    penalty (``WIDE_COST`` per typical character width it is wider than its class may be,
-    ``widths.max_width``) and 1.0 when it can be a character at all (confidence above 0:
-    not a blob, a short mark or a non-character class), else 0.0."""
-    width = np.array([piece.width for slot in slots for piece in slot.pieces])
-    allowed = np.array([max_width(label) for label in labels])
-    wide = WIDE_COST * np.maximum(width - allowed, 0.0)
-    return np.stack([_logit(confidence), wide, confidence > 0], axis=1)
-
-
 def _second_look(clf, crops: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """``probs`` with the rows under ``SECOND_LOOK`` averaged with a reading of their crop blurred
     ``SECOND_BLUR`` times the convention's blur more (models that blur their crops only):
@@ -711,41 +684,6 @@ def _shape_confidence(probs: np.ndarray, best: np.ndarray, labels: list[str]) ->
     return probs[rows, best] + extra
 
 
-def _logit(p) -> np.ndarray:
-    """Log-odds, clipped: 0.5 -> 0, 0.999 -> ~7; unlike the log-probability it still tells a
-    0.99 from a 0.9999 confident class."""
-    p = np.clip(np.asarray(p, np.float64), 1e-9, 1 - 1e-9)
-    return np.clip(np.log(p / (1 - p)), -LOGIT_CLIP, LOGIT_CLIP)
-
-
-def _best_chain(
-    slot, terms: np.ndarray, reject_threshold: float, floor: float = -np.inf, most: int = 0
-):
-    """Indices of the pieces that read ``slot``: the whole glyph, unless a chain of k >= 2
-    pieces from the first to the last node scores ``SPLIT_MARGIN`` better, and above
-    ``floor``. A chain's score is its pieces' mean log-odds minus ``CHAR_COST`` per extra
-    character minus their width penalties; the whole glyph's is its log-odds minus its width
-    penalty. A chain uses only pieces at or above the reject threshold (a split never
-    multiplies rejects), and at most ``most`` of them when that is given."""
-    if len(terms) == 1:
-        return [0]
-    if slot.joined:
-        return _best_join(slot, terms, _logit(reject_threshold))
-    whole = terms[0, 0] - terms[0, 1]
-    best_score, best_chain = max(whole + SPLIT_MARGIN, floor), [0]
-    least = _logit(reject_threshold)
-    by_start = [i for i in range(1, len(terms)) if terms[i, 0] >= least]
-    by_start.sort(key=lambda i: slot.pieces[i].start)
-    for k in range(2, min(slot.nodes, most + 1) if most else slot.nodes):
-        chain = _chain_of(slot, terms[:, 0] - k * terms[:, 1], by_start, k)
-        if chain is None:
-            continue
-        score = (chain[0] / k) - CHAR_COST * (k - 1)
-        if score > best_score:
-            best_score, best_chain = score, chain[1]
-    return best_chain
-
-
 class _Readings(NamedTuple):
     """Per batch row: what a Char and the context rule are made of."""
 
@@ -760,87 +698,6 @@ class _Readings(NamedTuple):
 def _starts(word, row: int) -> list[int]:
     """The batch row of each slot's first piece, and one past the last slot's last."""
     return np.cumsum([row] + [len(slot.pieces) for slot in word]).tolist()
-
-
-def _chain_score(slot, terms: np.ndarray, chain: list[int], reject_threshold: float) -> float:
-    """The score ``_best_chain`` (or ``_best_join``) gives ``chain``: the whole glyph's with
-    ``SPLIT_MARGIN``."""
-    if slot.joined:
-        values = _join_values(terms, _logit(reject_threshold))
-        return float(sum(values[i] for i in chain))
-    if chain == [0]:
-        return float(terms[0, 0] - terms[0, 1] + SPLIT_MARGIN)
-    k = len(chain)
-    return float(np.mean(terms[chain, 0]) - np.sum(terms[chain, 1]) - CHAR_COST * (k - 1))
-
-
-def _slot_chains(slot, terms: np.ndarray, reject_threshold: float) -> list[list[int]]:
-    """The readings of a slot with pieces: the whole glyph and, for each count of characters,
-    the best chain of that many pieces."""
-    least = _logit(reject_threshold)
-    by_start = [i for i in range(1, len(terms)) if slot.joined or terms[i, 0] >= least]
-    by_start.sort(key=lambda i: slot.pieces[i].start)
-    out = [[0]]
-    for k in range(2, slot.nodes):
-        if slot.joined:
-            values = _join_values(terms, least)
-        else:
-            values = terms[:, 0] - k * terms[:, 1]
-        chain = _chain_of(slot, values, by_start, k)
-        if chain is not None:
-            out.append(chain[1])
-    return out
-
-
-def _best_join(slot, terms: np.ndarray, floor: float) -> list[int]:
-    """Indices of the pieces that read a joined slot (glyphs that may be one character's
-    pieces): the chain from the first node to the last with the highest sum, over its pieces,
-    of their log-odds (a reject counts as the reject threshold's) minus their width penalty
-    plus ``JOIN_COST`` for each that can be a character. Read apart, the glyphs score as
-    before; read as one, their union must beat them by ``JOIN_COST`` per glyph it takes in,
-    except for glyphs that can be no character (a speck beside its letter: read alone a
-    reject whatever its neighbours are)."""
-    values = _join_values(terms, floor)
-    best = np.full(slot.nodes, -np.inf)
-    back = np.zeros(slot.nodes, int)
-    best[0] = 0.0
-    for i, piece in enumerate(slot.pieces):  # in order of their start node
-        if best[piece.start] + values[i] > best[piece.end]:
-            best[piece.end] = best[piece.start] + values[i]
-            back[piece.end] = i
-    chain, node = [], slot.nodes - 1
-    while node > 0:
-        chain.append(int(back[node]))
-        node = slot.pieces[back[node]].start
-    return chain[::-1]
-
-
-def _join_values(terms: np.ndarray, floor: float) -> np.ndarray:
-    """Each piece's value in a joined slot's chain (see ``_best_join``)."""
-    return np.maximum(terms[:, 0], floor) - terms[:, 1] + JOIN_COST * terms[:, 2]
-
-
-def _chain_of(slot, values: np.ndarray, by_start: list[int], k: int):
-    """``(total, pieces)`` of the highest-total chain of exactly ``k`` pieces across the slot
-    (``values`` per piece, ``by_start``: the split pieces sorted by start node); None when
-    there is none."""
-    best = np.full((k + 1, slot.nodes), -np.inf)
-    back = np.zeros((k + 1, slot.nodes), int)
-    best[0, 0] = 0.0
-    for i in by_start:
-        piece = slot.pieces[i]
-        totals = best[:k, piece.start] + values[i]
-        better = totals > best[1:, piece.end]
-        best[1:, piece.end][better] = totals[better]
-        back[1:, piece.end][better] = i
-    if not np.isfinite(best[k, -1]):
-        return None
-    chain, node = [], slot.nodes - 1
-    for step in range(k, 0, -1):
-        i = back[step, node]
-        chain.append(int(i))
-        node = slot.pieces[i].start
-    return float(best[k, -1]), chain[::-1]
 
 
 def _inverted(photo) -> tuple[np.ndarray, np.ndarray]:

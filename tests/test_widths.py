@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from export import widths as measure_widths
-from hwr_edge.recognizer import WIDE_COST, _piece_terms
+from hwr_edge.chains import WIDE_COST, piece_terms
 from hwr_edge.widths import MAX_WIDTH, OTHER, max_width
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -49,7 +49,7 @@ def test_wide_letters_may_be_wide_and_narrow_ones_may_not():
 
 def test_only_the_width_beyond_the_class_s_limit_is_penalized():
     slot = SimpleNamespace(pieces=[SimpleNamespace(width=w) for w in (2.5, 2.5, 1.3)])
-    terms = _piece_terms([slot], np.full(3, 0.9), ["M", "A", "1"])
+    terms = piece_terms([slot], np.full(3, 0.9), ["M", "A", "1"])
     assert terms[0, 1] == 0.0  # an M 2.5 typical widths wide is an M
     assert terms[1, 1] == pytest.approx(WIDE_COST * (2.5 - max_width("A")))
     assert terms[2, 1] == pytest.approx(WIDE_COST * (1.3 - max_width("1")))
