@@ -66,7 +66,7 @@ def best_chain(
     if slot.joined:
         return best_join(slot, terms, logit(reject_threshold))
     whole = terms[0, 0] - terms[0, 1]
-    best_score, best_chain = max(whole + SPLIT_MARGIN, floor), [0]
+    best_score, chosen = max(whole + SPLIT_MARGIN, floor), [0]
     least = logit(reject_threshold)
     by_start = [i for i in range(1, len(terms)) if terms[i, 0] >= least]
     by_start.sort(key=lambda i: slot.pieces[i].start)
@@ -76,8 +76,8 @@ def best_chain(
             continue
         score = (chain[0] / k) - CHAR_COST * (k - 1)
         if score > best_score:
-            best_score, best_chain = score, chain[1]
-    return best_chain
+            best_score, chosen = score, chain[1]
+    return chosen
 
 
 def chain_score(slot, terms: np.ndarray, chain: list[int], reject_threshold: float) -> float:
@@ -100,9 +100,9 @@ def slot_chains(slot, terms: np.ndarray, reject_threshold: float) -> list[list[i
     by_start.sort(key=lambda i: slot.pieces[i].start)
     out = [[0]]
     for k in range(2, slot.nodes):
-        if slot.joined:
+        if slot.joined:  # a chain's value is its pieces' sum, whatever their count
             values = join_values(terms, least)
-        else:
+        else:  # each piece's width penalty counts k times: the chain's mean pays their sum
             values = terms[:, 0] - k * terms[:, 1]
         chain = chain_of(slot, values, by_start, k)
         if chain is not None:

@@ -44,10 +44,10 @@ it (cutting all of them, or all the rejects, read single letters as two). Consta
 on synthetic pages of their own (docs/results-accuracy.md, "Touching characters"). With the
 context rule on, a wide glyph read as a letter beside characters that are surely digits is
 read again as digits (``Recognizer._chains``): touching digits read whole as a confident
-letter ("17" as an M) come apart. With a lexicon, a word of letters that is no word of it
-(nor one change or two from one) is read with one glyph's pieces chosen otherwise when that
-spells a lexicon word and scores at most ``LEXICON_CUT`` below the glyph's own reading
-(``Recognizer._lexicon_chains``): "BRD" -> "BIRD", "ROG" -> "FROG".
+letter ("17" as an M) come apart. With a lexicon, a word of three letters or more that is
+no word of it (nor one change or two from one) is read with one glyph's pieces chosen
+otherwise when that spells a lexicon word and scores at most ``LEXICON_CUT`` below the
+glyph's own reading (``Recognizer._lexicon_chains``): "BRD" -> "BIRD", "ROG" -> "FROG".
 
 Pieces a pen lift left apart. Neighbouring glyphs of a word that may be one character's
 pieces side by side (an H's bar short of its stems; ``segment``, a "joined" slot) are read
@@ -352,7 +352,7 @@ class Recognizer:
         ``KIND_FLOOR`` and ``chains.SPLIT_MARGIN`` above the whole glyph read as a digit. Touching
         digits read whole as a confident letter ("17" of "317" as an M) come apart so; an M
         beside digits ("3M") whose pieces read as 1s and 7s is not read as three digits."""
-        starts = np.cumsum([row] + [len(slot.pieces) for slot in word]).tolist()
+        starts = _starts(word, row)
         chains = [
             best_chain(slot, terms[a:b], self.reject_threshold)
             for slot, a, b in zip(word, starts[:-1], starts[1:], strict=True)
@@ -400,12 +400,12 @@ class Recognizer:
         """``chains`` (per slot of ``word``, the pieces that read it; ``spell``: chains ->
         ``_spell``'s Word and rows), or, when they spell a word of ``MIN_LETTERS`` or more,
         fewer than half of them digits, that neither is a word of the lexicon nor becomes one
-        (``_lexicon_word``), the chains with one slot read
-        otherwise (``chains.slot_chains``: the whole glyph, or its best chain of each length) that
-        spell a lexicon word with at most ``LEXICON_CUT_CHANGES`` letters changed, scoring at
-        most ``LEXICON_CUT`` below the slot's own reading (the least below, if several).
-        Touching letters read as one ("BRD", "ROG", "MM" on the benchmark's pages) come
-        apart ("BIRD", "FROG", "MAP"), and pieces of one letter read as two come together."""
+        (``_lexicon_word``), the chains with one slot read otherwise (``chains.slot_chains``:
+        the whole glyph, or its best chain of each length) that spell a lexicon word with at
+        most ``LEXICON_CUT_CHANGES`` letters changed, scoring at most ``LEXICON_CUT`` below the
+        slot's own reading (the least below, if several). Touching letters read as one
+        ("BRD", "ROG", "BUE" on the benchmark's pages) come apart ("BIRD", "FROG", "BLUE"),
+        and pieces of one letter read as two come together ("SOULTH" -> "SOUTH")."""
         if self._lexicon is None or not self.context:
             return chains
         if not any(len(slot.pieces) > 1 for slot in word):
