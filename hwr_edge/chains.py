@@ -92,14 +92,21 @@ def chain_score(slot, terms: np.ndarray, chain: list[int], reject_threshold: flo
     return float(np.mean(terms[chain, 0]) - np.sum(terms[chain, 1]) - CHAR_COST * (k - 1))
 
 
-def slot_chains(slot, terms: np.ndarray, reject_threshold: float) -> list[list[int]]:
+def slot_chains(
+    slot, terms: np.ndarray, reject_threshold: float, floor: float = -np.inf
+) -> list[list[int]]:
     """The readings of a slot with pieces: the whole glyph and, for each count of characters,
-    the best chain of that many pieces."""
+    the best chain of that many pieces; of a split glyph, only counts whose chains could score
+    ``floor`` or more (``chain_score``: a mean log-odds of at most ``LOGIT_CLIP``, less
+    ``CHAR_COST`` per extra character)."""
     least = logit(reject_threshold)
     by_start = [i for i in range(1, len(terms)) if slot.joined or terms[i, 0] >= least]
     by_start.sort(key=lambda i: slot.pieces[i].start)
     out = [[0]]
-    for k in range(2, slot.nodes):
+    most = slot.nodes - 1
+    if not slot.joined and np.isfinite(floor):
+        most = min(most, 1 + int((LOGIT_CLIP - floor) // CHAR_COST))
+    for k in range(2, most + 1):
         if slot.joined:  # a chain's value is its pieces' sum, whatever their count
             values = join_values(terms, least)
         else:  # each piece's width penalty counts k times: the chain's mean pays their sum

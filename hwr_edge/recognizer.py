@@ -330,7 +330,7 @@ class Recognizer:
                     self._spell, word, row, readings, clf.labels, word is not words[0]
                 )
                 chains = self._chains(word, row, terms, digit_terms, best, evidence)
-                spelled, rows = spell(self._lexicon_chains(word, row, terms, chains, spell))
+                spelled, rows = self._lexicon_chains(word, row, terms, chains, spell)
                 out_words.append(spelled)
                 kept_crops.extend(crops[r] for r in rows)
                 row += sum(len(slot.pieces) for slot in word)
@@ -396,38 +396,40 @@ class Recognizer:
                 rows.append(r)
         return Word(self._apply_context(chars, by_kind, shapes, labels, inside)), rows
 
-    def _lexicon_chains(self, word, row: int, terms, chains: list, spell) -> list:
-        """``chains`` (per slot of ``word``, the pieces that read it; ``spell``: chains ->
-        ``_spell``'s Word and rows), or, when they spell a word of ``MIN_LETTERS`` or more,
+    def _lexicon_chains(self, word, row: int, terms, chains: list, spell) -> tuple:
+        """``spell(chains)``: the Word that ``chains`` (per slot of ``word``, the pieces that
+        read it) spell and its batch rows; or, when that is a word of ``MIN_LETTERS`` or more,
         fewer than half of them digits, that neither is a word of the lexicon nor becomes one
-        (``_lexicon_word``), the chains with one slot read otherwise (``chains.slot_chains``:
-        the whole glyph, or its best chain of each length) that spell a lexicon word with at
-        most ``LEXICON_CUT_CHANGES`` letters changed, scoring at most ``LEXICON_CUT`` below the
-        slot's own reading (the least below, if several). Touching letters read as one
-        ("BRD", "ROG", "BUE" on the benchmark's pages) come apart ("BIRD", "FROG", "BLUE"),
-        and pieces of one letter read as two come together ("SOULTH" -> "SOUTH")."""
+        (``_lexicon_word``), the spelling of the chains with one slot read otherwise
+        (``chains.slot_chains``: the whole glyph, or its best chain of each length) that spell
+        a lexicon word with at most ``LEXICON_CUT_CHANGES`` letters changed, scoring at most
+        ``LEXICON_CUT`` below the slot's own reading (the least below, if several). Touching
+        letters read as one ("BRD", "ROG", "BUE" on the benchmark's pages) come apart
+        ("BIRD", "FROG", "BLUE"), and pieces of one letter read as two come together
+        ("SOULTH" -> "SOUTH")."""
+        first = spell(chains)
         if self._lexicon is None or not self.context:
-            return chains
+            return first
         if not any(len(slot.pieces) > 1 for slot in word):
-            return chains
-        first = spell(chains)[0].chars
-        if len(first) < MIN_LETTERS or sum(c.char.isdigit() for c in first) * 2 >= len(first):
-            return chains  # too short, a number or a code: words the lexicon leaves as read
-        if self._lexicon_word(first) is not None:
-            return chains
-        found, least = chains, LEXICON_CUT
+            return first
+        chars = first[0].chars
+        if len(chars) < MIN_LETTERS or sum(c.char.isdigit() for c in chars) * 2 >= len(chars):
+            return first  # too short, a number or a code: words the lexicon leaves as read
+        if self._lexicon_word(chars) is not None:
+            return first
+        found, least = first, LEXICON_CUT
         starts = _starts(word, row)
         for k, slot in enumerate(word):
             if len(slot.pieces) < 2:
                 continue
             t = terms[starts[k] : starts[k + 1]]
             own = chain_score(slot, t, chains[k], self.reject_threshold)
-            for chain in slot_chains(slot, t, self.reject_threshold):
+            for chain in slot_chains(slot, t, self.reject_threshold, own - least):
                 loss = own - chain_score(slot, t, chain, self.reject_threshold)
                 if chain == chains[k] or loss > least:
                     continue
-                trial = [*chains[:k], chain, *chains[k + 1 :]]
-                if self._lexicon_word(spell(trial)[0].chars, LEXICON_CUT_CHANGES) is not None:
+                trial = spell([*chains[:k], chain, *chains[k + 1 :]])
+                if self._lexicon_word(trial[0].chars, LEXICON_CUT_CHANGES) is not None:
                     found, least = trial, loss
         return found
 
