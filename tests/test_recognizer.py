@@ -324,6 +324,15 @@ def test_a_narrow_touching_run_read_as_touching_characters_whole_is_cut(classifi
     assert result.lines[1].words[0].text == "319"
 
 
+def touching_page(glyphs, seed, text):
+    """A touching-condition page of ``text`` in the stroke font ("strokes") or EMNIST glyphs
+    ("emnist": skipped without ../shared/data)."""
+    if glyphs == "emnist" and not synth.DATA_DIR.is_dir():
+        pytest.skip("../shared/data is absent")
+    source = synth.DatasetGlyphs() if glyphs == "emnist" else glyphs
+    return synth.make_page(np.random.default_rng(seed), "touching", source, text=text)
+
+
 @pytest.mark.parametrize(
     "glyphs, seed, mended", [("strokes", 15, ["317", "1457"]), ("emnist", 25, ["1457"])]
 )
@@ -332,11 +341,7 @@ def test_touching_digits_read_as_one_letter_beside_digits_are_split(
 ):
     # numbers whose digits touch: "17" of "317" read whole as a confident n, "14" of "1457" as
     # an A or H; among characters that are surely digits the glyph is read as digits
-    if glyphs == "emnist" and not synth.DATA_DIR.is_dir():
-        pytest.skip("../shared/data is absent")
-    source = synth.DatasetGlyphs() if glyphs == "emnist" else glyphs
-    text = ["4451 317", "949 1457"]
-    page = synth.make_page(np.random.default_rng(seed), "touching", source, text=text)
+    page = touching_page(glyphs, seed, ["4451 317", "949 1457"])
     words = [
         w.text for line in Recognizer(classifier).recognize(page.image).lines for w in line.words
     ]
@@ -348,11 +353,7 @@ def test_touching_letters_are_read_apart_when_that_spells_a_word(classifier, gly
     # words whose letters touch, read with two of them as one ("MLK", "VEH" in the stroke
     # font; "MaK", "VRW" in EMNIST glyphs): read with that glyph cut otherwise, they spell
     # words of the lexicon
-    if glyphs == "emnist" and not synth.DATA_DIR.is_dir():
-        pytest.skip("../shared/data is absent")
-    source = synth.DatasetGlyphs() if glyphs == "emnist" else glyphs
-    text = ["BIRD FROG MAP", "BLUE MILK VIEW"]
-    page = synth.make_page(np.random.default_rng(seed), "touching", source, text=text)
+    page = touching_page(glyphs, seed, ["BIRD FROG MAP", "BLUE MILK VIEW"])
     lines = Recognizer(classifier).recognize(page.image).lines
     assert [w.text for w in lines[1].words][1:] == ["MILK", "VIEW"]
 
@@ -361,11 +362,7 @@ def test_touching_letters_are_read_apart_when_that_spells_a_word(classifier, gly
 def test_a_non_word_read_right_is_not_cut_into_a_word(classifier, glyphs, seed, word):
     # letter strings that are no words, read right: a chain of pieces that spells a word
     # ("ICY", "FRISK") scores far below the glyph read whole (LEXICON_CUT), and is not taken
-    if glyphs == "emnist" and not synth.DATA_DIR.is_dir():
-        pytest.skip("../shared/data is absent")
-    source = synth.DatasetGlyphs() if glyphs == "emnist" else glyphs
-    text = ["MSK WEST TXB", "VKW KY BLT"]
-    page = synth.make_page(np.random.default_rng(seed), "touching", source, text=text)
+    page = touching_page(glyphs, seed, ["MSK WEST TXB", "VKW KY BLT"])
     words = [
         w.text for line in Recognizer(classifier).recognize(page.image).lines for w in line.words
     ]
