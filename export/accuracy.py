@@ -98,7 +98,7 @@ def time_recognize(recognizer, seed: int, repeats: int = 50) -> dict:
     alphabet = page_alphabet(recognizer.classifier.labels)
     text = ["".join(rng.choice(list(alphabet), 5)) + " " + "".join(rng.choice(list(alphabet), 5))]
     text = text * 3
-    page = synth.make_page(rng, "clean", "hershey", text=text)
+    page = synth.make_page(rng, "clean", "type", text=text)
     recognizer.recognize(page.image)
     times = []
     for _ in range(repeats):
@@ -230,10 +230,10 @@ def register(subparsers) -> None:
     p.add_argument(
         "--glyphs",
         nargs="+",
-        choices=["emnist", "strokes", "hershey"],
-        default=["emnist", "strokes", "hershey"],
+        choices=["emnist", "strokes", "hershey", "type"],
+        default=["emnist", "strokes", "hershey", "type"],
         help="glyph sources: held-out EMNIST/MNIST handwriting, block-letter strokes, "
-        "OpenCV's plain SIMPLEX/DUPLEX fonts",
+        "Hershey's simplex/duplex stroke fonts, printed type (OpenCV 5's TrueType faces)",
     )
     p.add_argument(
         "--conditions",

@@ -593,7 +593,7 @@ def register(subparsers) -> None:
     """Add the ``stress`` subcommand."""
     p = subparsers.add_parser("stress", help="CER under photographic faults the benchmark lacks")
     p.add_argument("--pages", type=int, default=16, help="per probe: seeds 0..N-1")
-    p.add_argument("--glyphs", choices=["strokes", "hershey", "emnist"], default="strokes")
+    p.add_argument("--glyphs", choices=["strokes", "hershey", "type", "emnist"], default="strokes")
     p.add_argument("--probes", nargs="+", default=list(PROBES), help=", ".join(PROBES))
     p.add_argument(
         "--bases",

@@ -1,11 +1,13 @@
 """Synthetic handwriting photos with ground truth, for tests, examples and the benchmark.
 
-Text is rendered with jittered Hershey stroke fonts (random slant, rotation, scale, a smooth
-per-point displacement field and pen width) or, at test time only, with real glyphs from
-../shared/data (EMNIST held-out / MNIST test; never written into the repository). The text is
-laid out on paper and photographed: lighting gradients, cast shadows, ruled lines, squared
-paper, ink colours, markers, pencil, a whiteboard (glare, wiped-out ghosts), perspective on a
-table, webcam colour cast and vignetting, 12 MP sizes, noise, blur and JPEG artefacts. Each
+Text is rendered with jittered stroke fonts, Hershey's (``hershey``) or the project's block
+letters (``strokes``): random slant, rotation, scale, per-point noise, a smooth displacement
+field and pen width. Or with printed type (``type``: ``cv2.putText``, which OpenCV 5 draws with
+TrueType faces), or, at test time only, with real glyphs from ../shared/data (EMNIST held-out
+/ MNIST test; never written into the repository). The text is laid out on paper and
+photographed: lighting gradients, cast shadows, ruled lines, squared paper, ink colours,
+markers, pencil, a whiteboard (glare, wiped-out ghosts), perspective on a table, webcam colour
+cast and vignetting, 12 MP sizes, noise, blur and JPEG artefacts. Each
 condition is a named recipe in ``CONDITIONS``.
 
 ``python -m export synth --out DIR --pages N --seed S`` writes ``page_NNNN.jpg`` and
@@ -35,6 +37,7 @@ LOWER_SIZE = {**dict.fromkeys("acemnorsuvwxz", X_HEIGHT), "i": 0.8, "t": 0.85}
 LOWER_DESCENDERS = dict.fromkeys("gjpqy", 0.95)  # ... and these reach a third below the line
 BAR_RATIO = 0.3  # ink spread across its main axis under this part of that along it: a bar
 FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX)  # the plainest; no script/italic
+HERSHEY_FONT = "futural"  # Roman simplex: one stroke a line (duplex's two, noised apart, split)
 WORDS = (
     "CAT DOG MAP RED SUN BOX KEY FISH BIRD TREE HOUSE WATER PAPER TABLE GREEN BLUE NORTH "
     "SOUTH EAST WEST HELP STOP OPEN DATA CODE EDGE NOTE TEXT BREAD MILK EGGS JUMP QUIZ "
@@ -115,8 +118,39 @@ def _uniform(rng: np.random.Generator, lo_hi: tuple[float, float]) -> float:
 
 
 class HersheyGlyphs:
-    """Jittered ``FONT_HERSHEY_SIMPLEX`` / ``DUPLEX`` glyphs (OpenCV 5 draws these names with a
-    TrueType sans face, ignoring the pen width): coverage images in [0, 1], one per call."""
+    """Allen Hershey's Roman simplex stroke font (from the Hershey-Fonts package) drawn stroke
+    by stroke with the page's pen width, per-point noise, slant and a smooth
+    displacement field: coverage images in [0, 1], one per call."""
+
+    def __init__(self, rng: np.random.Generator):
+        from HersheyFonts import HersheyFonts
+
+        self.font = HersheyFonts()
+        self.font.load_default_font(HERSHEY_FONT)
+        self.slant = float(rng.uniform(-0.25, 0.25))
+
+    def render(self, char: str, height: int, pen: float, rng: np.random.Generator) -> tuple:
+        """Return ``(coverage, baseline_offset)``: the glyph image and how far below the
+        baseline its bottom edge lies (descenders)."""
+        glyph = next(iter(self.font.glyphs_for_text(char)))
+        unit = height * rng.uniform(0.92, 1.08) / (glyph.base_line - glyph.cap_line)
+        thick = max(1, int(round(pen)))
+        pad = thick + height // 2
+        (left, bottom), (right, top) = glyph.char_box
+        canvas = np.zeros(
+            (int((bottom - top) * unit) + 2 * pad, int((right - left) * unit) + 2 * pad), np.uint8
+        )
+        lines = [
+            (np.array(stroke, np.float64) - [left, top]) * unit + pad for stroke in glyph.strokes
+        ]
+        baseline_row = pad + (glyph.base_line - top) * unit
+        return _pen_glyph(canvas, lines, thick, height, self.slant, baseline_row, rng)
+
+
+class TypeGlyphs:
+    """Printed type: jittered ``cv2.putText`` glyphs of ``FONT_HERSHEY_SIMPLEX`` / ``DUPLEX``,
+    which OpenCV 5 draws with a TrueType sans face, ignoring the pen width (a footed 1, a
+    closed 4); coverage images in [0, 1], one per call."""
 
     def __init__(self, rng: np.random.Generator):
         self.font = int(rng.choice(FONTS))
@@ -162,24 +196,25 @@ class StrokeGlyphs:
         lines = strokefont.strokes(char)
         if self.pen_lift and len(lines) > 1:
             lines = [_shortened(line, self.pen_lift * 6 + thick / 2 / unit) for line in lines]
-        for line in lines:
-            pts = line * [unit * self.width, unit] + pad
-            pts += rng.normal(0, 0.025 * height, pts.shape)
-            cv2.polylines(
-                canvas,
-                [np.round(pts * 8).astype(np.int32)],
-                False,
-                255,
-                thick,
-                cv2.LINE_AA,
-                shift=3,
-            )
-        warped = _jitter(canvas, height, self.slant, rng)
-        ys, xs = np.nonzero(warped > 20)
-        if ys.size == 0:
-            return np.zeros((1, 1), np.float32), 0
-        crop = warped[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-        return crop.astype(np.float32) / 255.0, int(ys.max() - (pad + 6 * unit))
+        lines = [line * [unit * self.width, unit] + pad for line in lines]
+        return _pen_glyph(canvas, lines, thick, height, self.slant, pad + 6 * unit, rng)
+
+
+def _pen_glyph(canvas, lines, thick, height, slant, baseline_row, rng) -> tuple:
+    """Draw polylines (canvas pixels) with a pen ``thick`` wide, each point moved by noise of
+    0.025 ``height``, jitter the canvas (``_jitter``) and return ``(coverage, baseline_offset)``
+    cropped to the ink."""
+    for line in lines:
+        pts = line + rng.normal(0, 0.025 * height, line.shape)
+        cv2.polylines(
+            canvas, [np.round(pts * 8).astype(np.int32)], False, 255, thick, cv2.LINE_AA, shift=3
+        )
+    warped = _jitter(canvas, height, slant, rng)
+    ys, xs = np.nonzero(warped > 20)
+    if ys.size == 0:
+        return np.zeros((1, 1), np.float32), 0
+    crop = warped[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    return crop.astype(np.float32) / 255.0, int(ys.max() - baseline_row)
 
 
 def _shortened(line: np.ndarray, cut: float) -> np.ndarray:
@@ -194,7 +229,7 @@ def _shortened(line: np.ndarray, cut: float) -> np.ndarray:
     return line
 
 
-GLYPH_SOURCES = {"hershey": HersheyGlyphs, "strokes": StrokeGlyphs}
+GLYPH_SOURCES = {"hershey": HersheyGlyphs, "strokes": StrokeGlyphs, "type": TypeGlyphs}
 
 
 class DatasetGlyphs:
@@ -554,7 +589,7 @@ def make_page(
     """Generate one photo of handwritten ``text`` (random when None) under ``condition`` (a
     name in ``CONDITIONS``, or a ``Condition``).
 
-    ``glyphs`` is "hershey", "strokes" or a glyph source such as ``DatasetGlyphs()``;
+    ``glyphs`` is "hershey", "strokes", "type" or a glyph source such as ``DatasetGlyphs()``;
     ``alphabet`` limits the random text (e.g. digits only for a digit model)."""
     cond = CONDITIONS[condition] if isinstance(condition, str) else condition
     if cond.lower:
@@ -656,6 +691,6 @@ def register(subparsers) -> None:
     p.add_argument("--pages", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--conditions", nargs="+", default=list(CONDITIONS), metavar="NAME")
-    p.add_argument("--glyphs", choices=["hershey", "strokes", "emnist"], default="hershey")
+    p.add_argument("--glyphs", choices=["hershey", "strokes", "type", "emnist"], default="hershey")
     p.add_argument("--examples", action="store_true", help="write the fixed README examples")
     p.set_defaults(func=_run)

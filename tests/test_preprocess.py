@@ -366,7 +366,7 @@ def test_fingers_holding_the_page_over_a_desk_leave_no_ink(seed, condition):
     assert all(result.mask[y : y + h, x : x + w].any() for x, y, w, h in page.boxes)
 
 
-@pytest.mark.parametrize("glyphs", ["strokes", "hershey"])
+@pytest.mark.parametrize("glyphs", ["strokes", "hershey", "type"])
 def test_a_column_of_one_letter_down_a_list_is_no_spiral_binding(glyphs):
     # a list whose lines all begin with one letter, one above the other at one pitch, and
     # a column of one digit with ink on both sides: of one size and pitch as a spiral's
@@ -823,7 +823,9 @@ def test_noise_in_a_nearly_black_corner_is_no_ink():
     assert result.mask[far].sum() == 0
 
 
-@pytest.mark.parametrize("seed, glyphs", [(10, "hershey"), (11, "hershey"), (18, "strokes")])
+@pytest.mark.parametrize(
+    "seed, glyphs", [(10, "type"), (11, "type"), (18, "strokes"), (10, "hershey")]
+)
 def test_squared_paper_is_removed_and_every_letter_kept(seed, glyphs):
     # a faint grid thresholds into pieces: pieces that join letters across lines made one
     # component too large to be text (dropped with its letters), loose pieces read as L or I

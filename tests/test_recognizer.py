@@ -22,7 +22,8 @@ def classifier():
 
 
 def written(text_lines, seed=3, condition="clean"):
-    return synth.make_page(np.random.default_rng(seed), condition, text=text_lines).image
+    """A photo of ``text_lines`` in printed type (the pages these tests were written with)."""
+    return synth.make_page(np.random.default_rng(seed), condition, "type", text=text_lines).image
 
 
 def test_one_batched_inference_per_image(classifier):
@@ -705,7 +706,7 @@ def test_a_pen_a_laptop_or_fingers_beside_the_writing_add_nothing(classifier, pr
 
 @pytest.mark.parametrize("seed, most", [(7, 10), (31, 0)])
 def test_bold_letters_that_the_rules_cut_in_two_are_no_slanted_line(classifier, seed, most):
-    # lower-case Hershey words on ruled paper: with the rules through them, the letters'
+    # lower-case words of printed type on ruled paper: with the rules through them, the letters'
     # pieces set a text height half the letters'; a search for slanted lines (a fold) sized
     # from it took whole letters for lines and cut them ("mom jam" read "? ?"; the code of
     # 2026-12-04 09:00-09:50 UTC, 37 and 16 errors on these pages; 9 and 0 before and after,
@@ -714,7 +715,7 @@ def test_bold_letters_that_the_rules_cut_in_two_are_no_slanted_line(classifier, 
     cond = dataclasses.replace(synth.CONDITIONS["ruled"], prose=True)
     recognizer = Recognizer(classifier)
     alphabet = page_alphabet(recognizer.classifier.labels)
-    page = synth.make_page(np.random.default_rng(seed), cond, "hershey", alphabet=alphabet)
+    page = synth.make_page(np.random.default_rng(seed), cond, "type", alphabet=alphabet)
     assert edit_distance(recognizer.recognize(page.image).text, page.text) <= most
 
 

@@ -51,15 +51,29 @@ def test_generate_writes_pages_and_truth(tmp_path):
     assert all((tmp_path / r["file"]).is_file() and r["text"] for r in records)
 
 
-def test_stroke_font_draws_every_character_with_the_pen_width():
+@pytest.mark.parametrize("source", ["strokes", "hershey"])
+def test_stroke_font_draws_every_character_with_the_pen_width(source):
     rng = np.random.default_rng(0)
-    glyphs = synth.StrokeGlyphs(rng)
+    glyphs = synth.GLYPH_SOURCES[source](rng)
     for char in synth.DIGITS + synth.UPPER + string.ascii_lowercase:
         cov, _ = glyphs.render(char, 40, 2.0, rng)
         assert cov.shape[0] >= 20 and cov.max() > 0.9, char
     thin = glyphs.render("H", 40, 1.0, np.random.default_rng(1))[0]
     thick = glyphs.render("H", 40, 6.0, np.random.default_rng(1))[0]
     assert (thick > 0.5).sum() > 2.5 * (thin > 0.5).sum()
+
+
+def test_hershey_glyphs_are_single_strokes_sitting_on_the_baseline():
+    # the stroke fonts: a 1 is one stroke with a flag (no foot, unlike the printed
+    # type's), its bottom on the baseline; a g reaches a quarter of the height below it
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        glyphs = synth.HersheyGlyphs(rng)
+        one, one_drop = glyphs.render("1", 40, 2.0, rng)
+        g_drop = glyphs.render("g", 40, 2.0, rng)[1]
+        assert one_drop < 10 < g_drop
+        base = (one[-3:] > 0.5).any(axis=0).sum()
+        assert base < 0.2 * one.shape[0]  # no foot across it (the type's: 0.3-0.9 of its height)
 
 
 def test_is_bar_tells_a_bare_stroke_from_an_l_with_its_foot():
