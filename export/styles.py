@@ -35,9 +35,12 @@ def _line(img: np.ndarray, p: tuple, q: tuple, width: int, value: int) -> None:
     np.maximum(img, layer, out=img)
 
 
-def footed_one(img: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
+def footed_one(
+    img: np.ndarray, rng: np.random.Generator, foot: bool = True, flag: bool = True
+) -> np.ndarray | None:
     """A 1 with a foot across its base and, when it has none, a flag falling to the left
-    from its top; None for a 1 that leans too far to take one."""
+    from its top (either alone when ``flag`` or ``foot`` is False); None for a 1 that leans
+    too far to take one."""
     out = img.copy()
     ys, xs, width, value = _stroke(img)
     if ys.size == 0:
@@ -51,9 +54,10 @@ def footed_one(img: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
     half = height * rng.uniform(0.18, 0.32)
     tilt = rng.uniform(-0.04, 0.04) * height
     foot_y = bottom - width / 2 + rng.uniform(-0.5, 0.5)
-    _line(out, (base_x - half, foot_y - tilt), (base_x + half, foot_y + tilt), width, value)
+    if foot:
+        _line(out, (base_x - half, foot_y - tilt), (base_x + half, foot_y + tilt), width, value)
     upper = xs[ys <= top + height // 4]
-    if upper.max() - upper.min() < 2 * width:
+    if flag and upper.max() - upper.min() < 2 * width:
         drop = height * rng.uniform(0.2, 0.35)
         reach = height * rng.uniform(0.12, 0.25)
         _line(out, (top_x, top + width / 2), (top_x - reach, top + drop), width, value)
@@ -78,14 +82,22 @@ def slashed_zero(img: np.ndarray, rng: np.random.Generator) -> np.ndarray | None
     return out
 
 
+def _styled_one(img: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
+    """``footed_one`` with a flag and a foot, a flag only (as most of Europe writes a 1) or a
+    foot only, a third each."""
+    kind = int(rng.integers(3))
+    return footed_one(img, rng, foot=kind != 1, flag=kind != 2)
+
+
 def digit_styles(
     x: np.ndarray, y: np.ndarray, labels: list[str], n: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` crops (half footed 1s, half slashed 0s) drawn on random 1s and 0s of ``x`` that
-    can take the stroke, and their classes in ``labels`` (uint8 crops, int64 classes)."""
+    """``n`` crops (half 1s with a flag, a foot or both, a third each; half slashed 0s) drawn
+    on random 1s and 0s of ``x`` that can take the stroke, and their classes in ``labels``
+    (uint8 crops, int64 classes)."""
     rng = np.random.default_rng([seed, 7])
     crops = []
-    for char, draw, count in (("1", footed_one, n - n // 2), ("0", slashed_zero, n // 2)):
+    for char, draw, count in (("1", _styled_one, n - n // 2), ("0", slashed_zero, n // 2)):
         made = []
         while len(made) < count:
             drawn = (

@@ -47,6 +47,28 @@ def test_a_flagged_one_keeps_its_single_flag():
     assert np.array_equal(styled[:12], one[:12])
 
 
+def test_a_one_gets_a_flag_or_a_foot_alone_when_asked():
+    one = _one()
+    bottom = int(np.nonzero(one >= 100)[0].max())
+    flagged = footed_one(one, np.random.default_rng(0), foot=False)
+    footed = footed_one(one, np.random.default_rng(0), flag=False)
+    assert np.array_equal(flagged[bottom - 3 :], one[bottom - 3 :])  # no foot
+    assert (flagged[4:10, :11] >= 100).any()  # the flag
+    assert np.array_equal(footed[:12], one[:12])  # no flag
+    assert _ink_span(footed[bottom - 1]) >= 2.5 * _ink_span(one[bottom - 1])
+
+
+def test_digit_styles_draw_all_three_kinds_of_1():
+    one = _one()
+    bottom = int(np.nonzero(one >= 100)[0].max())
+    crops, _ = digit_styles(np.stack([one, _zero()]), np.array([1, 0]), ["0", "1"], 60, seed=0)
+    ones = crops[:30]
+    footed = [_ink_span(c[bottom - 1]) >= 2.5 * _ink_span(one[bottom - 1]) for c in ones]
+    flagged = [(c[4:10, :11] >= 100).any() for c in ones]
+    kinds = {(a, b) for a, b in zip(footed, flagged, strict=True)}
+    assert kinds == {(True, True), (True, False), (False, True)}
+
+
 def test_a_leaning_one_gets_no_foot():
     assert footed_one(_one(lean=12), np.random.default_rng(0)) is None
 
