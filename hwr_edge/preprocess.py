@@ -44,9 +44,10 @@ Steps (``ink_map``):
    components beside page-long rules), from the page's size, and the text height is measured
    again once they are gone. When the long
    components together form a grid (squared paper: several rows and columns inked along
-   most of the page, ``rules.is_grid``), the whole page is searched instead, for rules broken
-   by small gaps and for the thin ink of nearly full rows and columns: a faint grid
-   thresholds into pieces of every size, which joined letters across lines. The boxes
+   most of the page, ``rules.is_grid``; in all the ink, weak pieces too, when the strong
+   ink of a faint grid is too broken to show one), the whole page is searched instead, for
+   rules broken by small gaps and for the thin ink of nearly full rows and columns: a faint
+   grid thresholds into pieces of every size, which joined letters across lines. The boxes
    drawn around characters on a form (among the tallest components, ink along all four
    sides) lose their sides and the walls between their characters the same way. Last, a
    faint rule or margin that the threshold broke into pieces shorter than any rule (a dim,
@@ -341,7 +342,7 @@ def _ink_with(
     long[frames] = False
     if long.any() or len(frames):
         inked = np.take(strong.astype(np.uint8), labels)
-        grid = _grid(inked, stats, long)
+        grid = _grid(inked, labels, stats, long)
         mask = remove_rules(
             inked,
             darkness,
@@ -598,16 +599,18 @@ def _page_long(stats: np.ndarray, shape: tuple) -> np.ndarray:
     return out
 
 
-def _grid(mask: np.ndarray, stats: np.ndarray, long: np.ndarray) -> bool:
-    """Whether the strong ink ``mask`` is squared paper (``rules.is_grid``): its rules are
-    then looked for on the whole page, because a faint grid thresholds into pieces of every
-    size that no rule's box holds. Only looked at when some ``long`` component spans a
-    quarter of the page across and one a quarter down (not on ruled paper without a margin,
-    nor beside touching letters)."""
+def _grid(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, long: np.ndarray) -> bool:
+    """Whether the strong ink ``mask``, or failing that all the ink (``labels`` over 0, the
+    weak pieces too), is squared paper (``rules.is_grid``): its rules are then looked for on
+    the whole page, because a faint grid thresholds into pieces of every size that no rule's
+    box holds. A grid faint enough that its strong pieces fill no row may still have joined
+    letters across lines; its weak pieces fill the rows. Only looked at when some ``long``
+    component spans a quarter of the page across and one a quarter down (not on ruled paper
+    without a margin, nor beside touching letters)."""
     h, w = mask.shape
     if not (long & (stats[:, 2] >= w / 4)).any() or not (long & (stats[:, 3] >= h / 4)).any():
         return False
-    return is_grid(mask)
+    return is_grid(mask) or is_grid(labels > 0)
 
 
 def _scenery(stats: np.ndarray) -> np.ndarray:

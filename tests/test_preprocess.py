@@ -855,6 +855,30 @@ def test_is_grid_tells_squared_paper_from_lines_of_text():
     assert not is_grid(text > 0)
 
 
+def test_a_grid_whose_strong_pieces_fill_no_row_is_found_from_all_its_ink():
+    # a faint grid thresholds into strong pieces too short to fill a row (here a tenth of
+    # every 50 pixels) and weak ones that fill them; the strong pieces had joined letters
+    # across lines into one component of a quarter of the page both ways, which set the text
+    # height at twice the letters' (a Hershey benchmark page read "?" for "YARD NUIKQ")
+    from hwr_edge.preprocess import _grid
+
+    h, w = 300, 400
+    faint, strong = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
+    for i, k in enumerate(range(10, 400, 20)):  # strong: 5 pixels of every 50, staggered
+        cv2.line(faint, (k, 0), (k, h - 1), 1, 1)
+        cv2.line(faint, (0, k), (w - 1, k), 1, 1)
+        strong[:, k] = faint[:, k] * ((np.arange(h) + 13 * i) % 50 < 5)
+        if k < h:
+            strong[k] = faint[k] * ((np.arange(w) + 17 * i) % 50 < 5)
+    cv2.rectangle(strong, (20, 20), (130, 110), 1, 3)  # letters and the pieces that joined them
+    labels = (faint | strong).astype(np.int32)
+    labels[strong > 0] = 2
+    stats = np.array([[0, 0, w, h, 0], [0, 0, w, h, int(faint.sum())], [20, 20, 111, 91, 0]])
+    long = np.array([False, False, True])
+    assert _grid(strong, labels, stats, long)
+    assert not _grid(strong, labels * strong, stats, long)  # the strong ink alone: no grid
+
+
 @pytest.mark.parametrize("text, scale, thick", [("HI", 4, 10), ("OK", 4, 10), ("42", 5, 14)])
 def test_a_short_word_written_large_for_the_frame_keeps_whole_strokes(text, scale, thick):
     # strokes wider than the first background closing come out as hollow outlines, in pieces

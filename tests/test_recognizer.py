@@ -704,6 +704,33 @@ def test_a_pen_a_laptop_or_fingers_beside_the_writing_add_nothing(classifier, pr
     assert with_probe == without
 
 
+# the benchmark's generator just before its seed-2 Hershey page 237 (256 pages per source):
+# drawn from here, that page alone, without the 237 before it
+BENCHMARK_PAGE_237 = {
+    "bit_generator": "PCG64",
+    "state": {
+        "state": 64198665269502198753551094710709075383,
+        "inc": 121863417007658695389390353187995180015,
+    },
+    "has_uint32": 1,
+    "uinteger": 278491748,
+}
+
+
+def test_squared_paper_too_faint_for_its_strong_ink_to_show_a_grid_joins_no_lines(classifier):
+    # "YARD" over "NUIKQ BIRD 1069" on squared paper so faint that its strong pieces fill no
+    # row: they joined YARD and NU into one component, the text height came out twice the
+    # letters' and the grid was not looked for (read "?\nIKQBRDNGg", 13 errors). Its weak
+    # pieces fill the rows: the grid goes, and only the Hershey 1069 is misread
+    rng = np.random.default_rng()
+    rng.bit_generator.state = BENCHMARK_PAGE_237
+    alphabet = page_alphabet(classifier.labels)
+    page = synth.make_page(rng, "grid", "hershey", alphabet=alphabet)
+    assert page.text == "YARD\nNUIKQ BIRD 1069"
+    text = Recognizer(classifier).recognize(page.image).text
+    assert text.split("\n")[:1] == ["YARD"] and edit_distance(text, page.text) <= 5
+
+
 @pytest.mark.parametrize("seed, most", [(7, 10), (31, 0)])
 def test_bold_letters_that_the_rules_cut_in_two_are_no_slanted_line(classifier, seed, most):
     # lower-case words of printed type on ruled paper: with the rules through them, the letters'
