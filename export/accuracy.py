@@ -233,7 +233,7 @@ def register(subparsers) -> None:
         choices=["emnist", "strokes", "hershey", "type"],
         default=["emnist", "strokes", "hershey", "type"],
         help="glyph sources: held-out EMNIST/MNIST handwriting, block-letter strokes, "
-        "Hershey's simplex/duplex stroke fonts, printed type (OpenCV 5's TrueType faces)",
+        "Hershey's Roman simplex stroke font, printed type (OpenCV 5's TrueType faces)",
     )
     p.add_argument(
         "--conditions",

@@ -7,8 +7,8 @@ TrueType faces), or, at test time only, with real glyphs from ../shared/data (EM
 / MNIST test; never written into the repository). The text is laid out on paper and
 photographed: lighting gradients, cast shadows, ruled lines, squared paper, ink colours,
 markers, pencil, a whiteboard (glare, wiped-out ghosts), perspective on a table, webcam colour
-cast and vignetting, 12 MP sizes, noise, blur and JPEG artefacts. Each
-condition is a named recipe in ``CONDITIONS``.
+cast and vignetting, 12 MP sizes, noise, blur and JPEG artefacts. Each condition is a named
+recipe in ``CONDITIONS``.
 
 ``python -m export synth --out DIR --pages N --seed S`` writes ``page_NNNN.jpg`` and
 ``truth.jsonl`` (one ``{"file", "condition", "text", "boxes"}`` object per page).
@@ -17,6 +17,7 @@ condition is a named recipe in ``CONDITIONS``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import struct
 from dataclasses import dataclass, field
@@ -117,16 +118,23 @@ def _uniform(rng: np.random.Generator, lo_hi: tuple[float, float]) -> float:
     return float(rng.uniform(*lo_hi))
 
 
+@functools.cache
+def _hershey_font():
+    """The Hershey-Fonts package's ``HERSHEY_FONT``, loaded once (15 ms)."""
+    from HersheyFonts import HersheyFonts
+
+    font = HersheyFonts()
+    font.load_default_font(HERSHEY_FONT)
+    return font
+
+
 class HersheyGlyphs:
     """Allen Hershey's Roman simplex stroke font (from the Hershey-Fonts package) drawn stroke
-    by stroke with the page's pen width, per-point noise, slant and a smooth
-    displacement field: coverage images in [0, 1], one per call."""
+    by stroke with the page's pen width, per-point noise, slant and a smooth displacement
+    field: coverage images in [0, 1], one per call."""
 
     def __init__(self, rng: np.random.Generator):
-        from HersheyFonts import HersheyFonts
-
-        self.font = HersheyFonts()
-        self.font.load_default_font(HERSHEY_FONT)
+        self.font = _hershey_font()
         self.slant = float(rng.uniform(-0.25, 0.25))
 
     def render(self, char: str, height: int, pen: float, rng: np.random.Generator) -> tuple:
