@@ -160,6 +160,7 @@ def _run(args: argparse.Namespace) -> int:
         "reject_threshold": args.reject_threshold,
         "context": args.context,
         "lexicon": args.lexicon,
+        "digit_opinion": args.digit_opinion,
     }
     try:
         recognizer = Recognizer(args.model, **options)
@@ -180,12 +181,13 @@ def _run(args: argparse.Namespace) -> int:
         "reject_threshold": recognizer.reject_threshold,
         "context": recognizer.context,
         "lexicon": recognizer.lexicon,
+        "digit_opinion": recognizer.digit_opinion,
         "timing_1_thread": timing,
     }
     print(
         f"model {summary['model']}, {args.pages} pages per glyph source, seed {args.seed}, "
         f"reject threshold {recognizer.reject_threshold}, context {recognizer.context}, "
-        f"lexicon {recognizer.lexicon}"
+        f"lexicon {recognizer.lexicon}, digit opinion {recognizer.digit_opinion}"
     )
     print(format_table(results))
     print(
@@ -221,7 +223,7 @@ def _sweep(args: argparse.Namespace, recognizer, conditions: list[str]) -> int:
 
 def register(subparsers) -> None:
     """Add ``accuracy`` to ``python -m export``."""
-    from hwr_edge.defaults import CONTEXT, LEXICON, REJECT_THRESHOLD
+    from hwr_edge.defaults import CONTEXT, DIGIT_OPINION, LEXICON, REJECT_THRESHOLD
 
     p = subparsers.add_parser("accuracy", help="end-to-end CER benchmark on synthetic photos")
     p.add_argument("--pages", type=int, default=200, help="pages per glyph source")
@@ -247,6 +249,12 @@ def register(subparsers) -> None:
     p.add_argument("--context", action=argparse.BooleanOptionalAction, default=CONTEXT)
     p.add_argument(
         "--lexicon", default=LEXICON, help="the runtime's --lexicon: english, a word file, or none"
+    )
+    p.add_argument(
+        "--digit-opinion",
+        action=argparse.BooleanOptionalAction,
+        default=DIGIT_OPINION,
+        help="the runtime's --digit-opinion: the digits model's say on digits",
     )
     p.add_argument(
         "--sweep",

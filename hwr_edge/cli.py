@@ -124,6 +124,12 @@ def recognize(
         '("HOVSE" -> "HOUSE"): english (bundled), a file of one word per line, or none. '
         "Needs --context.",
     ),
+    digit_opinion: bool = typer.Option(
+        defaults.DIGIT_OPINION,
+        "--digit-opinion/--no-digit-opinion",
+        help="Ask the digits model too which digit a character read as one is (models that "
+        "read letters and digits).",
+    ),
 ) -> None:
     """Read the handwriting in one or more photos and print it as text or JSON.
 
@@ -139,6 +145,7 @@ def recognize(
         "reject_char": reject_char,
         "context": context,
         "lexicon": lexicon,
+        "digit_opinion": digit_opinion,
     }
     code = run_recognize(
         images, recognizer_options, fmt is Format.json, annotate, save_crops, reject_char

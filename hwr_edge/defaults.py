@@ -12,3 +12,6 @@ LEXICON = "english"
 # alternatives each character carries; the word rules choose among them (not a sweep: 3 and 6
 # measured, docs/results-accuracy.md, "six alternatives for the word rules")
 TOPK = 6
+# ask the manifest's digits model too which digit a character read as one is (digits.py;
+# measured with and without, docs/results-accuracy.md, "a second opinion on digits")
+DIGIT_OPINION = True

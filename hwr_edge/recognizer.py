@@ -76,7 +76,15 @@ from hwr_edge import charset as charsets
 from hwr_edge.baseline import positions
 from hwr_edge.chains import best_chain, chain_score, logit, piece_terms, slot_chains
 from hwr_edge.classifier import NON_CHARACTERS, NOT_A_CHARACTER, TOUCHING_CHARACTERS
-from hwr_edge.defaults import CONTEXT, LEXICON, REJECT_CHAR, REJECT_THRESHOLD, TOPK
+from hwr_edge.defaults import (
+    CONTEXT,
+    DIGIT_OPINION,
+    LEXICON,
+    REJECT_CHAR,
+    REJECT_THRESHOLD,
+    TOPK,
+)
+from hwr_edge.digits import digit_opinion
 from hwr_edge.errors import PageError
 from hwr_edge.imageio import load_photo
 from hwr_edge.lexicon import MAX_CHANGES, MIN_LETTERS, letter_options, load_lexicon
@@ -134,7 +142,9 @@ class Recognizer:
     below ``reject_threshold`` become ``reject_char``; ``context`` reads each word as
     letters, digits or a code and in one case; ``lexicon`` (a bundled name such as "english",
     a word file, or None) turns a misread word of letters into the lexicon word it nearly is
-    (with ``context`` only); each Char carries its ``topk`` alternatives."""
+    (with ``context`` only); each Char carries its ``topk`` alternatives; ``digit_opinion``
+    asks the manifest's digits model which digit a character read as one is
+    (``digits.DigitOpinion``)."""
 
     def __init__(
         self,
@@ -146,6 +156,7 @@ class Recognizer:
         context: bool = CONTEXT,
         topk: int = TOPK,
         lexicon: str | os.PathLike | None = LEXICON,
+        digit_opinion: bool = DIGIT_OPINION,
     ):
         self.model = model
         self.charset = charset
@@ -155,10 +166,12 @@ class Recognizer:
         self.context = context
         self.topk = topk
         self.lexicon = lexicon
+        self.digit_opinion = digit_opinion
         self._lock = threading.Lock()
         self._classifier = None
         self._transfer = None
         self._no_descent = None
+        self._digits = None
         self._lexicon = None
 
     @property
@@ -167,7 +180,8 @@ class Recognizer:
         with self._lock:
             if self._classifier is None:
                 self._lexicon = load_lexicon(self.lexicon)
-                self._classifier, self._transfer, self._no_descent = self._load()
+                loaded = self._load()
+                self._classifier, self._transfer, self._no_descent, self._digits = loaded
         return self._classifier
 
     def _load(self):
@@ -182,6 +196,7 @@ class Recognizer:
             clf,
             charsets.charset_transfer(self.charset, clf.labels),
             charsets.descender_transfer(clf.labels, allowed),
+            digit_opinion(clf, allowed, self.threads) if self.digit_opinion else None,
         )
 
     def recognize(self, image, name: str | None = None) -> Page:
@@ -200,12 +215,15 @@ class Recognizer:
         except PageError as exc:
             raise PageError(f"{_name(image, name)}: {exc}") from None
         timings["total"] = time.perf_counter() - t0
+        model = dict(clf.info)
+        if self._digits is not None:
+            model["digit_model"] = self._digits.digits.info["name"]
         page = Page(
             lines=page_lines,
             image=_name(image, name),
             size=photo.size,
             timings_ms={k: timings[k] * 1000.0 for k in TIMINGS},
-            model=dict(clf.info),
+            model=model,
         )
         return page, kept_crops
 
@@ -301,6 +319,8 @@ class Recognizer:
         low, rise = positions(lines) if masks else (np.zeros(0, bool), np.zeros(0))
         if self._no_descent is not None and masks:
             probs[~low] = probs[~low] @ self._no_descent
+        if self._digits is not None:
+            probs = self._digits.apply(probs, masks)
         t4 = time.perf_counter()
         order = np.argsort(-probs, axis=1)[:, : self.topk]
         top = np.take_along_axis(probs, order, axis=1)

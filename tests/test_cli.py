@@ -136,6 +136,15 @@ def test_recognize_text_matches_the_library(photos):
     assert [len(line.split(" ")) for line in lines] == [2, 2]
 
 
+def test_the_json_model_block_names_the_digit_model_unless_it_is_turned_off(photos):
+    names = []
+    for flag in ("--digit-opinion", "--no-digit-opinion"):
+        result = cli("recognize", "--format", "json", flag, photos["one"])
+        assert result.exit_code == 0, result.stderr
+        names.append(json.loads(result.stdout)["model"].get("digit_model"))
+    assert names == ["lenet5-mnist-int8", None]
+
+
 def test_json_schema(photos):
     result = cli("recognize", "--format", "json", photos["two"], photos["one"])
     assert result.exit_code == 0, result.stderr
