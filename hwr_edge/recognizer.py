@@ -319,29 +319,28 @@ class Recognizer:
         low, rise = positions(lines) if masks else (np.zeros(0, bool), np.zeros(0))
         if self._no_descent is not None and masks:
             probs[~low] = probs[~low] @ self._no_descent
+        plain = probs  # the main model's own: what the split and join decisions weigh
         if self._digits is not None:
-            probs = self._digits.apply(probs, masks)
+            probs = self._digits.apply(plain, masks)
         t4 = time.perf_counter()
-        order = np.argsort(-probs, axis=1)[:, : self.topk]
-        top = np.take_along_axis(probs, order, axis=1)
-        shape = _shape_confidence(probs, order[:, 0], clf.labels)
+        ranked = _Ranked.of(probs, clf.labels, self.topk, self.context)
+        first = ranked.order[:, 0] if probs is plain else plain.argmax(axis=1)
+        shape = _shape_confidence(plain, first, clf.labels)
         blobs = _not_characters(lines, masks)
         shape[blobs | unknown] = 0.0
-        best = [clf.labels[i] for i in order[:, 0].tolist()]
+        best = [clf.labels[i] for i in first.tolist()]
         terms = piece_terms(slots, shape, best)
-        kinds = _best_by_kind(probs, clf.labels) if self.context else [[]] * len(probs)
-        alternatives = [
-            [(clf.labels[i], p) for i, p in zip(o, q, strict=True)]
-            for o, q in zip(order.tolist(), top.tolist(), strict=True)
-        ]
         digit_terms = evidence = None  # for _chains: only pages with a glyph cut into pieces
         if self.context and any(len(slot.pieces) > 1 and not slot.joined for slot in slots):
-            digit_terms = piece_terms(slots, *_digit_confidence(probs, clf.labels, shape == 0))
+            digit_terms = piece_terms(slots, *_digit_confidence(plain, clf.labels, shape == 0))
+            own = ranked if probs is plain else _Ranked.of(plain, clf.labels, self.topk, True)
             evidence = [
                 [*a, *k] if s >= self.reject_threshold else None
-                for a, k, s in zip(alternatives, kinds, shape.tolist(), strict=True)
+                for a, k, s in zip(own.alternatives, own.kinds, shape.tolist(), strict=True)
             ]
-        readings = _Readings(alternatives, kinds, blobs, unknown, rise < X_HEIGHT, low)
+        readings = _Readings(
+            ranked.alternatives, ranked.kinds, blobs, unknown, rise < X_HEIGHT, low
+        )
         page_lines, kept_crops, row, labels = [], [], 0, set(clf.labels)
         for words in lines:
             out_words = []
@@ -704,6 +703,26 @@ def _shape_confidence(probs: np.ndarray, best: np.ndarray, labels: list[str]) ->
     mate = partner[best]
     extra = np.where(mate >= 0, probs[rows, np.maximum(mate, 0)], 0.0)
     return probs[rows, best] + extra
+
+
+class _Ranked(NamedTuple):
+    """Per batch row of one probability matrix: its classes ranked."""
+
+    order: np.ndarray  # the ``topk`` likeliest classes, best first
+    alternatives: list  # their (class, probability) pairs
+    kinds: list  # the best letter and best digit (``_best_by_kind``), with the context rule
+
+    @classmethod
+    def of(cls, probs: np.ndarray, labels: list[str], topk: int, context: bool) -> _Ranked:
+        """Rank ``probs`` (N x C over ``labels``)."""
+        order = np.argsort(-probs, axis=1)[:, :topk]
+        top = np.take_along_axis(probs, order, axis=1)
+        alternatives = [
+            [(labels[i], p) for i, p in zip(o, q, strict=True)]
+            for o, q in zip(order.tolist(), top.tolist(), strict=True)
+        ]
+        kinds = _best_by_kind(probs, labels) if context else [[]] * len(probs)
+        return cls(order, alternatives, kinds)
 
 
 class _Readings(NamedTuple):
