@@ -196,7 +196,7 @@ class Recognizer:
             clf,
             charsets.charset_transfer(self.charset, clf.labels),
             charsets.descender_transfer(clf.labels, allowed),
-            digit_opinion(clf, allowed, self.threads) if self.digit_opinion else None,
+            digit_opinion(clf, allowed, clf.threads) if self.digit_opinion else None,
         )
 
     def recognize(self, image, name: str | None = None) -> Page:

@@ -97,3 +97,9 @@ def test_a_page_of_numbers_reads_its_digits_with_the_second_opinion():
     )
     assert read.model["digit_model"] == "lenet5-mnist-int8"
     assert "digit_model" not in alone.recognize(page.image).model
+
+
+def test_the_digits_model_runs_on_as_many_threads_as_the_main_model(main):
+    recognizer = Recognizer(main)  # a loaded model: the Recognizer names no thread count
+    assert recognizer.classifier is main
+    assert recognizer._digits.digits.threads == main.threads == 1
