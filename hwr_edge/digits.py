@@ -54,7 +54,7 @@ class DigitOpinion:
 def digit_opinion(clf, allowed: np.ndarray | None, threads: int | None):
     """A ``DigitOpinion`` for ``clf`` when it reads letters and digits, some digit is
     ``allowed`` (a charset mask, None for all) and the manifest's digits model is another
-    model whose digits are all among ``clf``'s classes; else None."""
+    model, of digits alone, all of them among ``clf``'s classes; else None."""
     from hwr_edge.classifier import load_model
 
     digit_columns = [i for i, c in enumerate(clf.labels) if c.isdigit()]
@@ -63,8 +63,8 @@ def digit_opinion(clf, allowed: np.ndarray | None, threads: int | None):
     if allowed is not None and not allowed[digit_columns].any():
         return None
     digits = load_model(None, threads=threads, charset="digits")
-    if digits.info.get("sha256") == clf.info.get("sha256") or not set(digits.labels) <= set(
-        clf.labels
-    ):
+    if digits.info.get("sha256") == clf.info.get("sha256"):
         return None
+    if not all(c.isdigit() for c in digits.labels) or not set(digits.labels) <= set(clf.labels):
+        return None  # a models folder whose manifest names no digits model of digits alone
     return DigitOpinion(digits, clf.labels)

@@ -1,5 +1,6 @@
 """The digits model's second opinion on which digit a character is (hwr_edge.digits)."""
 
+import json
 from pathlib import Path
 
 import cv2
@@ -103,3 +104,22 @@ def test_the_digits_model_runs_on_as_many_threads_as_the_main_model(main):
     recognizer = Recognizer(main)  # a loaded model: the Recognizer names no thread count
     assert recognizer.classifier is main
     assert recognizer._digits.digits.threads == main.threads == 1
+
+
+def test_no_opinion_from_a_models_folder_whose_digits_default_reads_letters(tmp_path, monkeypatch):
+    # a manifest without a digits default falls back to its default model, here a 47-class
+    # one: its "digits" would be every class
+    repo_models = Path(__file__).resolve().parents[1] / "models"
+    manifest = json.loads((repo_models / "manifest.json").read_text())
+    manifest["defaults"] = {"alnum": "edgenet-emnist47-int8"}
+    manifest["default"] = "lenet5-emnist47-int8"
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for entry in manifest["models"]:
+        (folder / entry["file"]).symlink_to(repo_models / entry["file"])
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    monkeypatch.setenv("HWR_EDGE_MODELS", str(folder))
+    main = load_model("edgenet-emnist47-int8", threads=1)
+    assert load_model(None, charset="digits").info["name"] == "lenet5-emnist47-int8"
+    assert digit_opinion(main, None, threads=1) is None
+    assert "digit_model" not in Recognizer(main).recognize(np.full((60, 80), 255, np.uint8)).model
