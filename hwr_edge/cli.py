@@ -326,6 +326,16 @@ def models(
         raise typer.Exit(1)
 
 
+def _roles(row: dict) -> str:
+    """What a ``list_models()`` row's model is used for by default: "default", or the
+    charsets it is the default for ("--charset digits, digit opinion": the digits default
+    also gives the default model its second opinion on digits); empty for none."""
+    if row["default"]:
+        return "default"
+    roles = [f"--charset {charset}" for charset in row["default_for"]]
+    return ", ".join(roles + ["digit opinion"] * ("digits" in row["default_for"]))
+
+
 def format_models(rows: list[dict], directory: Path) -> str:
     """A plain-text table of ``list_models()`` rows."""
     header = ["name", "classes", "size", "accuracy", "sha256", ""]
@@ -336,7 +346,7 @@ def format_models(rows: list[dict], directory: Path) -> str:
         sha = "OK" if row["sha_ok"] else "FAILED"
         rejects = row["reject_classes"]
         classes = f"{row['classes']}+{rejects}" if rejects else str(row["classes"])
-        table.append([row["name"], classes, size, acc, sha, "default" * row["default"]])
+        table.append([row["name"], classes, size, acc, sha, _roles(row)])
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table]
     return "\n".join([*lines, f"({len(rows)} models in {directory})"])

@@ -155,12 +155,14 @@ def _sha_ok(info: ModelInfo) -> bool:
 def list_models() -> list[dict]:
     """One row per manifest model: name, file, classes (characters it reads), reject_classes
     (its "not a character" and "touching characters" classes), bytes, accuracy, sha_ok,
-    default."""
+    default, and default_for (the charsets it is the manifest's default for, such as
+    ``digits``; the digits default is also the recognizer's second opinion on digits)."""
     from hwr_edge.classifier import NON_CHARACTERS
 
     directory = models_dir()
     manifest = read_manifest(directory)
     default = manifest.get("default")
+    charsets = (manifest.get("defaults") or {}).items()
     rows = []
     for entry in manifest["models"]:
         info = ModelInfo(entry.get("name", "?"), directory / entry.get("file", ""), entry)
@@ -179,6 +181,7 @@ def list_models() -> list[dict]:
                 "precision": entry.get("precision"),
                 "sha_ok": exists and _sha_ok(info),
                 "default": info.name == default,
+                "default_for": sorted(c for c, name in charsets if name == info.name),
             }
         )
     return rows

@@ -393,6 +393,12 @@ def test_models_lists_the_manifest():
         assert str(shown) in row.split() and "OK" in row.split()
     rows = [json.loads(line) for line in cli("models", "-f", "json").stdout.splitlines()]
     assert [r["name"] for r in rows] == [e["name"] for e in manifest["models"]]
+    roles = {
+        line.split()[0]: line.split("OK", 1)[1].strip() for line in result.stdout.splitlines()[1:-1]
+    }
+    assert roles[manifest["default"]] == "default"
+    assert roles[manifest["defaults"]["digits"]] == "--charset digits, digit opinion"
+    assert {r["name"]: r["default_for"] for r in rows}[manifest["defaults"]["digits"]] == ["digits"]
 
 
 def test_recognition_process_imports_no_build_stage(photos, tmp_path):
