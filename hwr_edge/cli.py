@@ -333,7 +333,9 @@ def _roles(row: dict) -> str:
     if row["default"]:
         return "default"
     roles = [f"--charset {charset}" for charset in row["default_for"]]
-    return ", ".join(roles + ["digit opinion"] * ("digits" in row["default_for"]))
+    if "digits" in row["default_for"]:
+        roles.append("digit opinion")
+    return ", ".join(roles)
 
 
 def format_models(rows: list[dict], directory: Path) -> str:

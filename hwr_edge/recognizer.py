@@ -12,7 +12,10 @@ split pieces of wide ones) -> ONE batched classifier call for all of them -> one
 blurred, for the crops it was unsure of (``_second_look``) -> a glyph too narrow to be cut
 at once that reads as touching characters whole is cut, and its pieces read
 (``_cut_touching``) -> charset mask -> g/q that do not reach below the baseline become 9
-(``baseline.positions``) -> per slot: the whole glyph or a chain of pieces (below) -> reject
+(``baseline.positions``) -> the digits model's batched call on the crops that may be digits
+the classifier is unsure of, which digit they read as shared by the two (``digits.py``; the
+readings only: the choices below between whole glyphs and pieces weigh the classifier's own
+probabilities) -> per slot: the whole glyph or a chain of pieces (below) -> reject
 low confidence and what no class can be (what the model's own "not a character" class wins,
 when it has one; blobs: strokes wider than ``BLOB_STROKE`` of their size; glyphs shorter
 than ``SHORT_GLYPH`` of their line, such as dashes) -> optional context rule (each word read
