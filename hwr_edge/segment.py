@@ -17,8 +17,10 @@
    gets cut candidates: top-to-bottom paths that cross the least ink (moving at most one
    column per row, so a cut can bend between slanted or overlapping letters), ending at the
    valleys of the bottom row's path cost (both ends and the middle of a flat valley, so a
-   touching foot can go either way), and the same traced from the bottom up where such a path
-   crosses a single stroke. Every span between two cuts of a plausible character
+   touching foot can go either way), the same traced from the bottom up where such a path
+   crosses a single stroke, and a straight cut down each waist of the glyph's outline, where
+   two round letters touch at a point (an O against a D: every column through their bowls
+   crosses as much ink as the junction). Every span between two cuts of a plausible character
    width becomes a piece. The Recognizer reads the best chain of pieces (see
    ``recognizer.py``). A glyph between ``TOUCHING_WIDTH`` and ``SPLIT_WIDTH`` typical widths
    gets its cuts only when the classifier reads it whole as touching characters (a "19"
@@ -85,6 +87,9 @@ MIN_GAP = 0.06  # cut candidates closer than this many line heights are one
 VALLEY_RADIUS = 0.06  # a cut is the thinnest column within this many line heights
 VALLEY_INK = 0.5  # a cut crosses at most this many line heights of ink
 STEP_COST = 0.3  # a cut path's cost of moving one column sideways (in ink pixels)
+# a column crossing one stroke whose ink spans under WAIST_DEPTH of the tallest span within
+# WAIST_REACH line heights on either side is where two round letters touch (a straight cut)
+WAIST_DEPTH, WAIST_REACH = 0.6, 0.5
 JOIN_GAP = 0.1  # glyphs this many line heights apart or closer may be one letter's pieces ...
 JOIN_WIDTH = 2.0  # ... when together no wider than this many typical widths (an M, a W) ...
 JOIN_RUN = 3  # ... and no more than this many of them
@@ -641,19 +646,50 @@ def _path_cuts(own: np.ndarray, line_h: float, most: int) -> list[np.ndarray]:
     crossing little ink: up to ``most`` cheapest paths from the top row to the bottom row's
     cost valleys, and up to ``most`` from the bottom row to the top row's that cross one
     stroke only (where two letters touch; the cuts through two strokes that this second
-    direction adds split round letters such as O and C in two)."""
+    direction adds split round letters such as O and C in two), and a straight cut down
+    every waist (``_waists``)."""
     down = _valley_paths(own, line_h, most)
     flipped = own[::-1]
     up = [p[::-1] for p in _valley_paths(flipped, line_h, most) if _strokes(flipped, p) <= 1]
+    waists = [np.full(len(own), col, np.int32) for col in _waists(own, line_h)]
     paths, seen = [], set()
     ahead = np.cumsum(own, axis=1)
     rows = np.arange(len(own))
-    for path in sorted(down + up, key=lambda p: float(p.mean())):
+    for path in sorted(down + up + waists, key=lambda p: float(p.mean())):
         left = int(ahead[rows, np.maximum(path - 1, 0)].sum())  # ink left of the path
         if left not in seen:
             seen.add(left)
             paths.append(path)
     return paths
+
+
+def _waists(own: np.ndarray, line_h: float) -> list[int]:
+    """Columns where two round letters touch at a point (an O against a D): the column
+    crosses one stroke, and its ink's span from top to bottom is the least within
+    ``WAIST_REACH`` line heights and under ``WAIST_DEPTH`` of the tallest span on each side
+    there. The cheapest paths pass them by: every column through the two bowls crosses about
+    as much ink as the junction."""
+    inked = own.any(axis=0)
+    top = own.argmax(axis=0)
+    span = np.where(inked, len(own) - own[::-1].argmax(axis=0) - top, 0)
+    strokes = own[0] + np.count_nonzero(np.diff(own.astype(np.int8), axis=0) == 1, axis=0)
+    reach = max(2, int(WAIST_REACH * line_h))
+    row = span.astype(np.float32)[None]
+    kernel = np.ones((1, reach + 1), np.uint8)  # a column and the ``reach`` before or after it
+    before, after = (reach, 0), (0, 0)
+    least = np.minimum(cv2.erode(row, kernel, anchor=before), cv2.erode(row, kernel, anchor=after))
+    tallest = np.minimum(
+        cv2.dilate(row, kernel, anchor=before), cv2.dilate(row, kernel, anchor=after)
+    )
+    cols = np.arange(own.shape[1])
+    margin = int(np.ceil(MIN_PART * line_h))
+    inside = (cols >= margin) & (cols < len(cols) - margin)
+    found = inside & (strokes == 1) & (span <= least[0]) & (span < WAIST_DEPTH * tallest[0])
+    out: list[int] = []
+    for col in np.flatnonzero(found).tolist():
+        if not out or col - out[-1] >= reach:
+            out.append(col)
+    return out
 
 
 def _valley_paths(own: np.ndarray, line_h: float, most: int) -> list[np.ndarray]:

@@ -197,6 +197,21 @@ def test_two_touching_ls_read_as_ll_not_u(classifier):
     assert left[0] + left[2] <= right[0] + 10  # two boxes side by side, not the pair's box twice
 
 
+def test_round_letters_touching_at_a_point_read_apart(classifier):
+    # two O's meeting at one point: every cut through their bowls crosses as much ink as the
+    # junction, so the pieces were a C, a ")(" read as X or D, and a J
+    image = np.full((200, 300, 3), 235, np.uint8)
+    ink = (30, 30, 30)
+    cv2.putText(image, "B", (30, 130), cv2.FONT_HERSHEY_SIMPLEX, 2.2, ink, 6)
+    for cx in (115, 158):
+        cv2.ellipse(image, (cx, 108), (21, 22), 0, 0, 360, ink, 6)
+    cv2.putText(image, "K", (195, 130), cv2.FONT_HERSHEY_SIMPLEX, 2.2, ink, 6)
+    page = Recognizer(classifier, lexicon="none").recognize(image)
+    assert "".join(c.char for c in page.chars) == "BOOK"
+    left, right = page.chars[1].box, page.chars[2].box
+    assert abs(left[0] + left[2] - 137) <= 3 and abs(right[0] - 137) <= 3  # cut at the junction
+
+
 def test_a_letter_a_pen_lift_left_in_pieces_side_by_side_is_read_whole(classifier):
     # the H is three glyphs (its bar short of both stems), the K two (its arms short of its
     # stem); read one by one they were "I?I" and "II"

@@ -225,6 +225,24 @@ def test_a_pair_too_narrow_to_cut_at_once_is_cut_on_demand_and_a_bar_never():
     assert any((0, k) in ends and (k, cut.nodes - 1) in ends for k in range(1, cut.nodes - 1))
 
 
+def test_round_letters_touching_at_a_point_get_a_cut_through_the_point():
+    def draw(img):
+        for cx in (130, 190):  # an O touching an O (or a D's bowl): a point where they meet
+            cv2.ellipse(img, (cx, 130), (30, 30), 0, 0, 360, 255, 6)
+        cv2.putText(img, "E", (260, 160), FONT, 2.0, 255, 6)
+
+    (line,) = segment(ink_from(draw, text_h=60))
+    pair = [slot for word in line for slot in word][0]
+    apart = [
+        (a, b)
+        for a in pair.pieces[1:]
+        for b in pair.pieces[1:]
+        if a.start == 0 and a.end == b.start and b.end == pair.nodes - 1
+    ]
+    widths = [(a.glyph.box[2], b.glyph.box[2]) for a, b in apart]
+    assert any(abs(left - 66) <= 6 and abs(right - 66) <= 6 for left, right in widths), widths
+
+
 def test_touching_run_of_three_gets_pieces_for_each_character():
     def draw(img):
         for x in (100, 140, 180):  # three touching L's, then a separate E for the line's widths
