@@ -55,16 +55,19 @@ def digit_opinion(clf, allowed: np.ndarray | None, threads: int | None):
     """A ``DigitOpinion`` for ``clf`` when it reads letters and digits, some digit is
     ``allowed`` (a charset mask, None for all) and the manifest's digits model is another
     model, of digits alone, all of them among ``clf``'s classes; else None."""
-    from hwr_edge.classifier import load_model
+    from hwr_edge import registry
+    from hwr_edge.classifier import Classifier
 
     digit_columns = [i for i, c in enumerate(clf.labels) if c.isdigit()]
     if not digit_columns or not any(c.isalpha() for c in clf.labels):
         return None
     if allowed is not None and not allowed[digit_columns].any():
         return None
-    digits = load_model(None, threads=threads, charset="digits")
-    if digits.info.get("sha256") == clf.info.get("sha256"):
-        return None
+    info = registry.resolve(None, charset="digits")
+    if info.entry.get("sha256") == clf.info.get("sha256"):
+        return None  # the main model itself: not loaded a second time
+    registry.verify(info)
+    digits = Classifier(info, threads=threads)
     if not all(c.isdigit() for c in digits.labels) or not set(digits.labels) <= set(clf.labels):
         return None  # a models folder whose manifest names no digits model of digits alone
     return DigitOpinion(digits, clf.labels)

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from hwr_edge import Recognizer, load_model
+from hwr_edge import Recognizer, classifier, load_model
 from hwr_edge.charset import charset_mask
 from hwr_edge.digits import DIGIT_SHARE, SURE_DIGIT, DigitOpinion, digit_opinion
 from hwr_edge.normalize import ink_mask, normalize_mask
@@ -122,4 +122,10 @@ def test_no_opinion_from_a_models_folder_whose_digits_default_reads_letters(tmp_
     main = load_model("edgenet-emnist47-int8", threads=1)
     assert load_model(None, charset="digits").info["name"] == "lenet5-emnist47-int8"
     assert digit_opinion(main, None, threads=1) is None
+    manifest["default"] = "edgenet-emnist47-int8"  # now the main model itself
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    opened = []
+    monkeypatch.setattr(classifier, "_open_session", lambda path, threads: opened.append(path))
+    assert digit_opinion(main, None, threads=1) is None
+    assert opened == []  # the main model's file is not opened a second time
     assert "digit_model" not in Recognizer(main).recognize(np.full((60, 80), 255, np.uint8)).model
