@@ -20,10 +20,10 @@ Steps (``ink_map``):
    out hollow (a short word written large: its letters' outlines are pieces shorter than the
    letters, so the text height misleads), is retried as if the text were ``FILL_TEXT`` of
    the frame high (a tight crop), with a closing at least twice as wide as the hollow
-   strokes, and once more as if it filled most of the frame (a single digit drawn large
-   with a felt marker) when that still finds none or hollow strokes. A flash's glare adds
-   light rather than multiplying it, so dividing leaves its ink faint: where the paper is
-   much brighter than the sheet's usual paper and the ink there fainter than the page's, the
+   strokes (the Recognizer may ask for a reading as if the text filled most of the frame,
+   ``FILL_FRAME``: one digit drawn large with a felt marker). A flash's glare adds light
+   rather than multiplying it, so dividing leaves its ink faint: where the paper is much
+   brighter than the sheet's usual paper and the ink there fainter than the page's, the
    darkness is raised by as much as the glare can explain (``glare.unglared``);
 4. hysteresis threshold above the paper's own noise level: ONE connected-components pass gives
    the components, their boxes and whether they hold strong ink (more than ``MAX_MARKS``
@@ -117,9 +117,8 @@ MAX_UPSCALE = 2.0  # ... enlarged at most this much when it was read at full siz
 CLOSE_CELLS = 5  # the background closing's diameter, in cells, for text small in the frame
 MIN_CLOSE_PX = 15  # ... and at least this many pixels (a small image has 1-pixel cells)
 THICK_STROKE = 0.4  # the thickest stroke expected, in text heights (a felt marker)
-# text heights to allow for, in frame heights, when a pass finds no text or hollow strokes:
-# the first retry's, then the second's (one character filling the frame)
-FILL_TEXT = (0.25, 0.6)
+FILL_TEXT = 0.25  # text height to allow for, in frame heights, when the first pass finds none
+FILL_FRAME = 0.6  # ... and when the photo is read as text that fills the frame (one large digit)
 KERNEL5 = np.ones((5, 5), np.uint8)
 DARK_GROUND = 0.5  # a frame whose median is under this part of its brightest may be a board
 MIN_CONTRAST = 60  # ... when its writing is this many grey levels brighter than the ground
@@ -189,13 +188,22 @@ class InkImage:
     soft_edge: float = 0.0
 
 
-def ink_map(image: np.ndarray, colour: np.ndarray | None = None) -> InkImage:
+def ink_map(
+    image: np.ndarray, colour: np.ndarray | None = None, fills_frame: bool = False
+) -> InkImage:
     """Ink map and components of a BGR (or gray) uint8 photo; see the module docstring.
-    ``colour``: the photo in colour at any size (default ``image``), for the desk test."""
+    ``colour``: the photo in colour at any size (default ``image``), for the desk test.
+    ``fills_frame``: read it as text ``FILL_FRAME`` of the frame high, at once, at the
+    preview's resolution."""
     gray = _darkness_source(image)
     colour = image if colour is None else colour
     h, w = gray.shape
     factor = min(1.0, PREVIEW_PX / max(h, w))
+    if fills_frame:
+        small = _resize(gray, factor)
+        cell = background.cell_size(small)
+        cells = int(np.ceil(THICK_STROKE * FILL_FRAME * min(small.shape) / cell)) | 1
+        return _ink_with(small, 1.0 / factor, colour, cells)
     preview = _ink_at(_resize(gray, factor), 1.0 / factor, colour)
     if not 0 < preview.text_height < MIN_TEXT_PX:
         return preview
@@ -225,24 +233,20 @@ def _resize(gray: np.ndarray, factor: float) -> np.ndarray:
 def _ink_at(gray: np.ndarray, scale: float, bgr: np.ndarray) -> InkImage:
     """Steps 3-6 at one resolution (``bgr``: the photo, for the table's colour), again with a
     wider background closing when the text is large enough to have strokes wider than it.
-    When a pass found no text, or strokes that came out hollow (``_hollow_stroke``), the text
-    may fill the frame: the closing is made for text ``FILL_TEXT`` of the frame high (the
-    first retry's, then the second's), and at least twice as wide as the hollow strokes."""
-    cell = background.cell_size(gray)
-    cells = max(CLOSE_CELLS, int(np.ceil(MIN_CLOSE_PX / cell)) | 1)
-    result = _ink_with(gray, scale, bgr, cells)
-    for fill in FILL_TEXT:
-        text_h = result.text_height
-        stroke = _hollow_stroke(gray, result)
-        if text_h == 0 or stroke:  # the text may fill the frame
-            text_h = max(text_h, fill * min(gray.shape))
-        wider = int(np.ceil(max(THICK_STROKE * text_h, 2 * stroke) / cell)) | 1
-        if wider <= cells:
-            return result
-        del result  # its arrays go before the next pass allocates its own
-        cells = wider
-        result = _ink_with(gray, scale, bgr, cells)
-    return result
+    When the first pass found no text, or strokes that came out hollow (``_hollow_stroke``),
+    the text may fill the frame: the closing is made for text ``FILL_TEXT`` of the frame
+    high, and at least twice as wide as the hollow strokes."""
+    first = max(CLOSE_CELLS, int(np.ceil(MIN_CLOSE_PX / background.cell_size(gray))) | 1)
+    result = _ink_with(gray, scale, bgr, first)
+    text_h = result.text_height
+    stroke = _hollow_stroke(gray, result)
+    if text_h == 0 or stroke:  # the text may fill the frame
+        text_h = max(text_h, FILL_TEXT * min(gray.shape))
+    cells = int(np.ceil(max(THICK_STROKE * text_h, 2 * stroke) / background.cell_size(gray))) | 1
+    if cells <= first:
+        return result
+    del result  # its arrays go before the second pass allocates its own
+    return _ink_with(gray, scale, bgr, cells)
 
 
 def _hollow_stroke(gray: np.ndarray, result: InkImage) -> float:

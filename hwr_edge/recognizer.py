@@ -26,8 +26,11 @@ read again inverted, and that reading is kept when it is ``INVERT_MARGIN`` surer
 whose strokes have soft edges (out of focus or shaken, ``InkImage.soft_edge`` at least
 ``SOFT_EDGE`` pixels) is read again sharpened around its text (``sharpen.sharpened``: an
 unsharp mask every way, and deconvolved along the straight shake its spectrum shows), and the
-most confident reading is kept. A page whose
-glyphs run in columns (a photo stored sideways without an EXIF tag, ``orientation.sideways``)
+most confident reading is kept. An empty reading, or one under ``LARGE_DOUBT`` mean
+confidence, is read again as text that fills the frame (one large character whose strokes,
+wider than the background estimate, came out as hollow outlines and noise, or not at all),
+and that reading is kept when it is surer and has no more characters. A page
+whose glyphs run in columns (a photo stored sideways without an EXIF tag, ``orientation.sideways``)
 is read again turned a quarter each way, and the most confident of the three readings is
 kept, its boxes mapped back to the photo's pixels; one whose lines slope
 ``orientation.TILTED`` degrees or more is read again levelled, and that reading is kept when
@@ -135,6 +138,9 @@ LEVEL_MARGIN = 0.02
 THIN_LIGHT = 0.02  # a dark photo with this part of its light in thin strokes is read inverted too
 INVERT_MARGIN = 0.05  # ... and that reading is kept when it is this much surer
 SOFT_EDGE = 1.7  # strokes with soft edges this many pixels wide are read sharpened too
+# a reading less sure than this on average may be one large character's strokes read as
+# hollow outlines and noise: the photo is read again as text that fills the frame
+LARGE_DOUBT = 0.5
 TIMINGS = ("load", "preprocess", "segment", "infer", "total")  # a Page's timings_ms, in order
 
 
@@ -251,6 +257,9 @@ class Recognizer:
         if ink.soft_edge >= SOFT_EDGE and ink.boxes is not None:  # blurred? read it sharpened too
             best = self._surest(clf, best, [(s, colour) for s in sharpened(pixels, ink)], timings)
         pixels, colour, (page_lines, kept_crops, ink) = best
+        if _mean_confidence(page_lines) < LARGE_DOUBT:  # nothing, or doubt: one large character?
+            best = self._as_large_text(clf, best, timings)
+        pixels, colour, (page_lines, kept_crops, ink) = best
         if ink.boxes is not None and sideways(ink.boxes):
             return self._turned(clf, pixels, colour, page_lines, kept_crops, timings)
         degrees = tilt(page_lines)
@@ -270,6 +279,24 @@ class Recognizer:
                 continue
             if _mean_confidence(reading[0]) > _mean_confidence(best[2][0]) + margin:
                 best = (image, colour, reading)
+        return best
+
+    def _as_large_text(self, clf, best: tuple, timings: dict) -> tuple:
+        """``best`` (``(image, colour, reading)``), or its photo read as text that fills the
+        frame when that reads no more characters (one where ``best`` read none), more surely
+        (and at ``LARGE_DOUBT`` or more where ``best`` read none): a large character whose
+        strokes came out as hollow outlines reads as many marks at little confidence, or as
+        none, while a page of small doubtful writing read so gains marks (a glare's rim in a
+        12 MP photo) and a blank page keeps its nothing."""
+        image, colour, (lines, _, _) = best
+        try:
+            reading = self._read(clf, image, colour, timings, fills_frame=True)
+        except PageError:  # marks of ink that are texture, not a page: no candidate
+            return best
+        count, sure = _char_count(lines), _mean_confidence(lines)
+        fewer = _char_count(reading[0]) <= max(count, 1)
+        if fewer and _mean_confidence(reading[0]) > max(sure, LARGE_DOUBT if count == 0 else 0.0):
+            return image, colour, reading
         return best
 
     def _turned(self, clf, image, colour, page_lines: list, crops: list, timings: dict):
@@ -305,11 +332,13 @@ class Recognizer:
         _boxes_back(lines, lambda box: level_back(box, back, image.shape))
         return lines, kept
 
-    def _read(self, clf, image: np.ndarray, colour: np.ndarray, timings: dict):
-        """Lines, each Char's model input and the ink map of a photo as it lies; adds the
-        seconds each stage took to ``timings``."""
+    def _read(
+        self, clf, image: np.ndarray, colour: np.ndarray, timings: dict, fills_frame: bool = False
+    ):
+        """Lines, each Char's model input and the ink map of a photo as it lies (``fills_frame``:
+        read as text that fills the frame); adds the seconds each stage took to ``timings``."""
         t1 = time.perf_counter()
-        ink = ink_map(image, colour)
+        ink = ink_map(image, colour, fills_frame)
         t2 = time.perf_counter()
         lines = segment(ink)
         t3 = time.perf_counter()
@@ -554,6 +583,11 @@ def _boxes_back(lines: list[Line], back) -> None:
         for word in line.words:
             for c in word.chars:
                 c.box = back(c.box)
+
+
+def _char_count(lines: list[Line]) -> int:
+    """How many characters a reading has."""
+    return sum(len(w.chars) for line in lines for w in line.words)
 
 
 def _mean_confidence(lines: list[Line]) -> float:

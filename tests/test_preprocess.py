@@ -8,7 +8,6 @@ import pytest
 
 from export import stress, strokefont, synth
 from hwr_edge.preprocess import ink_map
-from hwr_edge.recognizer import Recognizer
 
 
 def page_with_text(w=700, h=500, text="HELLO 42", scale=2.5, thick=6):
@@ -893,35 +892,6 @@ def test_a_short_word_written_large_for_the_frame_keeps_whole_strokes(text, scal
     assert recall(result.mask, inner) > 0.98
     letters_h = np.ptp(np.nonzero(truth.any(1))[0])
     assert result.text_height > 0.8 * letters_h
-
-
-SEVEN = [[160, 170], [340, 170], [220, 440]]
-TWO = [[250, 130], [330, 100], [400, 140], [380, 220], [240, 380], [420, 380]]
-HOLLOW_LIMIT = pytest.mark.xfail(
-    strict=True,
-    reason="known limitation: strokes 0.1-0.17 of the digit's height, with pixel noise and "
-    "no blur, come out as many hollow pieces (more than FEW_PIECES) that look like small "
-    "text; widening the hollow test to such pages misread shadowed and 12 MP benchmark pages",
-)
-
-
-@pytest.mark.parametrize(
-    "points, thick",
-    [(SEVEN, 55), (SEVEN, 60), pytest.param(TWO, 50, marks=HOLLOW_LIMIT)],
-)
-def test_one_digit_drawn_large_with_a_felt_marker_keeps_its_strokes(points, thick):
-    # strokes wider than the closing for text a quarter of the frame high: the 7 read as
-    # nothing until a pass that still finds no text tries text that fills the frame
-    truth = np.zeros((480, 640), np.uint8)
-    cv2.polylines(truth, [np.array(points)], False, 255, thick, cv2.LINE_AA)
-    noise = np.random.default_rng(0).normal(0, 3, truth.shape)
-    img = np.clip(235 - 0.8 * truth.astype(np.float32) + noise, 0, 255).astype(np.uint8)
-    result = ink_map(img)
-    inner = cv2.erode(truth, np.ones((15, 15), np.uint8)) > 127  # stroke centres
-    assert recall(result.mask, inner) > 0.95
-    assert result.text_height > 250
-    page = Recognizer(threads=1).recognize(img)
-    assert page.text == ("7" if points is SEVEN else "2")
 
 
 @pytest.mark.parametrize("text", ["7", "58"])
