@@ -8,6 +8,8 @@
 - ``apply_context(word, alternatives)``: reads a word as letters, as digits, or as a code
   that mixes them (where the classifier is sure of both), so look-alikes (O/0, I/1, S/5,
   Z/2, B/8, G/6, ...) follow their neighbours.
+- ``lone_letter(c, alternatives)``: a word of one letter that is no word (not A or I) read
+  as its digit when that is likely enough ("APPLES G" -> "APPLES 6").
 - ``sure_kind(alternatives)``: whether characters are surely letters or surely digits (the
   recognizer reads a glyph read as a letter among sure digits again as digits).
 - ``tall_lower_case(word, alternatives, labels, short)``: a letter read as an x-height lower-case
@@ -56,6 +58,9 @@ DOTTED = set("IJ")  # case-merged letters whose lower case has a dot (i, j): a d
 # lower-case letters without ascender or descender: those of BY_HEIGHT and a e n r
 X_HEIGHT_LOWER = {c.lower() for c in BY_HEIGHT} | set("aenr")
 CODE_PRIOR = 0.1  # prior of a word being a code that mixes letters and digits ("AMW7K")
+# ... and of a lone letter being a word of its own, unless it is one of these (a quantity,
+# "APPLES 6", is likelier than a lone G)
+ONE_LETTER_WORDS = set("AaIi")
 MISSING = 1e-3  # probability of a kind none of a character's alternatives belongs to
 # an alternative less likely than this is no reason to rewrite a character as it (its
 # look-alike of the other kind, its other case)
@@ -183,6 +188,20 @@ def _best_kinds(word: str, alternatives: Sequence[Sequence]) -> list[str | None]
         score["code"] += math.log(best[kind])
     choice = max(score, key=score.get)
     return own if choice == "code" else [k and choice for k in own]
+
+
+def lone_letter(c: str, alternatives: Sequence) -> str:
+    """A word of one character ``c`` (with its ranked ``(char, probability)``
+    ``alternatives``): a letter that is no word of one letter (``ONE_LETTER_WORDS``) is as
+    unlikely as a code, and reads as its digit look-alike or best digit when that digit is
+    at least ``CODE_PRIOR`` as likely as the letter ("APPLES G" -> "APPLES 6" when the G held
+    6 at a third of its own); anything else stays."""
+    if not c.isalpha() or c in ONE_LETTER_WORDS:
+        return c
+    best = _best_of_kinds(alternatives)
+    if best["digit"] > MISSING and best["digit"] >= CODE_PRIOR * best["letter"]:
+        return _replacement(c, "digit", alternatives, False)
+    return c
 
 
 def sure_kind(alternatives: Sequence[Sequence]) -> str | None:

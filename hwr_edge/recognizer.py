@@ -385,7 +385,7 @@ class Recognizer:
                 out_words.append(spelled)
                 kept_crops.extend(crops[r] for r in rows)
                 row += sum(len(slot.pieces) for slot in word)
-            out_words = self._join_split_words(out_words)
+            out_words = [self._lone_letter(w) for w in self._join_split_words(out_words)]
             page_lines.append(Line([Word(self._apply_lexicon(w.chars, labels)) for w in out_words]))
         timings["preprocess"] += t2 - t1
         timings["segment"] += t3 - t2
@@ -559,6 +559,15 @@ class Recognizer:
             else:
                 out.append(word)
         return out
+
+    def _lone_letter(self, word: Word) -> Word:
+        """``word``, its one letter read as a digit when it is no word of one letter and the
+        digit is likely enough (``charset.lone_letter``), with the context rule on; after the
+        split words are joined, so that the O of "O PEN" stays a letter."""
+        if self.context and len(word.chars) == 1 and word.chars[0].char != self.reject_char:
+            c = word.chars[0]
+            c.char = charsets.lone_letter(c.char, c.alternatives)
+        return word
 
 
 def _read_as(chars: list[Char], reject_char: str) -> list[str]:

@@ -13,6 +13,7 @@ from hwr_edge.charset import (
     charset_transfer,
     descender_transfer,
     harmonize_case,
+    lone_letter,
     sure_kind,
     tall_lower_case,
 )
@@ -115,6 +116,17 @@ def test_context_reads_a_word_as_its_likeliest_kind():
     alts = [[("4", 0.99)], [("G", 0.6), ("6", 0.35)], [("1", 0.98)], [("2", 0.97)]]
     assert apply_context("4G12", alts) == "4612"
     assert apply_context("AG", [[("A", 0.99)], [("G", 0.6), ("6", 0.35)]]) == "AG"
+
+
+def test_a_lone_letter_that_is_no_word_reads_as_its_digit_look_alike():
+    # "APPLES 6" (examples/pencil.jpg): a quantity is likelier than a lone G, while a sure
+    # lone letter, a lone A or I (words of one letter) and a digit stay
+    assert lone_letter("G", [("G", 0.72), ("6", 0.26)]) == "6"
+    assert lone_letter("O", [("O", 0.7), ("D", 0.2), ("0", 0.05)]) == "0"  # its look-alike
+    assert lone_letter("L", [("L", 0.95), ("1", 0.03)]) == "L"
+    assert lone_letter("A", [("A", 0.6), ("4", 0.35)]) == "A"
+    assert lone_letter("x", [("x", 0.9)]) == "x"  # no digit among its alternatives
+    assert lone_letter("7", [("7", 0.6), ("T", 0.4)]) == "7"
 
 
 def test_context_keeps_a_confident_mix_of_letters_and_digits():

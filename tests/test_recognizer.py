@@ -697,6 +697,13 @@ def test_the_chalkboard_example_reads_exactly(classifier):
     assert Recognizer(classifier).recognize(photo).text == "QUIZ ON FRIDAY\nPAGES 40 TO 52"
 
 
+def test_the_pencil_example_reads_its_lone_digit_as_a_digit(classifier):
+    # a quantity after a word: the lone 6 read G at 0.72 (6 at 0.26), and a word of one
+    # letter other than A or I is as unlikely as a code
+    photo = Path(__file__).resolve().parents[1] / "examples" / "pencil.jpg"
+    assert Recognizer(classifier).recognize(photo).text == "SHOPPING\nBREAD 2\nAPPLES 6"
+
+
 @pytest.mark.parametrize("seed", [1, 9])
 def test_misread_words_become_the_words_they_nearly_are(classifier, seed):
     # the stroke font's narrow W and U read as V ("VIEV", "BLVE"): the English lexicon
