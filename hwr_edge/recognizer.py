@@ -20,7 +20,9 @@ low confidence and what no class can be (what the model's own "not a character" 
 when it has one; blobs: strokes wider than ``BLOB_STROKE`` of their size; glyphs shorter
 than ``SHORT_GLYPH`` of their line, such as dashes) -> optional context rule (each word read
 as letters, digits or a code; one case) -> optional lexicon (``lexicon.py``: a word split by
-a wide gap joined, a misread word of letters becomes the word it nearly is).
+a wide gap joined) -> with the context rule, a word of one letter that is no word read as its
+digit (``charset.lone_letter``) -> optional lexicon (a misread word of letters becomes the
+word it nearly is).
 A dark photo whose light is thin strokes (chalk on a board, ``InkImage.light_strokes``) is
 read again inverted, and that reading is kept when it is ``INVERT_MARGIN`` surer. A photo
 whose strokes have soft edges (out of focus or shaken, ``InkImage.soft_edge`` at least
