@@ -18,6 +18,7 @@ COMMANDS = {
     "restamp": "export.restamp",
     "rejection": "export.rejection",
     "stress": "export.stress",
+    "forms": "export.forms",
     "widths": "export.widths",
     "recover": "export.recover",
 }
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m export",
         description="Build-stage jobs: train, evaluate, convert, quantize, build, synth, accuracy, "
-        "restamp, rejection, stress, widths, recover.",
+        "restamp, rejection, stress, forms, widths, recover.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMANDS.values():

@@ -50,12 +50,19 @@ Steps (``ink_map``):
    rules broken by small gaps and for the thin ink of nearly full rows and columns: a faint
    grid thresholds into pieces of every size, which joined letters across lines. The boxes
    drawn around characters on a form (among the tallest components, ink along all four
-   sides) lose their sides and the walls between their characters the same way. Last, a
+   sides, looked at levelled in a tilted photo) lose their sides and the walls between
+   their characters the same way, the walls upright to the sides and reaching them (a 1 as
+   tall as a wall stands clear of them). A box that is no frame (a letter of the next line
+   touches it; its word fills it, so that no letter stands loose) loses its walls as bars
+   between its sides taken out as rules (``rules.box_walls``), and a comb's line the ticks
+   between its cells (``rules.comb_ticks``). Where the walls stood is kept
+   (``InkImage.walls``): ``segment`` keeps one character a cell in one word. Last, a
    faint rule or margin that the threshold broke into pieces shorter than any rule (a dim,
    noisy photo: every piece was read as a character), or a fold that the rules cut into
    pieces at any tilt, is found from its thin pieces, strong
    and weak, on one straight course across much of the page (``rules.broken_rules``), and
-   taken out with the ink along that course when its pieces are fainter than the letters;
+   taken out with the ink along that course when its pieces are fainter than the letters,
+   or at one pitch (a form's dashed line, its dashes up to ``DASH_PEN`` text heights thick);
 6. table / desk areas (large dark regions at the frame and, once one is found, smaller ones
    such as the desk seen between the fingers that hold the sheet, or a large solid block
    inside it such as a laptop's keys, that end in a sharp step up to the paper's brightness;
@@ -103,6 +110,8 @@ from hwr_edge.errors import PageError
 from hwr_edge.rules import (
     box_walls,
     broken_rules,
+    comb_ticks,
+    frame_walls,
     is_frame,
     is_grid,
     remove_broken,
@@ -140,6 +149,7 @@ BROKEN_PIECE = 0.25  # ... and its pieces that find its course this many long (n
 FAINT = 0.75  # ... and on average under this part of the letters' darkness (a pen's are not) ...
 DASHES = 5  # ... or this many pieces at one pitch (a form's dashed line, however dark) ...
 DASH_TOL = 0.2  # ... each gap within this part of a pitch of a whole number of pitches
+DASH_PEN = 0.2  # ... its dashes up to this many text heights thick (printed bolder)
 DOT_AREA = 4  # an i's dot is a speck of at least this many pixels ...
 DOT_GAP = 0.5  # ... at most this many text heights above its stem
 BAR_LENGTH = 3.0  # a solid straight bar this many text heights long is no character ...
@@ -175,7 +185,10 @@ class InkImage:
     mask itself. ``light_strokes``: the part of the photo's light that is thin strokes on a
     dark ground (the function ``light_strokes``), a reason to read it inverted too;
     ``soft_edge``: how blurred the strokes are (the function ``soft_edge``), a reason to
-    read it sharpened too."""
+    read it sharpened too. ``walls``: the walls of the boxes drawn around characters that
+    were taken out (x, y, w, h, kind rows; kind ``rules.END_WALL`` or ``rules.CELL_WALL``,
+    between a form's cells), which tell ``segment`` where words and fields end; None when
+    no box was taken out."""
 
     ink: np.ndarray
     mask: np.ndarray
@@ -186,6 +199,7 @@ class InkImage:
     ids: np.ndarray | None = None
     light_strokes: float = 0.0
     soft_edge: float = 0.0
+    walls: np.ndarray | None = None
 
 
 def ink_map(
@@ -349,18 +363,20 @@ def _ink_with(
     else:  # (nearly) every character touches a rule: find the page-long ones first
         length, thin = max(15, min(gray.shape) // 6), max(5, min(gray.shape) // 60)
     frames = _frames(labels, stats, loose)
+    walls = None  # the walls between a form's cells, once its boxes are taken out
     long = strong & ((extent >= length) | page_long)
     long[frames] = False
     if long.any() or len(frames):
         inked = np.take(strong.astype(np.uint8), labels)
         grid = _grid(inked, labels, stats, long)
+        framed = stats[frames, :4]
         mask = remove_rules(
             inked,
             darkness,
             np.array([[0, 0, gray.shape[1], gray.shape[0]]]) if grid else stats[long, :4],
             length,
             thin,
-            stats[frames, :4],
+            framed,
             grid,
         )
         n, labels, stats = label_components(mask)
@@ -375,8 +391,13 @@ def _ink_with(
             n, labels, stats = label_components(mask)
         strong = np.ones(n, bool)
         strong[0] = False
-        if text_h:
-            strong &= ~box_walls(cv2.subtract(inked, mask), stats, text_h, thin)
+        removed = cv2.subtract(inked, mask)
+        wall_h = text_h or whole_h
+        kinds = box_walls(removed, stats, wall_h, thin, paired=not text_h)
+        kinds = np.maximum(kinds, comb_ticks(removed, stats, wall_h))
+        strong &= kinds == 0
+        bars = np.column_stack([stats[kinds > 0, :4], kinds[kinds > 0]])
+        walls = np.vstack([frame_walls(removed, framed, wall_h, thin), bars])
         joined = binding.areas(stats, labels, strong)  # holes or loops the rules ran through
         if joined and not blank:
             return _ink_with(gray, scale, bgr, close_cells, tuple(found + joined), erase)
@@ -410,7 +431,7 @@ def _ink_with(
     ink = cv2.bitwise_and(darkness, darkness, mask=mask)
     boxes = stats[ids, :4].astype(np.float64)
     soft = soft_edge(darkness, mask)
-    return InkImage(ink, mask, scale, float(text_h), labels, boxes, ids, light, soft)
+    return InkImage(ink, mask, scale, float(text_h), labels, boxes, ids, light, soft, walls)
 
 
 def _broken(
@@ -426,12 +447,17 @@ def _broken(
     (``rules.broken_rules``, pieces at most ``BROKEN_PEN`` text heights thick), with their
     ``strong`` pieces (the ``weak`` ones, rows of stats, help find their course), which are
     fainter than ``FAINT`` of the letters' ink (the pieces of a pen's stroke are as dark as
-    the letters), or dashes at one pitch however dark (``_dashed``: a form's dashed line)."""
+    the letters), or dashes at one pitch however dark (``_dashed``: a form's dashed line),
+    up to ``DASH_PEN`` text heights thick."""
     n = len(stats)
     both = np.vstack([stats, weak])
     pieces = np.concatenate([strong, np.ones(len(weak), bool)])
     pieces &= np.maximum(both[:, 2], both[:, 3]) >= BROKEN_PIECE * text_h
     rules = broken_rules(both, pieces, length, max(2.0, BROKEN_PEN * text_h))
+    taken = {int(i) for rule in rules for i in rule.ids}
+    for rule in broken_rules(both, pieces, length, max(2.0, DASH_PEN * text_h)):
+        if taken.isdisjoint(rule.ids.tolist()) and _dashed(both[rule.ids], rule.upright):
+            rules.append(rule)  # a dashed line printed bolder than a faint rule's pieces
     if not rules:
         return rules
     ink = np.bincount(labels.ravel(), darkness.ravel(), n)

@@ -58,6 +58,11 @@ WALL_PEN = 0.35  # ... its ink this many wide on average ...
 WALL_HEIGHT = 0.6  # ... and at least this many tall is a box's wall when both its ends ...
 CORNER_REACH = 0.5  # ... meet a rule taken out that runs this many text heights to one side
 CORNER_SIDE = (0.2, 0.6)  # (rule ink in at most / at least this part of the columns each side)
+CELL_WIDTH = 0.3  # a wall between a box's cells is at most this many text heights wide
+END_WALL, CELL_WALL, FRAME = 1, 2, 3  # a box's end, a wall between its cells, a frame
+TICKS = 3  # a comb's line has at least this many ticks ...
+TICK_STEP = 0.25  # ... each this many text heights at most above or below the one before ...
+TICK_PITCH = 1.5  # ... and its widest pitch under this many times its narrowest
 
 
 def remove_rules(
@@ -85,11 +90,29 @@ def remove_rules(
     for box in np.asarray(frames, dtype=np.int64).reshape(-1, 4):
         roi, dark = _patch(out, darkness, box)
         before = roi.copy()
-        roi[:] = _remove_level(roi, dark, max(3, int(WALL_SPAN * box[2])), thin)
+        slope = _tilt(roi)
+        side = max(3, min(int(WALL_SPAN * box[2]), length))
+        roi[:] = _remove_level(roi, dark, side, thin, slope=slope)
         wall, pen = _walls(before, roi)
-        if wall:  # bridged only across the walls' own width: letters sit close to them
-            roi[:] = _remove_level(roi.T, dark.T, wall, min(thin, pen + 2)).T
+        if wall:  # upright to the sides (a letter's slanted stem is no wall); bridged only
+            # across the walls' own width: letters sit close to them
+            sides, level = cv2.subtract(before, roi), roi.copy()
+            roi[:] = _remove_level(roi.T, dark.T, wall, min(thin, pen + 2), slope=-slope).T
+            roi |= _off_sides(cv2.subtract(level, roi), sides)
     return out
+
+
+def _off_sides(taken: np.ndarray, sides: np.ndarray) -> np.ndarray:
+    """The runs of ``taken`` (a frame's walls taken out, uint8 0/1) that meet none of its
+    ``sides`` (taken out before them): a 1 as tall as the wall, standing clear of the sides."""
+    n, pieces, _, _ = cv2.connectedComponentsWithStats(taken, connectivity=8)
+    if n <= 1:
+        return taken
+    near = cv2.dilate(sides, np.ones((5, 5), np.uint8)) > 0
+    meets = np.zeros(n, bool)
+    meets[np.unique(pieces[near & (taken > 0)])] = True
+    meets[0] = True
+    return (~meets[pieces]).view(np.uint8)
 
 
 class Course(NamedTuple):
@@ -252,34 +275,148 @@ def remove_broken(
     return out
 
 
-def box_walls(removed: np.ndarray, stats: np.ndarray, text_h: float, thin: int) -> np.ndarray:
-    """Per component (``stats`` rows): whether it is a wall of a box drawn around words whose
-    level sides were taken out as rules (``removed``: their pixels, uint8 0/1) but which is
-    no frame (``is_frame``: a letter of the next line touches it): a bar (``WALL_WIDTH`` by
-    ``WALL_HEIGHT`` text heights, its ink ``WALL_PEN`` wide on average, as the stubs of the
-    sides may stay) whose two ends each meet such a side in a corner, the side running
-    ``CORNER_REACH`` text heights to one side of the bar and not to the other
-    (``CORNER_SIDE``), the same side at both ends. A 1 standing on a ruled line and reaching
-    the next has the rules run past it both ways."""
-    walls = np.zeros(len(stats), bool)
+def box_walls(
+    removed: np.ndarray, stats: np.ndarray, text_h: float, thin: int, paired: bool = False
+) -> np.ndarray:
+    """Per component (``stats`` rows): ``END_WALL`` when it is an end wall of a box drawn
+    around words whose level sides were taken out as rules (``removed``: their pixels, uint8
+    0/1) but which is no frame (``is_frame``: a letter of the next line touches it),
+    ``CELL_WALL`` when it is a wall between the cells of such a box (a form's comb), else 0.
+    A wall is a bar (``WALL_WIDTH`` by ``WALL_HEIGHT`` text heights, its ink ``WALL_PEN``
+    wide on average, as the stubs of the sides may stay) whose two ends each meet such a side
+    (``_corners``): an end wall's run to the same one side at both ends; a cell's wall, no
+    wider than ``CELL_WIDTH`` text heights, touches sides running both ways at both ends,
+    beside an end wall (its height overlapping the bar's by half). A 1 standing on a ruled
+    line and reaching the next has the rules run past it both ways, and no end wall beside
+    it. ``paired`` (the text height was measured once the rules were out: every letter
+    touched one): an end wall only facing another (the box's other end, by half its height),
+    as the first letter of a ruled line, where the rules begin, does not."""
+    kinds = np.zeros(len(stats), np.int8)
     x, y, w, h, area = (stats[:, k] for k in range(5))
     bars = (
         (w <= WALL_WIDTH * text_h) & (area <= WALL_PEN * text_h * h) & (h >= WALL_HEIGHT * text_h)
     )
     bars[0] = False
+    inner, side = [], np.zeros(len(stats), np.int8)  # side: which way an end wall's sides run
+    for i in np.flatnonzero(bars):
+        corners = _corners(removed, stats[i], text_h, thin)
+        if corners[0] == corners[1] in (1, -1):
+            kinds[i], side[i] = END_WALL, corners[0]
+        elif corners == (2, 2) and w[i] <= CELL_WIDTH * text_h and _meets(removed, stats[i]):
+            inner.append(i)
+    if paired:
+        for i in np.flatnonzero(kinds == END_WALL):
+            facing = np.flatnonzero(side == -side[i])
+            facing = facing[(x[facing] - x[i]) * side[i] < 0]  # on the side its sides run to
+            if not np.any(_overlap(y[facing], h[facing], y[i], h[i]) >= 0.5 * h[i]):
+                kinds[i] = 0
+    ends = np.flatnonzero(kinds == END_WALL)
+    for i in inner:
+        if np.any(_overlap(y[ends], h[ends], y[i], h[i]) >= 0.5 * h[i]):
+            kinds[i] = CELL_WALL
+    return kinds
+
+
+def _overlap(tops: np.ndarray, heights: np.ndarray, top: int, height: int) -> np.ndarray:
+    """How many rows each of the spans ``tops`` / ``heights`` shares with one span."""
+    return np.minimum(tops + heights, top + height) - np.maximum(tops, top)
+
+
+def comb_ticks(removed: np.ndarray, stats: np.ndarray, text_h: float) -> np.ndarray:
+    """Per component (``stats`` rows): ``END_WALL`` or ``CELL_WALL`` when it is a tick of a
+    form's comb whose line was taken out as a rule (``removed``: its pixels, uint8 0/1): the
+    short upright marks, under ``WALL_HEIGHT`` text heights and no wider than ``CELL_WIDTH``,
+    standing on the line (or hanging from it) that part its cells; ``TICKS`` or more of them
+    in a row, each ``TICK_STEP`` text heights at most above or below the one before, at a
+    steady pitch (the widest under ``TICK_PITCH`` times the narrowest, which is at least
+    ``WALL_HEIGHT`` text heights). A tick the line runs on from both ways stands between
+    two cells, the others end the comb; else 0."""
+    kinds = np.zeros(len(stats), np.int8)
+    x, y, w, h = (stats[:, k] for k in range(4))
+    short = (h < WALL_HEIGHT * text_h) & (w <= CELL_WIDTH * text_h) & (h >= 3)
+    short[0] = False
+    foot = {}  # tick -> the row where it meets the line
+    for i in np.flatnonzero(short):
+        below = removed[y[i] + h[i] : y[i] + h[i] + 2, x[i] : x[i] + w[i]]
+        above = removed[max(0, y[i] - 2) : y[i], x[i] : x[i] + w[i]]
+        if below.any() != above.any():
+            foot[i] = y[i] + h[i] if below.any() else y[i]
+    runs: list[list[int]] = []  # the ticks of each line, left to right
+    for i in sorted(foot, key=lambda i: x[i]):
+        run = next((run for run in runs if _steady([*run, i], x, foot, text_h)), None)
+        if run is None:
+            runs.append([i])
+        else:
+            run.append(i)
+    for run in runs:
+        if len(run) < TICKS:
+            continue
+        for k in run:  # the line runs on both ways from a tick between two cells
+            foot_box = (x[k], foot[k] - 1, w[k], 1)
+            kinds[k] = CELL_WALL if _corners(removed, foot_box, text_h, 2)[0] == 2 else END_WALL
+    return kinds
+
+
+def _steady(run: list[int], x: np.ndarray, foot: dict, text_h: float) -> bool:
+    """Whether the ticks ``run`` (left to right) can be one comb's (``comb_ticks``)."""
+    step = abs(foot[run[-1]] - foot[run[-2]])
+    pitch = np.diff(x[run])
+    if step > TICK_STEP * text_h or pitch.min() < WALL_HEIGHT * text_h:
+        return False
+    return bool(pitch.max() < TICK_PITCH * pitch.min())
+
+
+def frame_walls(removed: np.ndarray, frames: np.ndarray, text_h: float, thin: int) -> np.ndarray:
+    """The boxes drawn around characters (``frames``: x, y, w, h rows) that were taken out
+    with their sides (``removed``: their pixels, uint8 0/1) and the walls between their cells,
+    as x, y, w, h, kind rows (``FRAME``, ``CELL_WALL``): a wall is an upright run of a frame's
+    removed ink at least ``WALL_HEIGHT`` text heights tall whose ends meet sides running
+    both ways (``_corners``)."""
+    tall = max(3, int(round(WALL_HEIGHT * text_h)))
+    out = []
+    for box in np.asarray(frames, dtype=np.int64).reshape(-1, 4):
+        x0, y0, w0, h0 = (int(v) for v in box)
+        own = removed[y0 : y0 + h0, x0 : x0 + w0]
+        upright = cv2.morphologyEx(own, cv2.MORPH_OPEN, np.ones((tall, 1), np.uint8))
+        _, _, stats, _ = cv2.connectedComponentsWithStats(upright, connectivity=8)
+        for x, y, w, h, _ in stats[1:].tolist():
+            if w <= WALL_WIDTH * text_h and _corners(own, (x, y, w, h), text_h, thin) == (2, 2):
+                out.append((x0 + x, y0 + y, w, h, CELL_WALL))
+        x, y, w, h = cv2.boundingRect(own)  # its sides and walls: not a letter touching it
+        out.append((x0 + x, y0 + y, w, h, FRAME))
+    return np.array(out, np.float64).reshape(-1, 5)
+
+
+def _corners(removed: np.ndarray, bar, text_h: float, thin: int) -> tuple[int, int]:
+    """At the top and the bottom end of the upright ``bar`` (x, y, w, h): 1 when ``removed``
+    ink (a box's side) runs ``CORNER_REACH`` text heights to its left only, -1 to its right
+    only (ink in at least / at most the part ``CORNER_SIDE`` of those columns), 2 both ways,
+    0 neither."""
+    x, y, w, h = (int(v) for v in bar[:4])
     reach = max(3, int(round(CORNER_REACH * text_h)))
     rows, cols = removed.shape
     low, high = CORNER_SIDE
-    for i in np.flatnonzero(bars):
-        corners = []  # per end: 1 a side running left only, -1 right only, 0 neither
-        for end in (y[i], y[i] + h[i] - 1):
-            band = removed[max(0, end - thin) : min(rows, end + thin + 1)]
-            left = band[:, max(0, x[i] - reach) : x[i]].any(axis=0)
-            right = band[:, x[i] + w[i] : min(cols, x[i] + w[i] + reach)].any(axis=0)
-            left, right = (np.count_nonzero(side) / reach for side in (left, right))
-            corners.append(int(left >= high and right <= low) - int(right >= high and left <= low))
-        walls[i] = corners[0] == corners[1] != 0
-    return walls
+    out = []
+    for end in (y, y + h - 1):
+        band = removed[max(0, end - thin) : min(rows, end + thin + 1)]
+        left = np.count_nonzero(band[:, max(0, x - reach) : x].any(axis=0)) / reach
+        right = np.count_nonzero(band[:, x + w : min(cols, x + w + reach)].any(axis=0)) / reach
+        if min(left, right) >= high:
+            out.append(2)
+        else:
+            out.append(int(left >= high and right <= low) - int(right >= high and left <= low))
+    return out[0], out[1]
+
+
+def _meets(removed: np.ndarray, box) -> bool:
+    """Whether the bar ``box`` (x, y, w, h) touches ``removed`` ink at both ends (within two
+    pixels of its end rows): a wall runs from side to side (the sides' pixels where it
+    crosses them may stay with it), a letter in a cell stands clear of them."""
+    x, y, w, h = (int(v) for v in box[:4])
+    left = max(0, x - 2)
+    top = removed[max(0, y - 2) : y + 3, left : x + w + 2]
+    bottom = removed[max(0, y + h - 3) : y + h + 2, left : x + w + 2]
+    return bool(top.any() and bottom.any())
 
 
 def _patch(mask: np.ndarray, darkness: np.ndarray, box) -> tuple[np.ndarray, np.ndarray]:
@@ -300,14 +437,28 @@ def is_frame(patch: np.ndarray, label=True, cut: tuple = ()) -> bool:
     """Whether the component ``label`` of ``patch`` (its box cut from a label image, or a
     boolean patch) is a box drawn around characters: ink along most of each of its four
     sides but those ``cut`` by the photo's edge ("top", "bottom", "left", "right"). The sides
-    are looked at one by one, the first that fails ends it."""
-    h, w = patch.shape
+    are looked at one by one, the first that fails ends it. A box in a tilted photo is looked
+    at again levelled (at its longest level run's tilt, up to ``MAX_TILT_DEG``)."""
+    own = patch == label
+    if _framed(own, cut):
+        return True
+    slope = _tilt(own.view(np.uint8))
+    if slope == 0.0:
+        return False
+    level = _sheared(own.view(np.uint8), slope)
+    rows = np.flatnonzero(level.any(axis=1))
+    return _framed(level[rows[0] : rows[-1] + 1] > 0, cut)
+
+
+def _framed(own: np.ndarray, cut: tuple) -> bool:
+    """Whether the boolean patch ``own`` has ink along most of each side (``is_frame``)."""
+    h, w = own.shape
     bh, bw = max(2, h // 8), max(2, w // 8)
     sides = {
-        "top": lambda: (patch[:bh] == label).any(axis=0),
-        "bottom": lambda: (patch[-bh:] == label).any(axis=0),
-        "left": lambda: (patch[:, :bw] == label).any(axis=1),
-        "right": lambda: (patch[:, -bw:] == label).any(axis=1),
+        "top": lambda: own[:bh].any(axis=0),
+        "bottom": lambda: own[-bh:].any(axis=0),
+        "left": lambda: own[:, :bw].any(axis=1),
+        "right": lambda: own[:, -bw:].any(axis=1),
     }
     return all(side().mean() >= FRAME_SIDE for name, side in sides.items() if name not in cut)
 
@@ -356,13 +507,15 @@ def _remove_level(
     thin: int,
     grid: bool = False,
     bent: bool = False,
+    slope: float | None = None,
 ) -> np.ndarray:
-    """Remove near-horizontal rules (any tilt up to ``MAX_TILT_DEG``) from a mask patch; in a
-    ``grid``, rules broken by gaps under ``RUN_GAP`` pixels and the thin ink of nearly full
-    rows (``_full_rows``) too: a faint grid thresholds into dashes. ``bent``: in a patch
+    """Remove near-horizontal rules (at ``slope``, else at the tilt of the longest level run,
+    up to ``MAX_TILT_DEG``) from a mask patch; in a ``grid``, rules broken by gaps under
+    ``RUN_GAP`` pixels and the thin ink of nearly full rows (``_full_rows``) too: a faint grid
+    thresholds into dashes. ``bent``: in a patch
     ``BENT_SPAN`` rule lengths wide or more, rules that its one tilt does not follow all along
     (``_rule_left``: a bent page, perspective) are followed in pieces (``_bent_runs``)."""
-    slope = _tilt(roi)
+    slope = _tilt(roi) if slope is None else slope
     levelled = _sheared(roi, slope)
     runs = _level_runs(levelled, length, thin, RUN_GAP if grid else 1)
     if grid:

@@ -11,7 +11,9 @@
    at its own slope or the page's skew) passes nearest; lines are read top to bottom,
    characters left to right; a line of specks near no other (``STRAY``) is no text;
 4. words: a gap clearly wider than the line's usual letter gap (among letters whose boxes
-   do not overlap) starts a new word (between 0.3 and 0.6 character heights);
+   do not overlap) starts a new word (between 0.3 and 0.6 character heights); on a form,
+   the walls of its boxes decide (``InkImage.walls``): one wall between two cells is a
+   letter gap however wide, an empty cell or a box's end a word gap;
 5. touching characters: a glyph wider than ``SPLIT_WIDTH`` typical character widths (the
    page's median glyph width in line heights, kept within ``CHAR_ASPECT``, times the line height)
    gets cut candidates: top-to-bottom paths that cross the least ink (moving at most one
@@ -51,6 +53,7 @@ from hwr_edge.errors import PageError
 from hwr_edge.normalize import stroke_width
 from hwr_edge.preprocess import InkImage, label_components
 from hwr_edge.results import Box
+from hwr_edge.rules import CELL_WALL, END_WALL, FRAME
 from hwr_edge.texture import is_texture
 
 MERGE_GAP = 0.35  # max vertical gap between pieces of one character, in text heights
@@ -77,6 +80,7 @@ LINE_TAIL = 4  # a line's course is followed from this many of its last glyphs
 PIECE_HEIGHT = 0.5  # a line of glyphs under this many text heights may be pieces of another
 STRAY = 0.3  # ... and one of glyphs under this many both ways, near no line, is no text at all
 WORD_GAP = (0.3, 0.6)  # bounds of the word-gap threshold, in line character heights
+WALL_APART = 0.2  # line heights between two walls of a form's cells, at least
 SPLIT_WIDTH = 1.3  # a glyph wider than this many typical character widths may be several
 TOUCHING_WIDTH = 0.6  # ... and one wider than this when it reads as touching characters whole
 CHAR_ASPECT = (0.6, 0.9)  # bounds of the typical character width, in line heights
@@ -165,7 +169,8 @@ def segment(image: InkImage) -> list[Words]:
     lines = []
     for members, line_h in zip(grouped, heights, strict=True):
         words: list[list[int]] = [[]]
-        for i, new_word in zip(members, _word_starts(glyph_boxes[members], line_h), strict=True):
+        starts = _word_starts(glyph_boxes[members], line_h, image.walls)
+        for i, new_word in zip(members, starts, strict=True):
             if new_word:
                 words.append([])
             words[-1].append(i)
@@ -249,10 +254,13 @@ def _components(image: InkImage) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return labels, stats[1:, :4].astype(np.float64), np.arange(1, n)
 
 
-def _word_starts(boxes: np.ndarray, line_h: float) -> list[bool]:
+def _word_starts(boxes: np.ndarray, line_h: float, walls: np.ndarray | None) -> list[bool]:
     """For each glyph of a line (sorted by x), whether it starts a new word. The usual letter
     gap is measured between boxes that do not overlap: overlapping ones (slanted or touching
-    letters) say nothing about how far apart this writer's letters stand."""
+    letters) say nothing about how far apart this writer's letters stand. The boxes drawn
+    around characters that were taken out (``walls``: x, y, w, h, kind rows) decide the gaps
+    they stand in: one wall between a form's cells is a letter gap, however wide (one
+    character a cell); two or more (an empty cell), or a box's end, a word gap."""
     right = np.maximum.accumulate(boxes[:, 0] + boxes[:, 2])
     gaps = boxes[1:, 0] - right[:-1]
     if gaps.size == 0:
@@ -260,7 +268,35 @@ def _word_starts(boxes: np.ndarray, line_h: float) -> list[bool]:
     apart = gaps[gaps > 0]
     usual = _percentile(apart.tolist(), 30) if apart.size else 0.0
     threshold = np.clip(2.5 * usual + 0.1 * line_h, WORD_GAP[0] * line_h, WORD_GAP[1] * line_h)
-    return [False, *(gaps > threshold).tolist()]
+    starts = gaps > threshold
+    if walls is not None and len(walls):
+        for k, (cells, end) in enumerate(_walls_between(boxes, walls, line_h)):
+            if end or cells > 1:
+                starts[k] = True
+            elif cells == 1:
+                starts[k] = False
+    return [False, *starts.tolist()]
+
+
+def _walls_between(boxes: np.ndarray, walls: np.ndarray, line_h: float) -> list[tuple]:
+    """Per pair of a line's neighbouring glyphs, the walls between their centres that stand
+    beside both: how many between cells (``CELL_WALL``; a wall's pieces less than
+    ``WALL_APART`` line heights apart are one wall), and whether a box ends between them (an
+    ``END_WALL``, or a ``FRAME`` around one of the two centres and not the other)."""
+    x, y, w, h, kind = (walls[:, k] for k in range(5))
+    middle = x + w / 2
+    cx, cy = boxes[:, 0] + boxes[:, 2] / 2, boxes[:, 1] + boxes[:, 3] / 2
+    inside = (x <= cx[:, None]) & (cx[:, None] < x + w) & (y <= cy[:, None]) & (cy[:, None] < y + h)
+    out = []
+    for k in range(len(boxes) - 1):
+        a, b = boxes[k], boxes[k + 1]
+        top, bottom = max(a[1], b[1]), min(a[1] + a[3], b[1] + b[3])
+        beside = (middle > cx[k]) & (middle < cx[k + 1]) & (y < bottom) & (y + h > top)
+        cells = np.sort(middle[beside & (kind == CELL_WALL)])
+        count = int(np.count_nonzero(np.diff(cells) > WALL_APART * line_h)) + 1 if cells.size else 0
+        frame = (kind == FRAME) & (inside[k] != inside[k + 1])
+        out.append((count, bool(np.any(beside & (kind == END_WALL)) or np.any(frame))))
+    return out
 
 
 def _percentile(values: list[float], q: float) -> float:

@@ -658,6 +658,20 @@ def test_a_row_of_dashes_to_write_on_is_taken_out_and_the_letters_kept():
     assert recall(result.mask, dashes > 0) < 0.1
 
 
+@pytest.mark.parametrize("thick", [3, 4])
+def test_a_row_of_short_dashes_printed_bolder_than_a_faint_rule_is_taken_out(thick):
+    # short dashes thicker than a faint rule's pieces may be (a tenth of the text height):
+    # read as a row of "L"s and "?"s under the word before
+    img, truth = stroke_page("HILT 17", pen=3, size=5.0)
+    dashes = np.zeros_like(truth, np.uint8)
+    for x in range(40, 660, 19):
+        cv2.line(dashes, (x, 160), (x + 12, 160), 1, thick)
+    img[dashes > 0] = (60, 60, 60)
+    result = ink_map(img)
+    assert recall(result.mask, truth) > 0.9
+    assert recall(result.mask, dashes > 0) < 0.1
+
+
 def test_background_cells_cover_a_frame_that_is_not_a_whole_number_of_cells():
     # the background is averaged over whole cells and scaled back up; the frame's last
     # partial row and column of cells must get the paper's level, not a black border
@@ -692,6 +706,26 @@ def test_is_frame_tells_a_box_from_letters():
         cv2.putText(glyph, letter, (2, 56), cv2.FONT_HERSHEY_SIMPLEX, 2.1, 1, 5)
         ys, xs = np.nonzero(glyph)
         assert not is_frame(glyph[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] > 0), letter
+
+
+def test_is_frame_tells_a_tilted_box_from_letters():
+    # a comb's box in a photo turned 3 degrees: its sides leave the bands along its bounding
+    # box's top and bottom, but levelled they run along them
+    from hwr_edge.rules import is_frame
+
+    box = np.zeros((120, 400), np.uint8)
+    cv2.rectangle(box, (40, 40), (340, 88), 255, 2)
+    cv2.putText(box, "402817", (60, 80), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 255, 3)
+    turned = cv2.warpAffine(box, cv2.getRotationMatrix2D((200, 60), 3.0, 1.0), (400, 120))
+    ys, xs = np.nonzero(turned > 127)
+    patch = turned[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] > 127
+    assert is_frame(patch)
+    for letter in "EHBO":
+        glyph = np.zeros((90, 80), np.uint8)
+        cv2.putText(glyph, letter, (8, 70), cv2.FONT_HERSHEY_SIMPLEX, 2.1, 255, 5)
+        glyph = cv2.warpAffine(glyph, cv2.getRotationMatrix2D((40, 45), 4.0, 1.0), (80, 90))
+        ys, xs = np.nonzero(glyph > 127)
+        assert not is_frame(glyph[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] > 127)
 
 
 def test_form_boxes_are_removed_and_the_letters_inside_kept():

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from export import stress, synth
+from export import forms, stress, synth
 from export.accuracy import edit_distance, page_alphabet
 from hwr_edge.classifier import load_model
 from hwr_edge.defaults import TOPK
@@ -593,6 +593,75 @@ def test_boxes_of_a_form_filled_to_their_sides_are_not_read_as_characters(classi
     # sides' pen is measured per column they were taken from, and the walls go with it
     page = Recognizer(classifier).recognize(form_field("1917 MILL", seed, pad=0.03))
     assert edit_distance(page.text, "1917 MILL") <= 1, page.text
+
+
+def comb(fields, seed, label="", tilt=0.0, ticks=False) -> np.ndarray:
+    """A photo of a form's combs (``forms.form_photo``: one character a cell, cells 1.5 text
+    heights wide) in the stroke font."""
+    return forms.form_photo(
+        fields, np.random.default_rng(seed), "strokes", label, tilt=tilt, ticks=ticks
+    )
+
+
+def reads_as(text: str, truth: str) -> bool:
+    """Whether ``text`` has the words of ``truth``, line by line, each as long, and at most one
+    character wrong (the stroke font's glyphs are not what these tests are about)."""
+
+    def lengths(t):
+        return [[len(word) for word in line.split()] for line in t.split("\n")]
+
+    return lengths(text) == lengths(truth) and edit_distance(text, truth) <= 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_comb_reads_one_character_a_cell_as_one_word(classifier, seed):
+    # cells wider than the writer's letter gaps: the gaps are word gaps by their width, but
+    # the walls taken out between the cells keep a field one word ("402 8 1 7" before); an
+    # empty cell or the box's end still parts words
+    reader = Recognizer(classifier)
+    for fields, label, truth in (
+        (["402817", "5531"], "", "402817\n5531"),
+        (["AB 12"], "", "AB 12"),
+        (["120524"], "DATE", "DATE 120524"),
+    ):
+        text = reader.recognize(comb(fields, seed, label)).text
+        assert reads_as(text, truth), text
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_walls_of_a_tilted_comb_are_not_read(classifier, seed):
+    # turned 2 degrees, the comb's box is no frame as it lies: its sides went as rules and
+    # the walls between its cells stayed, read as 1s ("71319121014" before)
+    text = Recognizer(classifier).recognize(comb(["739204"], seed, tilt=2.0)).text
+    assert reads_as(text, "739204"), text
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_ticks_of_a_comb_are_not_read(classifier, seed):
+    # a line with ticks between the cells: the line goes as a rule, the ticks were read as 1s
+    # ("1 51 7 12 10131" before)
+    text = Recognizer(classifier).recognize(comb(["57203"], seed, ticks=True)).text
+    assert reads_as(text, "57203"), text
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_walls_of_a_box_filled_by_its_word_are_not_read(classifier, seed):
+    # a long box whose top and bottom the letters (nearly) touch: no letter stands loose to
+    # size the text by, the box's walls were kept as letters ("IBREAD 1" before)
+    rng = np.random.default_rng(seed)
+    glyphs = synth.StrokeGlyphs(rng)
+    ink, box = np.zeros((577, 700), np.float32), np.zeros((577, 700), np.float32)
+    x = 100
+    for char in "BREAD":
+        coverage, _ = glyphs.render(char, 34, 3.0, rng)
+        h, w = coverage.shape
+        ink[258 - h : 258, x : x + w] = np.maximum(ink[258 - h : 258, x : x + w], coverage)
+        x += w + 8
+    cv2.rectangle(box, (80, 258 - 34 - 5), (560, 258 + 3), 1.0, 2)
+    gray = np.clip(235 - 200 * ink - 170 * box + rng.normal(0, 3, ink.shape), 0, 255)
+    img = cv2.cvtColor(cv2.GaussianBlur(gray.astype(np.uint8), (0, 0), 0.8), cv2.COLOR_GRAY2BGR)
+    text = Recognizer(classifier).recognize(img).text
+    assert reads_as(text, "BREAD"), text
 
 
 @pytest.mark.parametrize("turn", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE])

@@ -64,6 +64,27 @@ def test_overlapping_letter_boxes_do_not_make_letter_gaps_word_gaps():
     assert shape_of(lines) == [[8, 2]]
 
 
+def test_the_walls_of_a_form_s_cells_decide_the_word_gaps_they_stand_in():
+    """Characters one a cell stand farther apart than any writer's letters: a gap across one
+    wall between cells is a letter gap, across two (an empty cell) a word gap, and so is one
+    out of the box the walls belong to (a label written before it)."""
+    from hwr_edge.rules import CELL_WALL, FRAME
+
+    digits = [(digit, (236 + 48 * k, 150)) for k, digit in enumerate("125 79") if digit != " "]
+    width = cv2.getTextSize("DATE", FONT, 1.4, 4)[0][0]
+    ink = ink_from(texts([("DATE", (226 - width, 150)), *digits]), text_h=30)  # 10 px apart
+    assert shape_of(segment(ink))[0][0] == 5  # the label joins the box's first digit
+    ink = ink_from(texts([("DATE", (40, 150)), *digits]), text_h=30)
+    assert shape_of(segment(ink)) == [[4, 1, 1, 1, 1, 1]]  # no walls: the gaps decide
+    walls = [(228 + 48 * k, 105, 3, 60, CELL_WALL) for k in range(1, 6)]
+    walls.append((228, 105, 48 * 6, 60, FRAME))
+    ink.walls = np.array(walls, np.float64)
+    assert shape_of(segment(ink)) == [[4, 3, 2]]
+    ink = ink_from(texts([("DATE", (226 - width, 150)), *digits]), text_h=30)
+    ink.walls = np.array(walls, np.float64)
+    assert shape_of(segment(ink)) == [[4, 3, 2]]  # the box's end parts them
+
+
 def test_slightly_rotated_lines_are_not_interleaved():
     draw = texts([("ABCDEFGH JK", (40, 160)), ("LMNPRSTU VW", (40, 260))])
     lines = segment(ink_from(draw, angle=4.0, text_h=30))
