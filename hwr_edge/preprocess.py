@@ -55,7 +55,9 @@ Steps (``ink_map``):
    tall as a wall stands clear of them). A box that is no frame (a letter of the next line
    touches it; its word fills it, so that no letter stands loose) loses its walls as bars
    between its sides taken out as rules (``rules.box_walls``), and a comb's line the ticks
-   between its cells (``rules.comb_ticks``). Where the walls stood is kept
+   between its cells (``rules.comb_ticks``; one a letter touches is cut out where the comb's
+   pitch puts it). A field's box across half the page is a frame too when all four of its
+   sides are in the photo. Where the walls stood is kept
    (``InkImage.walls``): ``segment`` keeps one character a cell in one word. Last, a
    faint rule or margin that the threshold broke into pieces shorter than any rule (a dim,
    noisy photo: every piece was read as a character), or a fold that the rules cut into
@@ -362,7 +364,8 @@ def _ink_with(
         length, thin = max(15, int(RULE_LENGTH * text_h)), max(3, int(RULE_PEN * text_h))
     else:  # (nearly) every character touches a rule: find the page-long ones first
         length, thin = max(15, min(gray.shape) // 6), max(5, min(gray.shape) // 60)
-    frames = _frames(labels, stats, loose)
+    fields = page_long & (stats[:, 3] < 0.5 * gray.shape[0])  # across the page, not a grid
+    frames = _frames(labels, stats, loose, fields)
     walls = None  # the walls between a form's cells, once its boxes are taken out
     long = strong & ((extent >= length) | page_long)
     long[frames] = False
@@ -389,12 +392,17 @@ def _ink_with(
             pen = max(thin, int(RULE_PEN * whole_h))
             mask = remove_slanted(mask, removed, darkness, labels, stats, slanted, line, pen)
             n, labels, stats = label_components(mask)
-        strong = np.ones(n, bool)
-        strong[0] = False
         removed = cv2.subtract(inked, mask)
         wall_h = text_h or whole_h
+        touched = comb_ticks(removed, stats, wall_h)[1]
+        if len(touched):  # a comb's ticks that letters touch: cut from them
+            for x, y, w, h in touched.tolist():
+                mask[max(0, y) : y + h, max(0, x) : x + w] = 0
+            n, labels, stats = label_components(mask)
+        strong = np.ones(n, bool)
+        strong[0] = False
         kinds = box_walls(removed, stats, wall_h, thin, paired=not text_h)
-        kinds = np.maximum(kinds, comb_ticks(removed, stats, wall_h))
+        kinds = np.maximum(kinds, comb_ticks(removed, stats, wall_h)[0])
         strong &= kinds == 0
         bars = np.column_stack([stats[kinds > 0, :4], kinds[kinds > 0]])
         walls = np.vstack([frame_walls(removed, framed, wall_h, thin), bars])
@@ -455,7 +463,7 @@ def _broken(
     pieces &= np.maximum(both[:, 2], both[:, 3]) >= BROKEN_PIECE * text_h
     rules = broken_rules(both, pieces, length, max(2.0, BROKEN_PEN * text_h))
     taken = {int(i) for rule in rules for i in rule.ids}
-    for rule in broken_rules(both, pieces, length, max(2.0, DASH_PEN * text_h)):
+    for rule in broken_rules(both, pieces, length, max(2.0, DASH_PEN * text_h), slanted=False):
         if taken.isdisjoint(rule.ids.tolist()) and _dashed(both[rule.ids], rule.upright):
             rules.append(rule)  # a dashed line printed bolder than a faint rule's pieces
     if not rules:
@@ -497,23 +505,29 @@ def _dashed(pieces: np.ndarray, upright: bool) -> bool:
     )
 
 
-def _frames(labels: np.ndarray, stats: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Label numbers of the boxes drawn around characters on a form among ``candidates``: among
-    the tallest components (``FRAME_HEIGHT`` times the median height, or near the tallest),
-    ink along most of each side the photo's edge does not cut (``rules.is_frame``), and,
-    when other components are found, ``FRAME_HEIGHT`` times their median height (the letters
-    inside are shorter; letters touching the walls are part of the frame)."""
+def _frames(
+    labels: np.ndarray, stats: np.ndarray, candidates: np.ndarray, fields: np.ndarray
+) -> np.ndarray:
+    """Label numbers of the boxes drawn around characters on a form among ``candidates`` and
+    ``fields`` (components across half the page: a long field's box, which sets no height,
+    with all four sides in the photo):
+    among the tallest components (``FRAME_HEIGHT`` times the candidates' median height, or
+    near the tallest), ink along most of each side the photo's edge does not cut
+    (``rules.is_frame``), and, when other components are found, ``FRAME_HEIGHT`` times their
+    median height (the letters inside are shorter; letters touching the walls are part of
+    the frame)."""
     x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
     if not candidates.any():
         return np.zeros(0, np.int64)
     typical = statistics.median(h[candidates].tolist())  # as np.median's, ~20x faster
     tall = (h >= FRAME_HEIGHT * typical) | (h >= 0.9 * h[candidates].max())
-    ids = np.nonzero(candidates & tall & (2 * w >= h) & (h >= MIN_FRAME_PX))[0]
+    ids = np.nonzero((candidates | fields) & tall & (2 * w >= h) & (h >= MIN_FRAME_PX))[0]
     rows, cols = labels.shape
+    # a field's box shows all four sides: two rules joined by letters, cut by the photo's
+    # sides, are no box
+    edges = {i: () if fields[i] else _cut(stats[i], rows, cols) for i in ids}
     found = [
-        i
-        for i in ids
-        if is_frame(labels[y[i] : y[i] + h[i], x[i] : x[i] + w[i]], i, _cut(stats[i], rows, cols))
+        i for i in ids if is_frame(labels[y[i] : y[i] + h[i], x[i] : x[i] + w[i]], i, edges[i])
     ]
     others = candidates.copy()
     others[found] = False

@@ -44,6 +44,7 @@ MARGIN = 3  # pixels around a component's box
 WALL_BAND = 0.3  # a frame's level sides are found in its top and bottom this part
 WALL_SPAN = 0.8  # ... whose walls are vertical runs this part of the rules' distance long
 FRAME_SIDE = 0.85  # a component with ink along this part of each of its 4 sides is a frame
+LEVEL_FRAME = 2.0  # ... looked at levelled too when this many times as wide as high
 RUN_GAP = 5  # a grid's rule may be broken by gaps narrower than this many pixels
 ROW_FILL = 0.4  # a row of a grid inked along this part of its length is a rule
 GRID_RULES = 2  # a grid has at least this many such rows, and as many such columns
@@ -61,8 +62,10 @@ CORNER_SIDE = (0.2, 0.6)  # (rule ink in at most / at least this part of the col
 CELL_WIDTH = 0.3  # a wall between a box's cells is at most this many text heights wide
 END_WALL, CELL_WALL, FRAME = 1, 2, 3  # a box's end, a wall between its cells, a frame
 TICKS = 3  # a comb's line has at least this many ticks ...
-TICK_STEP = 0.25  # ... each this many text heights at most above or below the one before ...
-TICK_PITCH = 1.5  # ... and its widest pitch under this many times its narrowest
+TICK_STEP = 0.25  # ... each this many text heights a pitch above or below the one before ...
+TICK_TOL = 0.2  # ... each gap within this part of a pitch of a whole number of pitches ...
+TICK_SKIP = 3  # ... at most this many (a tick a letter touches is part of the letter)
+LINE_ON = 0.8  # a comb's line runs on this part of a pitch past its last tick: one is hidden
 
 
 def remove_rules(
@@ -127,13 +130,16 @@ class Course(NamedTuple):
     pen: float  # its pieces' median thickness
 
 
-def broken_rules(stats: np.ndarray, pieces: np.ndarray, length: int, pen: float) -> list:
+def broken_rules(
+    stats: np.ndarray, pieces: np.ndarray, length: int, pen: float, slanted: bool = True
+) -> list:
     """The rules (``Course``) that a faint threshold broke into pieces shorter than any rule,
     among the components ``pieces`` (a boolean per row of ``stats``: x, y, w, h, area). A
     piece is at most ``pen`` thick (its area per pixel of length), straight along either
     direction at a tilt up to ``MAX_TILT_DEG``; a rule is ``BROKEN_PIECES`` or more of them
     on one straight course (``_courses``), together at least ``length`` long, spread over
-    ``BROKEN_SPAN`` rule lengths."""
+    ``BROKEN_SPAN`` rule lengths. ``slanted``: courses at steeper tilts too (a fold,
+    ``_slanted_broken``)."""
     x, y, w, h, area = (stats[:, i].astype(np.float64) for i in range(5))
     slant = np.tan(np.deg2rad(MAX_TILT_DEG))
     rules = []
@@ -149,7 +155,7 @@ def broken_rules(stats: np.ndarray, pieces: np.ndarray, length: int, pen: float)
                 ends = (ends[0] - int(REACH * length), ends[1] + int(REACH * length))
                 thick = float(np.median(area[ids[on]] / size[ids[on]]))
                 rules.append(Course(ids[on], bool(upright), slope, offset, ends, thick))
-    return rules + _slanted_broken(stats, pieces, length, pen)
+    return rules + _slanted_broken(stats, pieces, length, pen) if slanted else rules
 
 
 def _slanted_broken(stats: np.ndarray, pieces: np.ndarray, length: int, pen: float) -> list:
@@ -322,15 +328,14 @@ def _overlap(tops: np.ndarray, heights: np.ndarray, top: int, height: int) -> np
     return np.minimum(tops + heights, top + height) - np.maximum(tops, top)
 
 
-def comb_ticks(removed: np.ndarray, stats: np.ndarray, text_h: float) -> np.ndarray:
+def comb_ticks(removed: np.ndarray, stats: np.ndarray, text_h: float) -> tuple:
     """Per component (``stats`` rows): ``END_WALL`` or ``CELL_WALL`` when it is a tick of a
     form's comb whose line was taken out as a rule (``removed``: its pixels, uint8 0/1): the
     short upright marks, under ``WALL_HEIGHT`` text heights and no wider than ``CELL_WIDTH``,
     standing on the line (or hanging from it) that part its cells; ``TICKS`` or more of them
-    in a row, each ``TICK_STEP`` text heights at most above or below the one before, at a
-    steady pitch (the widest under ``TICK_PITCH`` times the narrowest, which is at least
-    ``WALL_HEIGHT`` text heights). A tick the line runs on from both ways stands between
-    two cells, the others end the comb; else 0."""
+    in a row at a steady pitch of at least ``WALL_HEIGHT`` text heights (``_steady``). A tick
+    the line runs on from both ways stands between two cells, the others end the comb; else
+    0. And the boxes where a comb skips ticks, that letters touch (``_skipped``)."""
     kinds = np.zeros(len(stats), np.int8)
     x, y, w, h = (stats[:, k] for k in range(4))
     short = (h < WALL_HEIGHT * text_h) & (w <= CELL_WIDTH * text_h) & (h >= 3)
@@ -348,22 +353,62 @@ def comb_ticks(removed: np.ndarray, stats: np.ndarray, text_h: float) -> np.ndar
             runs.append([i])
         else:
             run.append(i)
+    touched = []
     for run in runs:
         if len(run) < TICKS:
             continue
         for k in run:  # the line runs on both ways from a tick between two cells
             foot_box = (x[k], foot[k] - 1, w[k], 1)
             kinds[k] = CELL_WALL if _corners(removed, foot_box, text_h, 2)[0] == 2 else END_WALL
-    return kinds
+        touched += _skipped(removed, run, stats, foot)
+    return kinds, np.array(touched, np.int64).reshape(-1, 4)
+
+
+def _skipped(removed: np.ndarray, run: list[int], stats: np.ndarray, foot: dict) -> list:
+    """The boxes (x, y, w, h) where a comb's ticks ``run`` (left to right; ``foot``: the row
+    where each meets the line) skip one or more, and a pitch past its first and last where
+    the line (``removed``) runs on that far: ticks a letter touches, as wide and as tall as
+    the run's median tick, on the line."""
+    x, w, h = stats[run, 0], stats[run, 2], stats[run, 3]
+    wide, tall = int(np.median(w)), int(np.median(h))
+    centres = x + w / 2
+    feet = np.array([foot[i] for i in run], np.float64)
+    pitch = np.diff(centres).min()
+    counts = np.round(np.diff(centres) / pitch).astype(int)
+    places = [  # (centre, foot row) of each tick a letter hides
+        (a + (b - a) * j / n, fa + (fb - fa) * j / n)
+        for a, b, fa, fb, n in zip(
+            centres[:-1], centres[1:], feet[:-1], feet[1:], counts, strict=True
+        )
+        for j in range(1, n)
+    ]
+    for end, step in ((0, -1), (-1, 1)):
+        cx, row = centres[end] + step * pitch, int(feet[end])
+        lo, hi = (max(0, int(v)) for v in sorted((cx, centres[end])))
+        line = removed[max(0, row - 1) : row + 2, lo:hi]
+        if line.size and np.count_nonzero(line.any(axis=0)) >= LINE_ON * pitch:
+            places.append((cx, feet[end]))
+    down = feet[0] >= stats[run[0], 1] + stats[run[0], 3]  # standing on the line
+    return [
+        (int(round(cx - wide / 2)) - 1, int(round(row)) - (tall if down else 0), wide + 2, tall)
+        for cx, row in places
+    ]
 
 
 def _steady(run: list[int], x: np.ndarray, foot: dict, text_h: float) -> bool:
-    """Whether the ticks ``run`` (left to right) can be one comb's (``comb_ticks``)."""
-    step = abs(foot[run[-1]] - foot[run[-2]])
-    pitch = np.diff(x[run])
-    if step > TICK_STEP * text_h or pitch.min() < WALL_HEIGHT * text_h:
+    """Whether the ticks ``run`` (left to right) can be one comb's (``comb_ticks``): each gap
+    a whole number of pitches (a tick a letter touches is part of the letter), at most
+    ``TICK_SKIP``, within ``TICK_TOL`` of a pitch, and each tick at most ``TICK_STEP`` text
+    heights a pitch above or below the one before."""
+    gaps = np.diff(x[run]).astype(np.float64)
+    pitch = gaps.min()
+    if pitch < WALL_HEIGHT * text_h:
         return False
-    return bool(pitch.max() < TICK_PITCH * pitch.min())
+    steps = gaps / pitch
+    whole = np.round(steps)
+    if np.any(np.abs(steps - whole) > TICK_TOL) or whole.max() > TICK_SKIP:
+        return False
+    return abs(foot[run[-1]] - foot[run[-2]]) <= TICK_STEP * text_h * whole[-1]
 
 
 def frame_walls(removed: np.ndarray, frames: np.ndarray, text_h: float, thin: int) -> np.ndarray:
@@ -437,11 +482,16 @@ def is_frame(patch: np.ndarray, label=True, cut: tuple = ()) -> bool:
     """Whether the component ``label`` of ``patch`` (its box cut from a label image, or a
     boolean patch) is a box drawn around characters: ink along most of each of its four
     sides but those ``cut`` by the photo's edge ("top", "bottom", "left", "right"). The sides
-    are looked at one by one, the first that fails ends it. A box in a tilted photo is looked
-    at again levelled (at its longest level run's tilt, up to ``MAX_TILT_DEG``)."""
+    are looked at one by one, the first that fails ends it. A box ``LEVEL_FRAME`` times as
+    wide as high or more (a comb's) in a tilted photo is looked at again levelled (at its
+    longest level run's tilt, up to ``MAX_TILT_DEG``)."""
     own = patch == label
     if _framed(own, cut):
         return True
+    h, w = own.shape
+    drift = int(np.tan(np.deg2rad(MAX_TILT_DEG)) * w)  # the sides' rise at most
+    if w < LEVEL_FRAME * h or not _framed(own, (*cut, "left", "right"), drift):
+        return False  # a box no wider leaves its bands at no tilt that matters; no sides
     slope = _tilt(own.view(np.uint8))
     if slope == 0.0:
         return False
@@ -450,10 +500,12 @@ def is_frame(patch: np.ndarray, label=True, cut: tuple = ()) -> bool:
     return _framed(level[rows[0] : rows[-1] + 1] > 0, cut)
 
 
-def _framed(own: np.ndarray, cut: tuple) -> bool:
-    """Whether the boolean patch ``own`` has ink along most of each side (``is_frame``)."""
+def _framed(own: np.ndarray, cut: tuple, rows: int = 0) -> bool:
+    """Whether the boolean patch ``own`` has ink along most of each side but those ``cut``
+    (``is_frame``), in bands an eighth of its height and width wide, the top and bottom ones
+    ``rows`` wider."""
     h, w = own.shape
-    bh, bw = max(2, h // 8), max(2, w // 8)
+    bh, bw = max(2, h // 8) + rows, max(2, w // 8)
     sides = {
         "top": lambda: own[:bh].any(axis=0),
         "bottom": lambda: own[-bh:].any(axis=0),

@@ -728,6 +728,29 @@ def test_is_frame_tells_a_tilted_box_from_letters():
         assert not is_frame(glyph[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] > 127)
 
 
+def test_the_ticks_of_a_comb_that_letters_touch_are_found_where_its_pitch_puts_them():
+    # a line with ticks every 48 pixels, taken out as a rule; letters touch the first tick
+    # and the fourth, which are then part of the letters: the run of loose ticks skips the
+    # fourth and starts a pitch after the first, where the line runs on
+    from hwr_edge.rules import CELL_WALL, END_WALL, comb_ticks
+
+    removed = np.zeros((100, 420), np.uint8)
+    removed[80:82, 20:359] = 1
+    mask = np.zeros_like(removed)
+    for x in range(20, 400, 48):
+        mask[66:80, x : x + 3] = 1
+    mask[40:78, 6:21] = mask[40:78, 150:165] = 1  # two letters' strokes against ticks
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    kinds, touched = comb_ticks(removed, stats, 30.0)
+    loose = stats[:, 3] == 14
+    assert set(kinds[loose].tolist()) == {CELL_WALL, END_WALL} and not kinds[~loose].any()
+    assert kinds[loose & (stats[:, 0] == 68)] == CELL_WALL  # the line runs on both ways
+    assert kinds[loose & (stats[:, 0] == 356)] == END_WALL
+    centres = sorted(x + w / 2 for x, _, w, _ in touched.tolist())
+    assert len(centres) == 2 and abs(centres[0] - 21.5) <= 2 and abs(centres[1] - 165.5) <= 2
+    assert all(y == 66 and h == 14 for _, y, _, h in touched.tolist())
+
+
 def test_form_boxes_are_removed_and_the_letters_inside_kept():
     img, truth = page_with_text(text="A", scale=2.0, thick=5)  # one box: no rule is that short
     ys, xs = np.nonzero(truth)
