@@ -187,10 +187,10 @@ class InkImage:
     mask itself. ``light_strokes``: the part of the photo's light that is thin strokes on a
     dark ground (the function ``light_strokes``), a reason to read it inverted too;
     ``soft_edge``: how blurred the strokes are (the function ``soft_edge``), a reason to
-    read it sharpened too. ``walls``: the walls of the boxes drawn around characters that
-    were taken out (x, y, w, h, kind rows; kind ``rules.END_WALL`` or ``rules.CELL_WALL``,
-    between a form's cells), which tell ``segment`` where words and fields end; None when
-    no box was taken out."""
+    read it sharpened too. ``walls``: the boxes drawn around characters that were taken out
+    and their walls (x, y, w, h, kind rows; kind ``rules.FRAME`` for a frame's own box,
+    ``rules.END_WALL`` for a box's end, ``rules.CELL_WALL`` between a form's cells), which
+    tell ``segment`` where words and fields end; None when no box was taken out."""
 
     ink: np.ndarray
     mask: np.ndarray
@@ -509,13 +509,12 @@ def _frames(
     labels: np.ndarray, stats: np.ndarray, candidates: np.ndarray, fields: np.ndarray
 ) -> np.ndarray:
     """Label numbers of the boxes drawn around characters on a form among ``candidates`` and
-    ``fields`` (components across half the page: a long field's box, which sets no height,
-    with all four sides in the photo):
+    ``fields`` (components across half the page: a long field's box, which sets no height):
     among the tallest components (``FRAME_HEIGHT`` times the candidates' median height, or
-    near the tallest), ink along most of each side the photo's edge does not cut
-    (``rules.is_frame``), and, when other components are found, ``FRAME_HEIGHT`` times their
-    median height (the letters inside are shorter; letters touching the walls are part of
-    the frame)."""
+    near the tallest), ink along most of each side the photo's edge does not cut (a field's
+    box: each side, ``rules.is_frame``), and, when other components are found,
+    ``FRAME_HEIGHT`` times their median height (the letters inside are shorter; letters
+    touching the walls are part of the frame)."""
     x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
     if not candidates.any():
         return np.zeros(0, np.int64)

@@ -290,7 +290,7 @@ def box_walls(
     ``CELL_WALL`` when it is a wall between the cells of such a box (a form's comb), else 0.
     A wall is a bar (``WALL_WIDTH`` by ``WALL_HEIGHT`` text heights, its ink ``WALL_PEN``
     wide on average, as the stubs of the sides may stay) whose two ends each meet such a side
-    (``_corners``): an end wall's run to the same one side at both ends; a cell's wall, no
+    (``_corners``): an end wall's sides run to the same one side at both ends; a cell's wall, no
     wider than ``CELL_WIDTH`` text heights, touches sides running both ways at both ends,
     beside an end wall (its height overlapping the bar's by half). A 1 standing on a ruled
     line and reaching the next has the rules run past it both ways, and no end wall beside
