@@ -29,9 +29,10 @@ whose strokes have soft edges (out of focus or shaken, ``InkImage.soft_edge`` at
 ``SOFT_EDGE`` pixels) is read again sharpened around its text (``sharpen.sharpened``: an
 unsharp mask every way, and deconvolved along the straight shake its spectrum shows), and the
 most confident reading is kept. An empty reading, or one under ``LARGE_DOUBT`` mean
-confidence, is read again as text that fills the frame (one large character whose strokes,
-wider than the background estimate, came out as hollow outlines and noise, or not at all),
-and that reading is kept when it is surer and has no more characters. A page
+confidence, of a photo with a dark mark (``_has_dark_mark``: a blank frame has none) is read
+again as text that fills the frame (one large character whose strokes, wider than the
+background estimate, came out as hollow outlines and noise, or not at all), and that reading
+is kept when it is surer and has no more characters. A page
 whose glyphs run in columns (a photo stored sideways without an EXIF tag, ``orientation.sideways``)
 is read again turned a quarter each way, and the most confident of the three readings is
 kept, its boxes mapped back to the photo's pixels; one whose lines slope
@@ -143,6 +144,8 @@ SOFT_EDGE = 1.7  # strokes with soft edges this many pixels wide are read sharpe
 # a reading less sure than this on average may be one large character's strokes read as
 # hollow outlines and noise: the photo is read again as text that fills the frame
 LARGE_DOUBT = 0.5
+MARK_PX = 64  # ... when the photo, this many pixels wide, has a pixel under DARK_MARK of its
+DARK_MARK = 0.75  # median grey (a blank frame of a stream is not read again)
 TIMINGS = ("load", "preprocess", "segment", "infer", "total")  # a Page's timings_ms, in order
 
 
@@ -259,7 +262,8 @@ class Recognizer:
         if ink.soft_edge >= SOFT_EDGE and ink.boxes is not None:  # blurred? read it sharpened too
             best = self._surest(clf, best, [(s, colour) for s in sharpened(pixels, ink)], timings)
         pixels, colour, (page_lines, kept_crops, ink) = best
-        if _mean_confidence(page_lines) < LARGE_DOUBT:  # nothing, or doubt: one large character?
+        doubt = _mean_confidence(page_lines) < LARGE_DOUBT
+        if doubt and _has_dark_mark(pixels):  # nothing, or doubt: one large character?
             best = self._as_large_text(clf, best, timings)
         pixels, colour, (page_lines, kept_crops, ink) = best
         if ink.boxes is not None and sideways(ink.boxes):
@@ -599,6 +603,20 @@ def _boxes_back(lines: list[Line], back) -> None:
 def _char_count(lines: list[Line]) -> int:
     """How many characters a reading has."""
     return sum(len(w.chars) for line in lines for w in line.words)
+
+
+def _has_dark_mark(image: np.ndarray) -> bool:
+    """Whether a photo (BGR or gray) shrunk to ``MARK_PX`` wide holds a pixel under
+    ``DARK_MARK`` of its median grey: a stroke wide enough to come out hollow does (a felt
+    marker's, 40-80 grey on 200-230 paper), blank paper with its noise does not, so a blank
+    frame is not read a second time as large text."""
+    gray = image
+    if image.ndim == 3:
+        gray = cv2.cvtColor(np.ascontiguousarray(image[..., :3]), cv2.COLOR_BGR2GRAY)
+    h, w = gray.shape
+    size = (MARK_PX, max(1, round(h * MARK_PX / w)))
+    small = cv2.resize(gray, size, interpolation=cv2.INTER_AREA) if w > MARK_PX else gray
+    return bool(small.min() < DARK_MARK * np.median(small))
 
 
 def _mean_confidence(lines: list[Line]) -> float:

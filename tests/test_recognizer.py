@@ -240,9 +240,26 @@ def test_one_digit_drawn_large_with_a_felt_marker_keeps_its_strokes(classifier, 
     assert Recognizer(classifier).recognize(img).text == "7"
 
 
-def test_a_blank_page_read_again_as_large_text_stays_blank(classifier):
+def test_a_blank_page_read_again_as_large_text_stays_blank(classifier, monkeypatch):
     img = np.clip(np.random.default_rng(0).normal(225, 3, (480, 640)), 0, 255).astype(np.uint8)
     assert Recognizer(classifier).recognize(img).text == ""
+    # read again as large text only when it holds a dark mark: a blank webcam frame (its
+    # vignetting too) is read once, one large digit twice
+    import hwr_edge.recognizer as recognizer
+
+    calls = []
+
+    def recorded(image, colour=None, fills_frame=False):
+        calls.append(fills_frame)
+        return ink_map(image, colour, fills_frame)
+
+    monkeypatch.setattr(recognizer, "ink_map", recorded)
+    vignetted = img * np.clip(1.1 - 0.3 * np.hypot(*np.mgrid[-1:1:480j, -1:1:640j]) / 1.4, 0, 1)
+    assert Recognizer(classifier).recognize(vignetted.astype(np.uint8)).text == ""
+    assert calls == [False]
+    calls.clear()
+    assert Recognizer(classifier).recognize(felt_marker_digit(TWO, 50)[0]).text == "2"
+    assert True in calls
 
 
 @pytest.mark.parametrize("thick", [35, 50])
