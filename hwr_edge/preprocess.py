@@ -130,6 +130,8 @@ MIN_CLOSE_PX = 15  # ... and at least this many pixels (a small image has 1-pixe
 THICK_STROKE = 0.4  # the thickest stroke expected, in text heights (a felt marker)
 FILL_TEXT = 0.25  # text height to allow for, in frame heights, when the first pass finds none
 FILL_FRAME = 0.6  # ... and when the photo is read as text that fills the frame (one large digit)
+MARK_PX = 64  # a photo this many pixels wide holds a dark mark when a pixel is under ...
+DARK_MARK = 0.75  # ... this part of its median grey (a large stroke; not blank paper)
 KERNEL5 = np.ones((5, 5), np.uint8)
 DARK_GROUND = 0.5  # a frame whose median is under this part of its brightest may be a board
 MIN_CONTRAST = 60  # ... when its writing is this many grey levels brighter than the ground
@@ -227,6 +229,18 @@ def ink_map(
     factor = min(limit, factor * TARGET_TEXT_PX / preview.text_height)
     del preview  # its arrays go before the larger pass allocates its own
     return _ink_at(_resize(gray, factor), 1.0 / factor, colour)
+
+
+def has_dark_mark(image: np.ndarray) -> bool:
+    """Whether a photo (BGR or gray) shrunk to ``MARK_PX`` wide holds a pixel under
+    ``DARK_MARK`` of its median grey: a stroke wide enough to come out hollow does (a felt
+    marker's, 40-80 grey on 200-230 paper), blank paper with its noise does not, so a blank
+    frame is not read a second time as large text (``Recognizer``)."""
+    gray = _darkness_source(image)
+    h, w = gray.shape
+    size = (MARK_PX, max(1, round(h * MARK_PX / w)))
+    small = cv2.resize(gray, size, interpolation=cv2.INTER_AREA) if w > MARK_PX else gray
+    return bool(small.min() < DARK_MARK * np.median(small))
 
 
 def _darkness_source(bgr: np.ndarray) -> np.ndarray:
@@ -394,15 +408,15 @@ def _ink_with(
             n, labels, stats = label_components(mask)
         removed = cv2.subtract(inked, mask)
         wall_h = text_h or whole_h
-        touched = comb_ticks(removed, stats, wall_h)[1]
-        if len(touched):  # a comb's ticks that letters touch: cut from them
+        ticks, touched = comb_ticks(removed, stats, wall_h)
+        if len(touched):  # a comb's ticks that letters touch: cut from them, look again
             for x, y, w, h in touched.tolist():
                 mask[max(0, y) : y + h, max(0, x) : x + w] = 0
             n, labels, stats = label_components(mask)
+            ticks = comb_ticks(removed, stats, wall_h)[0]
         strong = np.ones(n, bool)
         strong[0] = False
-        kinds = box_walls(removed, stats, wall_h, thin, paired=not text_h)
-        kinds = np.maximum(kinds, comb_ticks(removed, stats, wall_h)[0])
+        kinds = np.maximum(box_walls(removed, stats, wall_h, thin, paired=not text_h), ticks)
         strong &= kinds == 0
         bars = np.column_stack([stats[kinds > 0, :4], kinds[kinds > 0]])
         walls = np.vstack([frame_walls(removed, framed, wall_h, thin), bars])

@@ -29,10 +29,10 @@ whose strokes have soft edges (out of focus or shaken, ``InkImage.soft_edge`` at
 ``SOFT_EDGE`` pixels) is read again sharpened around its text (``sharpen.sharpened``: an
 unsharp mask every way, and deconvolved along the straight shake its spectrum shows), and the
 most confident reading is kept. An empty reading, or one under ``LARGE_DOUBT`` mean
-confidence, of a photo with a dark mark (``_has_dark_mark``: a blank frame has none) is read
-again as text that fills the frame (one large character whose strokes, wider than the
-background estimate, came out as hollow outlines and noise, or not at all), and that reading
-is kept when it is surer and has no more characters. A page
+confidence, of a photo with a dark mark (``preprocess.has_dark_mark``: a blank frame has
+none) is read again as text that fills the frame (one large character whose strokes, wider
+than the background estimate, came out as hollow outlines and noise, or not at all), and
+that reading is kept when it is surer and has no more characters. A page
 whose glyphs run in columns (a photo stored sideways without an EXIF tag, ``orientation.sideways``)
 is read again turned a quarter each way, and the most confident of the three readings is
 kept, its boxes mapped back to the photo's pixels; one whose lines slope
@@ -107,7 +107,7 @@ from hwr_edge.orientation import (
     tilt,
     turn_back,
 )
-from hwr_edge.preprocess import ink_map
+from hwr_edge.preprocess import has_dark_mark, ink_map
 from hwr_edge.results import Char, Line, Page, Word
 from hwr_edge.segment import segment
 from hwr_edge.sharpen import sharpened
@@ -142,10 +142,9 @@ THIN_LIGHT = 0.02  # a dark photo with this part of its light in thin strokes is
 INVERT_MARGIN = 0.05  # ... and that reading is kept when it is this much surer
 SOFT_EDGE = 1.7  # strokes with soft edges this many pixels wide are read sharpened too
 # a reading less sure than this on average may be one large character's strokes read as
-# hollow outlines and noise: the photo is read again as text that fills the frame
+# hollow outlines and noise: the photo is read again as text that fills the frame (when it
+# holds a dark mark, ``preprocess.has_dark_mark``)
 LARGE_DOUBT = 0.5
-MARK_PX = 64  # ... when the photo, this many pixels wide, has a pixel under DARK_MARK of its
-DARK_MARK = 0.75  # median grey (a blank frame of a stream is not read again)
 TIMINGS = ("load", "preprocess", "segment", "infer", "total")  # a Page's timings_ms, in order
 
 
@@ -263,7 +262,7 @@ class Recognizer:
             best = self._surest(clf, best, [(s, colour) for s in sharpened(pixels, ink)], timings)
         pixels, colour, (page_lines, kept_crops, ink) = best
         doubt = _mean_confidence(page_lines) < LARGE_DOUBT
-        if doubt and _has_dark_mark(pixels):  # nothing, or doubt: one large character?
+        if doubt and has_dark_mark(pixels):  # nothing, or doubt: one large character?
             best = self._as_large_text(clf, best, timings)
         pixels, colour, (page_lines, kept_crops, ink) = best
         if ink.boxes is not None and sideways(ink.boxes):
@@ -603,20 +602,6 @@ def _boxes_back(lines: list[Line], back) -> None:
 def _char_count(lines: list[Line]) -> int:
     """How many characters a reading has."""
     return sum(len(w.chars) for line in lines for w in line.words)
-
-
-def _has_dark_mark(image: np.ndarray) -> bool:
-    """Whether a photo (BGR or gray) shrunk to ``MARK_PX`` wide holds a pixel under
-    ``DARK_MARK`` of its median grey: a stroke wide enough to come out hollow does (a felt
-    marker's, 40-80 grey on 200-230 paper), blank paper with its noise does not, so a blank
-    frame is not read a second time as large text."""
-    gray = image
-    if image.ndim == 3:
-        gray = cv2.cvtColor(np.ascontiguousarray(image[..., :3]), cv2.COLOR_BGR2GRAY)
-    h, w = gray.shape
-    size = (MARK_PX, max(1, round(h * MARK_PX / w)))
-    small = cv2.resize(gray, size, interpolation=cv2.INTER_AREA) if w > MARK_PX else gray
-    return bool(small.min() < DARK_MARK * np.median(small))
 
 
 def _mean_confidence(lines: list[Line]) -> float:
