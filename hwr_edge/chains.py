@@ -2,7 +2,7 @@
 the union of its glyphs or some of them apart.
 
 Each piece is scored by the log-odds of its best class (that class's probability plus its
-O/0, I/1, S/5, Z/2, B/8 look-alike's, clipped at +-``LOGIT_CLIP``), minus ``WIDE_COST`` per
+O/0, I/1, S/5, Z/2, B/8, G/6 look-alike's, clipped at +-``LOGIT_CLIP``), minus ``WIDE_COST`` per
 typical character width it is wider than its class may be (``widths.max_width``, measured on
 EMNIST). A chain of k >= 2 pieces spanning the glyph scores its mean piece log-odds, minus
 ``CHAR_COST`` per extra character, minus its width penalties; it replaces the whole glyph only

@@ -38,11 +38,15 @@ NAMED = {
 
 # Look-alikes: what a letter reads as in a number, and what a digit reads as in a word.
 TO_DIGIT = {"O": "0", "o": "0", "I": "1", "l": "1", "i": "1", "S": "5", "s": "5"}
-TO_DIGIT |= {"Z": "2", "z": "2", "B": "8"}
+TO_DIGIT |= {"Z": "2", "z": "2", "B": "8", "G": "6"}
 TO_UPPER = {"0": "O", "1": "I", "5": "S", "2": "Z", "8": "B"}
 TO_LOWER = {"0": "o", "1": "l", "5": "s", "2": "z", "8": "B"}
-# O/0 and I/l/1 are one shape in two kinds (S/5, Z/2 and B/8 differ by a flat top, a flat
-# base, a straight stem): their twins, taken from the look-alike tables above
+# ... and a digit's letter of the same shape, for a disallowed digit's probability and for how
+# sure the classifier is of a shape: a 6 is a G there, while in a word it becomes whichever
+# letter the classifier puts first (G, b, C, ...)
+LETTER_SHAPE = TO_UPPER | {"6": "G"}
+# O/0 and I/l/1 are one shape in two kinds (S/5, Z/2, B/8 and G/6 differ by a flat top, a flat
+# base, a straight stem, a bar): their twins, taken from the look-alike tables above
 SAME_SHAPE = {c: TO_DIGIT.get(c) or TO_UPPER[c] for c in "Oo0Il1"}
 ON_BASELINE = {"g": "9", "q": "9", "p": "P", "y": "Y", "j": "J"}  # a descender without descent
 BY_HEIGHT = set("CMOSUVWXZ")  # case-merged letters whose lower case is x-height (c m o s ...)
@@ -93,7 +97,7 @@ def charset_mask(spec: str | None, labels: Sequence[str]) -> np.ndarray | None:
 
 def charset_transfer(spec: str | None, labels: Sequence[str]) -> np.ndarray | None:
     """``C x C`` matrix ``T`` for ``probs @ T``: allowed classes keep their probability,
-    disallowed ones give it to their allowed look-alike (O/0, I/1, S/5, Z/2, B/8) or lose it.
+    disallowed ones give it to their allowed look-alike (O/0, I/1, S/5, Z/2, B/8, G/6) or lose it.
     A "0" written in an ``upper`` field is an O; a "K" in a ``digits`` field stays unknown
     (rejected). None when ``spec`` is None."""
     mask = charset_mask(spec, labels)
@@ -102,7 +106,7 @@ def charset_transfer(spec: str | None, labels: Sequence[str]) -> np.ndarray | No
     index = {c: i for i, c in enumerate(labels)}
     transfer = np.diag(mask.astype(np.float32))
     for i, c in enumerate(labels):
-        twin = index.get(TO_DIGIT.get(c) or TO_UPPER.get(c) or "", -1)
+        twin = index.get(TO_DIGIT.get(c) or LETTER_SHAPE.get(c) or "", -1)
         if not mask[i] and twin >= 0 and mask[twin]:
             transfer[i, twin] = 1.0
     return transfer
@@ -140,7 +144,7 @@ def apply_context(
     character, punctuation) never change and cost nothing. A replaced letter is written in
     lower case in a word of mostly lower-case letters, unless its other case is a class of
     its own in ``labels`` (the case rule decides those).
-    Without ``alternatives`` each character counts as itself, and O/0, I/1, S/5, Z/2, B/8
+    Without ``alternatives`` each character counts as itself, and O/0, I/1, S/5, Z/2, B/8, G/6
     as both, equally likely.
     """
     letters = [c for c in word if c.isalpha()]
@@ -232,8 +236,8 @@ def _best_of_kinds(alternatives: Sequence) -> dict[str, float]:
 def _shape_probabilities(alternatives: Sequence) -> dict[str, float]:
     """Each alternative's probability plus its twin's when the two are one shape (O/0,
     I/1, l/1: ``SAME_SHAPE``) and the twin is among the alternatives too: the classifier's
-    split between them says nothing about the word's kind. S/5, Z/2 and B/8 differ (a flat
-    top, a flat base, a straight stem) and keep their own probabilities."""
+    split between them says nothing about the word's kind. S/5, Z/2, B/8 and G/6 differ (a
+    flat top, a flat base, a straight stem, a bar) and keep their own probabilities."""
     prob: dict[str, float] = {}
     for a, p in alternatives:
         prob[str(a)] = max(prob.get(str(a), 0.0), float(p))

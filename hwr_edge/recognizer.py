@@ -110,6 +110,7 @@ from hwr_edge.orientation import (
 from hwr_edge.preprocess import has_dark_mark, ink_map
 from hwr_edge.results import Char, Line, Page, Word
 from hwr_edge.segment import segment
+from hwr_edge.shapes import amend_styles
 from hwr_edge.sharpen import sharpened
 
 # a glyph read as a letter beside characters that are surely digits is read again as digits
@@ -351,6 +352,7 @@ class Recognizer:
         masks, crops, probs = _read_pieces(clf, [piece for slot in slots for piece in slot.pieces])
         lines, slots, masks, crops, probs = _cut_touching(clf, lines, slots, masks, crops, probs)
         probs, unknown = split_unknown(probs, clf.labels)
+        probs = amend_styles(probs, masks, clf.labels)
         if self._transfer is not None:
             probs = probs @ self._transfer
         low, rise = positions(lines) if masks else (np.zeros(0, bool), np.zeros(0))
@@ -745,9 +747,9 @@ def _second_look(clf, crops: np.ndarray, probs: np.ndarray) -> np.ndarray:
 
 
 def _shape_confidence(probs: np.ndarray, best: np.ndarray, labels: list[str]) -> np.ndarray:
-    """Each row's best probability plus its look-alike's (O/0, I/1, S/5, Z/2, B/8): how sure
+    """Each row's best probability plus its look-alike's (O/0, I/1, S/5, Z/2, B/8, G/6): how sure
     the classifier is of the shape, whichever of the two the context rule later picks."""
-    look_alike = {**charsets.TO_DIGIT, **charsets.TO_UPPER}
+    look_alike = {**charsets.TO_DIGIT, **charsets.LETTER_SHAPE}
     index = {c: i for i, c in enumerate(labels)}
     partner = np.array([index.get(look_alike.get(c, ""), -1) for c in labels], dtype=np.int64)
     rows = np.arange(len(best))

@@ -42,6 +42,10 @@ def test_transfer_gives_a_disallowed_look_alike_to_its_twin():
     digits = probs @ charset_transfer("digits", EMNIST47)
     assert digits[1].sum() == pytest.approx(0.1) and digits[1, k] == 0
     assert charset_transfer(None, EMNIST47) is None
+    big_g, six = EMNIST47.index("G"), EMNIST47.index("6")
+    probs[0] = 0.0
+    probs[0, big_g] = 1.0  # a round 6 read as G, in a digits field
+    assert (probs @ charset_transfer("digits", EMNIST47))[0, six] == pytest.approx(1.0)
 
 
 def test_named_charsets_on_the_47_classes():
@@ -94,6 +98,7 @@ def test_empty_spec_is_an_error():
         ("5ALE", "SALE"),
         ("Z00M", "ZOOM"),
         ("8ED", "BED"),
+        ("4G12", "4612"),  # a G is a 6 in a number
         ("SO", "SO"),  # only look-alikes: no majority, unchanged
         ("A1B2", "AIBZ"),
         ("A4", "A4"),  # tie
