@@ -144,8 +144,8 @@ def apply_context(
     character, punctuation) never change and cost nothing. A replaced letter is written in
     lower case in a word of mostly lower-case letters, unless its other case is a class of
     its own in ``labels`` (the case rule decides those).
-    Without ``alternatives`` each character counts as itself, and O/0, I/1, S/5, Z/2, B/8, G/6
-    as both, equally likely.
+    Without ``alternatives`` each character counts as itself, and O/0, I/1, S/5, Z/2, B/8
+    as both, equally likely, as does a G as G or 6.
     """
     letters = [c for c in word if c.isalpha()]
     lower = sum(c.islower() for c in letters) * 2 > len(letters)
