@@ -84,6 +84,13 @@ def run_settings(
     return results
 
 
+def pooled(results: dict[str, dict]) -> dict:
+    """The overall rates of several glyph sources' results (``run_benchmark``'s, by source
+    name) taken together: their pages, characters, errors, words and hits summed."""
+    keys = ("pages", "chars", "errors", "words", "word_hits")
+    return _rates({k: sum(r["overall"][k] for r in results.values()) for k in keys})
+
+
 def _rates(s: dict) -> dict:
     return {
         **s,
@@ -190,12 +197,20 @@ def _run(args: argparse.Namespace) -> int:
         f"lexicon {recognizer.lexicon}, digit opinion {recognizer.digit_opinion}"
     )
     print(format_table(results))
+    every = pooled(results)
+    if len(results) > 1:
+        print(
+            f"all {len(results)} glyph sources: CER {100 * every['cer']:.2f}% ({every['errors']} "
+            f"errors in {every['chars']} characters), word accuracy "
+            f"{100 * every['word_accuracy']:.1f}%"
+        )
     print(
         f"recognize {timing['image']} with {timing['chars']} chars, 1 thread: "
         f"median {timing['median_ms']:.1f} ms, p90 {timing['p90_ms']:.1f} ms"
     )
     if args.json:
-        Path(args.json).write_text(json.dumps({**summary, "glyphs": results}, indent=2) + "\n")
+        record = {**summary, "glyphs": results, "all_glyphs": every}
+        Path(args.json).write_text(json.dumps(record, indent=2) + "\n")
     return 0
 
 

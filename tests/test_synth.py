@@ -119,6 +119,27 @@ def test_accuracy_names_its_conditions_and_refuses_an_unknown_one(capsys):
     assert "invalid choice: 'squared'" in err and "'grid'" in err
 
 
+def test_accuracy_reports_every_glyph_source_taken_together(capsys, tmp_path):
+    from export.__main__ import main
+    from export.accuracy import pooled
+
+    one = {"pages": 2, "chars": 60, "errors": 3, "words": 10, "word_hits": 8}
+    two = {"pages": 2, "chars": 40, "errors": 1, "words": 6, "word_hits": 6}
+    every = pooled({"a": {"overall": one}, "b": {"overall": two}})
+    assert (every["chars"], every["errors"], every["words"]) == (100, 4, 16)
+    assert every["cer"] == pytest.approx(0.04) and every["word_accuracy"] == pytest.approx(0.875)
+    out = tmp_path / "acc.json"
+    args = ["accuracy", "--pages", "1", "--glyphs", "strokes", "type", "--conditions", "clean"]
+    assert main([*args, "--json", str(out)]) == 0
+    record = json.loads(out.read_text())
+    chars = sum(record["glyphs"][g]["overall"]["chars"] for g in ("strokes", "type"))
+    assert record["all_glyphs"]["chars"] == chars > 0
+    assert (
+        f"all 2 glyph sources: CER {100 * record['all_glyphs']['cer']:.2f}%"
+        in capsys.readouterr().out
+    )
+
+
 def test_a_condition_object_sets_the_number_of_lines_and_their_pitch():
     dense = dataclasses.replace(synth.CONDITIONS["clean"], lines=(10, 11), line_pitch=(1.4, 1.4))
     page = synth.make_page(np.random.default_rng(0), dense, "strokes")
