@@ -45,6 +45,7 @@ TO_LOWER = {"0": "o", "1": "l", "5": "s", "2": "z", "8": "B"}
 # sure the classifier is of a shape: a 6 is a G there, while in a word it becomes whichever
 # letter the classifier puts first (G, b, C, ...)
 LETTER_SHAPE = TO_UPPER | {"6": "G"}
+LOOK_ALIKE = TO_DIGIT | LETTER_SHAPE  # a class's twin of the other kind, one shape
 # O/0 and I/l/1 are one shape in two kinds (S/5, Z/2, B/8 and G/6 differ by a flat top, a flat
 # base, a straight stem, a bar): their twins, taken from the look-alike tables above
 SAME_SHAPE = {c: TO_DIGIT.get(c) or TO_UPPER[c] for c in "Oo0Il1"}
@@ -106,7 +107,7 @@ def charset_transfer(spec: str | None, labels: Sequence[str]) -> np.ndarray | No
     index = {c: i for i, c in enumerate(labels)}
     transfer = np.diag(mask.astype(np.float32))
     for i, c in enumerate(labels):
-        twin = index.get(TO_DIGIT.get(c) or LETTER_SHAPE.get(c) or "", -1)
+        twin = index.get(LOOK_ALIKE.get(c, ""), -1)
         if not mask[i] and twin >= 0 and mask[twin]:
             transfer[i, twin] = 1.0
     return transfer

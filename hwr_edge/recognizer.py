@@ -749,9 +749,9 @@ def _second_look(clf, crops: np.ndarray, probs: np.ndarray) -> np.ndarray:
 def _shape_confidence(probs: np.ndarray, best: np.ndarray, labels: list[str]) -> np.ndarray:
     """Each row's best probability plus its look-alike's (O/0, I/1, S/5, Z/2, B/8, G/6): how sure
     the classifier is of the shape, whichever of the two the context rule later picks."""
-    look_alike = {**charsets.TO_DIGIT, **charsets.LETTER_SHAPE}
     index = {c: i for i, c in enumerate(labels)}
-    partner = np.array([index.get(look_alike.get(c, ""), -1) for c in labels], dtype=np.int64)
+    twins = charsets.LOOK_ALIKE
+    partner = np.array([index.get(twins.get(c, ""), -1) for c in labels], dtype=np.int64)
     rows = np.arange(len(best))
     mate = partner[best]
     extra = np.where(mate >= 0, probs[rows, np.maximum(mate, 0)], 0.0)
